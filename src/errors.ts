@@ -1,0 +1,85 @@
+/**
+ * The closed set of error codes fedi-bff answers with, their HTTP status, and the one error type
+ * every module throws. Clients get `{ error, error_description }`; `internal` detail goes to the
+ * log only (never a token, secret or code in either).
+ */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  invalid_instance: 400,
+  invalid_return_to: 400,
+  invalid_state: 400,
+  invalid_callback: 400,
+  login_expired: 400,
+  invalid_path: 400,
+  invalid_account: 400,
+  not_authenticated: 401,
+  session_revoked: 401,
+  access_denied: 403,
+  csrf_required: 403,
+  forbidden_origin: 403,
+  instance_not_allowed: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_instance: 422,
+  rate_limited: 429,
+  registration_rate_limited: 429,
+  misconfigured: 500,
+  internal_error: 500,
+  instance_unreachable: 502,
+  registration_failed: 502,
+  token_exchange_failed: 502,
+  account_lookup_failed: 502,
+  invalid_upstream_response: 502,
+  storage_unavailable: 503,
+  instance_timeout: 504,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface BffErrorOptions {
+  /** Logged, never sent: what really went wrong (no secrets). */
+  internal?: string;
+  /** Extra response headers, e.g. Retry-After. */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+/** A failure with a stable code; thrown anywhere, turned into a response by `errorResponse`. */
+export class BffError extends Error {
+  override readonly name = "BffError";
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly internal: string | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, description: string, options: BffErrorOptions = {}) {
+    super(description, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.internal = options.internal;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export function isBffError(value: unknown): value is BffError {
+  return value instanceof BffError;
+}
+
+/** The JSON error body; `Cache-Control: no-store` so no cache keeps a per-user failure. */
+export function errorResponse(error: BffError, extraHeaders?: HeadersInit): Response {
+  const headers = new Headers(extraHeaders);
+  headers.set("content-type", "application/json; charset=utf-8");
+  headers.set("cache-control", "no-store");
+  for (const [name, value] of Object.entries(error.headers)) headers.set(name, value);
+  const body = JSON.stringify({ error: error.code, error_description: error.message });
+  return new Response(body, { status: error.status, headers });
+}
+
+/** Logs a failure without secrets: code, status and the internal reason. */
+export function logError(error: BffError, context: string): void {
+  if (error.status < 500 && error.internal === undefined) return;
+  console.warn(
+    JSON.stringify({ level: "warn", context, error: error.code, status: error.status, internal: error.internal }),
+  );
+}

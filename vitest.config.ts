@@ -1,0 +1,27 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { routeOutbound } from "./test/fake-instance/outbound.ts";
+
+// Tests run inside workerd. Every outbound fetch of the Worker (and of the tests themselves) goes
+// through routeOutbound: fake instance hosts reach the fake Mastodon-API server that
+// test/global-setup.ts starts on loopback; anything else fails closed.
+export default defineConfig({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          ENVIRONMENT: "test",
+          SESSION_KEYS: "dGVzdC1rZXktMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA",
+          PUBLIC_URL: "https://bff.example.com",
+        },
+        outboundService: (request: Request) => routeOutbound(request, inject<number>("fakeInstancePort")),
+      },
+    })),
+  ],
+  test: {
+    globalSetup: ["./test/global-setup.ts"],
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+  },
+});
