@@ -80,6 +80,12 @@ export function errorResponse(error: BffError, extraHeaders?: HeadersInit): Resp
 export function logError(error: BffError, context: string): void {
   if (error.status < 500 && error.internal === undefined) return;
   console.warn(
-    JSON.stringify({ level: "warn", context, error: error.code, status: error.status, internal: error.internal }),
+    JSON.stringify({
+      level: "warn",
+      context,
+      error: error.code,
+      status: error.status,
+      internal: error.internal,
+    }),
   );
 }

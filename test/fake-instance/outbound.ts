@@ -7,6 +7,12 @@ export async function routeOutbound(request: Request, port: number): Promise<Res
   const headers = new Headers(request.headers);
   headers.set("x-fake-origin", url.origin);
   // biome-ignore lint/suspicious/noExplicitAny: miniflare's undici types differ from the DOM ones.
-  const init: any = { method: request.method, headers, body: request.body, redirect: "manual", duplex: "half" };
+  const init: any = {
+    method: request.method,
+    headers,
+    body: request.body,
+    redirect: "manual",
+    duplex: "half",
+  };
   return (await miniflareFetch(target, init)) as unknown as Response;
 }

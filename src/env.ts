@@ -1,0 +1,46 @@
+/**
+ * The Worker's bindings, secrets and vars (wrangler.toml). Every var is a string as Cloudflare
+ * delivers it; src/config.ts parses and validates them once.
+ */
+import type { Registrar } from "./instance/registrar.ts";
+
+export interface Env {
+  /** "development" enables dev conveniences; anything else (or unset) is production. */
+  ENVIRONMENT?: string;
+  /** Secret: comma-separated base64url 256-bit keys; the first encrypts, all decrypt. */
+  SESSION_KEYS?: string;
+  /** The BFF's own origin, e.g. https://bff.example.org (redirect_uri = PUBLIC_URL/auth/callback). */
+  PUBLIC_URL?: string;
+  APP_NAME?: string;
+  APP_WEBSITE?: string;
+  SCOPES?: string;
+  /** Session lifetime in seconds. */
+  SESSION_TTL?: string;
+  /** Dev only: comma-separated host[:port] reachable over http and on loopback. */
+  ALLOW_INSECURE_INSTANCES?: string;
+  INSTANCE_ALLOWLIST?: string;
+  INSTANCE_DENYLIST?: string;
+  /** Comma-separated origins of frontends on other origins (same site) that may call the BFF. */
+  FRONTEND_ORIGINS?: string;
+  /** Comma-separated path prefixes the proxy forwards (default /api/v1/,/api/v2/). */
+  PROXY_PATH_PREFIXES?: string;
+  DEMO_PAGE?: string;
+  PUBLIC_PROXY?: string;
+  /** App registrations, read on the login hot path. */
+  APPS: KVNamespace;
+  /** One Durable Object per instance host: the single writer of its registration. */
+  REGISTRAR: DurableObjectNamespace<Registrar>;
+  /** Login starts per client IP. Optional so a deployment without it still runs. */
+  LOGIN_LIMITER?: RateLimit;
+}
+
+type BffEnv = Env;
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends BffEnv {}
+    interface GlobalProps {
+      mainModule: typeof import("./index.ts");
+    }
+  }
+}
