@@ -26,6 +26,8 @@ export interface Env {
   PROXY_PATH_PREFIXES?: string;
   DEMO_PAGE?: string;
   PUBLIC_PROXY?: string;
+  /** Seconds allowed for an upstream response head (default 10). */
+  UPSTREAM_TIMEOUT?: string;
   /** App registrations, read on the login hot path. */
   APPS: KVNamespace;
   /** One Durable Object per instance host: the single writer of its registration. */

@@ -1,0 +1,189 @@
+/**
+ * Parses and validates the environment once per isolate. Every problem is collected and reported
+ * together; a Worker with any problem answers 500 `misconfigured` (details in the log only).
+ * Dev conveniences exist only with an explicit ENVIRONMENT=development (fail closed).
+ */
+import type { Env } from "./env.ts";
+import { BffError } from "./errors.ts";
+import { type HostPattern, parseHostList } from "./instance/policy.ts";
+
+export interface Config {
+  readonly development: boolean;
+  /** Raw base64url session keys, first one encrypts. Empty only in development (ephemeral key). */
+  readonly sessionKeys: readonly string[];
+  /** The BFF's own origin; null in development when unset (the request origin is used). */
+  readonly publicUrl: string | null;
+  readonly appName: string;
+  readonly appWebsite: string | null;
+  readonly scopes: readonly string[];
+  /** Session lifetime, seconds. */
+  readonly sessionTtl: number;
+  readonly insecureHosts: ReadonlySet<string>;
+  readonly allowlist: readonly HostPattern[];
+  readonly denylist: readonly HostPattern[];
+  readonly frontendOrigins: ReadonlySet<string>;
+  readonly proxyPrefixes: readonly string[];
+  readonly demoPage: boolean;
+  readonly publicProxy: boolean;
+  /** Per upstream call: time allowed for the response head. */
+  readonly upstreamTimeoutMs: number;
+}
+
+const DEFAULT_SCOPES = ["read", "write", "push"];
+const KNOWN_SCOPE = /^(read|write|push|follow|profile|admin)(:[a-z_:]+)?$/;
+const DAY = 86_400;
+const cache = new WeakMap<object, Config | BffError>();
+
+/** The validated config for this env, or throws BffError("misconfigured"). */
+export function loadConfig(env: Env): Config {
+  let result = cache.get(env);
+  if (result === undefined) {
+    result = parseConfig(env);
+    cache.set(env, result);
+  }
+  if (result instanceof BffError) throw result;
+  return result;
+}
+
+function parseConfig(env: Env): Config | BffError {
+  const problems: string[] = [];
+  const development = env.ENVIRONMENT === "development";
+  const sessionKeys = parseSessionKeys(env.SESSION_KEYS, development, problems);
+  const publicUrl = parsePublicUrl(env.PUBLIC_URL, development, problems);
+  const scopes = list(env.SCOPES, " ");
+  for (const scope of scopes) if (!KNOWN_SCOPE.test(scope)) problems.push(`SCOPES: unknown scope "${scope}"`);
+  const sessionTtl = parseSeconds(env.SESSION_TTL, 30 * DAY, "SESSION_TTL", problems);
+  const insecureHosts = parseInsecureHosts(env.ALLOW_INSECURE_INSTANCES, development, problems);
+  const allow = parseHostList(env.INSTANCE_ALLOWLIST);
+  const deny = parseHostList(env.INSTANCE_DENYLIST);
+  problems.push(...allow.problems.map((p) => `INSTANCE_ALLOWLIST: ${p}`));
+  problems.push(...deny.problems.map((p) => `INSTANCE_DENYLIST: ${p}`));
+  const frontendOrigins = parseOrigins(env.FRONTEND_ORIGINS, development, problems);
+  const proxyPrefixes = parsePrefixes(env.PROXY_PATH_PREFIXES, problems);
+  const appWebsite = env.APP_WEBSITE?.trim() || null;
+  if (appWebsite !== null && !isHttpUrl(appWebsite)) problems.push("APP_WEBSITE: not an http(s) URL");
+  const upstreamTimeoutMs = 1000 * parseSeconds(env.UPSTREAM_TIMEOUT, 10, "UPSTREAM_TIMEOUT", problems);
+  if (problems.length > 0) {
+    return new BffError("misconfigured", "fedi-bff is misconfigured; the operator must check its logs.", {
+      internal: problems.join("; "),
+    });
+  }
+  return {
+    development,
+    sessionKeys,
+    publicUrl,
+    appName: env.APP_NAME?.trim() || "fedi-bff",
+    appWebsite,
+    scopes: scopes.length > 0 ? scopes : DEFAULT_SCOPES,
+    sessionTtl,
+    insecureHosts,
+    allowlist: allow.patterns,
+    denylist: deny.patterns,
+    frontendOrigins,
+    proxyPrefixes,
+    demoPage: development || env.DEMO_PAGE === "true",
+    publicProxy: env.PUBLIC_PROXY === "true",
+    upstreamTimeoutMs,
+  };
+}
+
+function list(raw: string | undefined, separator: string | RegExp = ","): string[] {
+  return (raw ?? "")
+    .split(separator)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+const KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+function parseSessionKeys(raw: string | undefined, development: boolean, problems: string[]): string[] {
+  const keys = list(raw);
+  if (keys.length === 0 && !development) {
+    problems.push("SESSION_KEYS: missing (set it with `wrangler secret put SESSION_KEYS`)");
+  }
+  keys.forEach((key, i) => {
+    // 43 base64url characters = 256 bits; anything else is a typo or a weak key.
+    if (!KEY_PATTERN.test(key)) problems.push(`SESSION_KEYS: key #${i + 1} is not 32 bytes of base64url`);
+    else if (new Set(key).size < 8) problems.push(`SESSION_KEYS: key #${i + 1} is not random`);
+  });
+  return keys;
+}
+
+function parsePublicUrl(raw: string | undefined, development: boolean, problems: string[]): string | null {
+  const value = raw?.trim();
+  if (!value) {
+    if (!development) problems.push("PUBLIC_URL: missing (the BFF's own origin, e.g. https://bff.example.org)");
+    return null;
+  }
+  const origin = toOrigin(value);
+  if (origin === null) problems.push("PUBLIC_URL: must be an origin such as https://bff.example.org");
+  else if (!development && !origin.startsWith("https://")) problems.push("PUBLIC_URL: must be https");
+  return origin;
+}
+
+function parseSeconds(raw: string | undefined, fallback: number, name: string, problems: string[]): number {
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw.trim());
+  if (!Number.isInteger(value) || value <= 0) {
+    problems.push(`${name}: must be a positive whole number of seconds`);
+    return fallback;
+  }
+  return value;
+}
+
+function parseInsecureHosts(raw: string | undefined, development: boolean, problems: string[]): Set<string> {
+  const entries = list(raw).map((e) => e.toLowerCase());
+  if (entries.length === 0) return new Set();
+  if (!development) {
+    problems.push("ALLOW_INSECURE_INSTANCES: only allowed with ENVIRONMENT=development");
+    return new Set();
+  }
+  for (const entry of entries) {
+    if (!/^[a-z0-9.-]+(:\d{1,5})?$/.test(entry) || entry === "true") {
+      problems.push(`ALLOW_INSECURE_INSTANCES: "${entry}" is not host[:port] (a bare true is not accepted)`);
+    }
+  }
+  return new Set(entries);
+}
+
+function parseOrigins(raw: string | undefined, development: boolean, problems: string[]): Set<string> {
+  const origins = new Set<string>();
+  for (const entry of list(raw)) {
+    const origin = toOrigin(entry);
+    if (origin === null || origin !== entry.replace(/\/$/, "")) {
+      problems.push(`FRONTEND_ORIGINS: "${entry}" is not an origin`);
+    } else if (!development && !origin.startsWith("https://")) {
+      problems.push(`FRONTEND_ORIGINS: "${entry}" must be https`);
+    } else origins.add(origin);
+  }
+  return origins;
+}
+
+function parsePrefixes(raw: string | undefined, problems: string[]): string[] {
+  const prefixes = list(raw);
+  if (prefixes.length === 0) return ["/api/v1/", "/api/v2/"];
+  for (const p of prefixes) {
+    if (!/^\/api\/[a-z0-9_/-]*\/$/.test(p)) problems.push(`PROXY_PATH_PREFIXES: "${p}" must look like /api/v1/`);
+  }
+  return prefixes;
+}
+
+function toOrigin(value: string): string | null {
+  try {
+    const url = new URL(value);
+    if ((url.protocol !== "https:" && url.protocol !== "http:") || url.username || url.password) return null;
+    if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash) return null;
+    return url.origin;
+  } catch {
+    return null;
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The session: every signed-in account of this browser, held only in an encrypted cookie (no
+ * server-side state, so the proxy's hot path touches no storage). Wire names are short because a
+ * browser keeps a cookie to about 4 KB; `decodeSession` checks every field of the opened payload.
+ */
+import type { JWTPayload } from "jose";
+
+export interface SessionAccount {
+  /** The instance's canonical host (the only upstream the proxy will use for this account). */
+  readonly instance: string;
+  /** https://instance (http only for dev-allowed insecure hosts). */
+  readonly origin: string;
+  readonly token: string;
+  readonly scope: string;
+  readonly clientId: string;
+  readonly id: string;
+  readonly acct: string;
+  readonly username: string;
+  readonly displayName: string;
+  readonly avatar: string;
+  readonly url: string;
+  /** Base URL of the instance's streaming API (may be another host), checked at login. */
+  readonly streaming: string;
+}
+
+export interface Session {
+  readonly accounts: readonly SessionAccount[];
+  /** Index of the active account in `accounts`. */
+  readonly active: number;
+  /** Expiry, seconds since epoch. */
+  readonly exp: number;
+}
+
+/** A stable name for an account in API answers: `<id>@<instance>`. */
+export function accountKey(account: Pick<SessionAccount, "id" | "instance">): string {
+  return `${account.id}@${account.instance}`;
+}
+
+export function activeAccount(session: Session): SessionAccount {
+  const account = session.accounts[session.active] ?? session.accounts[0];
+  if (account === undefined) throw new Error("session without accounts");
+  return account;
+}
+
+const WIRE: Record<keyof SessionAccount, string> = {
+  instance: "i",
+  origin: "o",
+  token: "t",
+  scope: "s",
+  clientId: "c",
+  id: "a",
+  acct: "q",
+  username: "u",
+  displayName: "n",
+  avatar: "p",
+  url: "l",
+  streaming: "w",
+};
+const FIELDS = Object.keys(WIRE) as (keyof SessionAccount)[];
+
+/** The claims sealed into the cookie (format version 1). */
+export function encodeSession(accounts: readonly SessionAccount[], active: number): Record<string, unknown> {
+  const wire = accounts.map((account) => Object.fromEntries(FIELDS.map((f) => [WIRE[f], account[f]])));
+  return { v: 1, x: active, z: wire };
+}
+
+/** Opened claims → Session, or null if anything is off (an old or foreign format is "no session"). */
+export function decodeSession(payload: JWTPayload): Session | null {
+  const { v, x, z, exp } = payload as Record<string, unknown>;
+  if (v !== 1 || !Array.isArray(z) || z.length === 0 || typeof exp !== "number") return null;
+  if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || x >= z.length) return null;
+  const accounts: SessionAccount[] = [];
+  for (const item of z) {
+    const account = decodeAccount(item);
+    if (account === null) return null;
+    accounts.push(account);
+  }
+  return { accounts, active: x, exp };
+}
+
+function decodeAccount(item: unknown): SessionAccount | null {
+  if (typeof item !== "object" || item === null) return null;
+  const wire = item as Record<string, unknown>;
+  const account: Record<string, string> = {};
+  for (const field of FIELDS) {
+    const value = wire[WIRE[field]];
+    if (typeof value !== "string") return null;
+    account[field] = value;
+  }
+  return account as unknown as SessionAccount;
+}

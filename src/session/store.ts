@@ -1,0 +1,52 @@
+/**
+ * Reads and writes the session cookie. Opened sessions are memoized per isolate (a bounded map
+ * keyed by the sealed value, expiry re-checked on every hit): the proxy then pays for AES-GCM only
+ * on the first request of a session in an isolate. The map lives in memory only.
+ */
+import type { KeyRing } from "./keys.ts";
+import { nowSeconds, open, seal } from "./seal.ts";
+import { SESSION_COOKIE, clearCookie, parseCookies, serializeCookie } from "./cookies.ts";
+import { type Session, type SessionAccount, decodeSession, encodeSession } from "./session.ts";
+
+const MEMO_LIMIT = 1000;
+const memo = new Map<string, Session>();
+
+/** The session carried by this Cookie header, or null ("not logged in") for any problem. */
+export async function readSession(cookieHeader: string | null, ring: KeyRing): Promise<Session | null> {
+  const sealed = parseCookies(cookieHeader).get(SESSION_COOKIE);
+  if (sealed === undefined) return null;
+  const now = nowSeconds();
+  const known = memo.get(sealed);
+  if (known !== undefined) {
+    if (known.exp > now) return known;
+    memo.delete(sealed);
+    return null;
+  }
+  const payload = await open(sealed, "session", ring, now);
+  const session = payload === null ? null : decodeSession(payload);
+  if (session !== null) remember(sealed, session);
+  return session;
+}
+
+function remember(sealed: string, session: Session): void {
+  if (memo.size >= MEMO_LIMIT) {
+    const oldest = memo.keys().next();
+    if (!oldest.done) memo.delete(oldest.value);
+  }
+  memo.set(sealed, session);
+}
+
+/** Set-Cookie value for a session holding `accounts`, valid for `ttl` seconds. */
+export async function sessionSetCookie(
+  accounts: readonly SessionAccount[],
+  active: number,
+  ring: KeyRing,
+  ttl: number,
+): Promise<string> {
+  const sealed = await seal(encodeSession(accounts, active), "session", ring, ttl);
+  return serializeCookie(SESSION_COOKIE, sealed, ttl);
+}
+
+export function clearSessionCookie(): string {
+  return clearCookie(SESSION_COOKIE);
+}
