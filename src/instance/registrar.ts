@@ -1,2 +1,137 @@
+/**
+ * The Durable Object that is the single writer of one instance host's app registrations
+ * (`idFromName(host)`). KV is eventually consistent and caches misses for ~60 s, so
+ * "read KV → miss → register" would register again and again; here concurrent callers share one
+ * registration attempt, the result is stored durably, and failures back off (429 → Retry-After).
+ * Results cross the RPC boundary as plain data; the registration itself stays sealed.
+ */
 import { DurableObject } from "cloudflare:workers";
-export class Registrar extends DurableObject {}
+import { type Config, loadConfig } from "../config.ts";
+import type { Env } from "../env.ts";
+import { type ErrorCode, isBffError } from "../errors.ts";
+import { type UpstreamContext, userAgent } from "../http/upstream.ts";
+import { getKeyRing } from "../session/keys.ts";
+import { nowSeconds, open, seal } from "../session/seal.ts";
+import { discoverInstance } from "./discovery.ts";
+import { appKvKey, doBackoffKey, doClientKey, doCurrentKey, registrationFingerprint } from "./keys.ts";
+import { registerApp } from "./register.ts";
+import { REGISTRATION_TTL, type Registration, type RegistrationRequest, decodeRegistration } from "./registration.ts";
+
+export type RegistrarResult =
+  | { readonly ok: true; readonly sealed: string }
+  | { readonly ok: false; readonly code: ErrorCode; readonly description: string; readonly retryAfter?: number };
+
+interface Backoff {
+  until: number;
+  code: ErrorCode;
+  description: string;
+}
+
+/** How long a failure blocks new attempts, by kind (429 uses the instance's Retry-After). */
+const BACKOFF_SECONDS: Partial<Record<ErrorCode, number>> = {
+  instance_unreachable: 60,
+  instance_timeout: 60,
+  registration_failed: 300,
+  unsupported_instance: 3600,
+};
+
+export class Registrar extends DurableObject<Env> {
+  readonly #inflight = new Map<string, Promise<RegistrarResult>>();
+  /** When each fingerprint was last copied to KV: KV allows one write per second per key. */
+  readonly #publishedAt = new Map<string, number>();
+
+  /** The current registration for this request, registering once if there is none. */
+  async ensure(req: RegistrationRequest): Promise<RegistrarResult> {
+    return this.#current(req, null);
+  }
+
+  /** Replaces a registration the instance called dead (`invalid_client`), once for all callers. */
+  async replace(req: RegistrationRequest, deadClientId: string): Promise<RegistrarResult> {
+    return this.#current(req, deadClientId);
+  }
+
+  /** Any registration of this host by client_id, including replaced ones (sealed), or null. */
+  async byClientId(clientId: string): Promise<string | null> {
+    return (await this.ctx.storage.get<string>(doClientKey(clientId))) ?? null;
+  }
+
+  async #current(req: RegistrationRequest, deadClientId: string | null): Promise<RegistrarResult> {
+    const fp = await registrationFingerprint(req);
+    const pending = this.#inflight.get(fp);
+    if (pending !== undefined) return pending;
+    const backoff = await this.ctx.storage.get<Backoff>(doBackoffKey(fp));
+    const now = nowSeconds();
+    if (backoff !== undefined && backoff.until > now) {
+      return { ok: false, code: backoff.code, description: backoff.description, retryAfter: backoff.until - now };
+    }
+    const sealed = await this.ctx.storage.get<string>(doCurrentKey(fp));
+    const current = sealed === undefined ? null : await this.#open(sealed, req.host);
+    if (current !== null && current.clientId !== deadClientId && current.createdAt + REGISTRATION_TTL > now) {
+      await this.#publish(req.host, fp, sealed as string, current);
+      return { ok: true, sealed: sealed as string };
+    }
+    const attempt = this.#register(req, fp).finally(() => this.#inflight.delete(fp));
+    this.#inflight.set(fp, attempt);
+    return attempt;
+  }
+
+  async #register(req: RegistrationRequest, fp: string): Promise<RegistrarResult> {
+    const config = loadConfig(this.env);
+    try {
+      const registration = await createRegistration(config, req);
+      const ring = await getKeyRing(config.sessionKeys);
+      // Kept as long as a session made with it may still want to revoke its token.
+      const sealed = await seal({ ...registration }, "app", ring, REGISTRATION_TTL + config.sessionTtl);
+      await this.ctx.storage.put({ [doCurrentKey(fp)]: sealed, [doClientKey(registration.clientId)]: sealed });
+      await this.ctx.storage.delete(doBackoffKey(fp));
+      this.#publishedAt.delete(fp);
+      await this.#publish(req.host, fp, sealed, registration);
+      return { ok: true, sealed };
+    } catch (error) {
+      if (!isBffError(error)) throw error;
+      console.warn(JSON.stringify({ context: "registrar", host: req.host, error: error.code, internal: error.internal }));
+      const retryAfter = Number(error.headers["retry-after"] ?? BACKOFF_SECONDS[error.code] ?? 60);
+      const backoff: Backoff = { until: nowSeconds() + retryAfter, code: error.code, description: error.message };
+      await this.ctx.storage.put(doBackoffKey(fp), backoff);
+      return { ok: false, code: error.code, description: error.message, retryAfter };
+    }
+  }
+
+  async #open(sealed: string, host: string): Promise<Registration | null> {
+    const ring = await getKeyRing(loadConfig(this.env).sessionKeys);
+    const payload = await open(sealed, "app", ring);
+    const registration = payload === null ? null : decodeRegistration(payload);
+    return registration?.host === host ? registration : null;
+  }
+
+  /** Copies the registration to KV for one-read logins; a failed cache write never fails a login. */
+  async #publish(host: string, fp: string, sealed: string, registration: Registration): Promise<void> {
+    const now = nowSeconds();
+    if ((this.#publishedAt.get(fp) ?? 0) > now - 60) return;
+    this.#publishedAt.set(fp, now);
+    const ttl = Math.max(60, registration.createdAt + REGISTRATION_TTL - nowSeconds());
+    try {
+      await this.env.APPS.put(appKvKey(host, fp), sealed, { expirationTtl: ttl });
+    } catch (error) {
+      console.warn(JSON.stringify({ context: "registrar", host, warning: "KV write failed", detail: String(error) }));
+    }
+  }
+}
+
+async function createRegistration(config: Config, req: RegistrationRequest): Promise<Registration> {
+  const ctx: UpstreamContext = {
+    fetch: (input, init) => fetch(input, init),
+    userAgent: userAgent(config.publicUrl),
+    timeoutMs: config.upstreamTimeoutMs,
+  };
+  const info = await discoverInstance(ctx, req.origin, { insecureHosts: config.insecureHosts });
+  const credentials = await registerApp(ctx, {
+    endpoint: info.endpoints.register,
+    host: req.host,
+    redirectUri: req.redirectUri,
+    scopes: req.scopes,
+    appName: config.appName,
+    appWebsite: config.appWebsite,
+  });
+  return { ...req, ...credentials, ...info, createdAt: nowSeconds() };
+}

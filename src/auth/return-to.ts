@@ -1,0 +1,38 @@
+/**
+ * `return_to`: where the browser goes after login. Only a same-origin relative path, or an
+ * absolute URL on a configured frontend origin — never an open redirect (`//evil`, `/\evil`,
+ * `https://evil`, encoded or with control characters).
+ */
+import type { Deps } from "../context.ts";
+import { BffError } from "../errors.ts";
+
+const MAX_LENGTH = 2048;
+
+export function parseReturnTo(raw: string | undefined, deps: Deps): string {
+  if (raw === undefined || raw === "") return "/";
+  const refuse = (why: string) =>
+    new BffError("invalid_return_to", "return_to must be a path on this site, such as /home.", { internal: why });
+  // Control characters, whitespace and backslashes are normalized differently by browsers.
+  if (raw.length > MAX_LENGTH || /[\u0000-\u0020\u007f-\u009f\\]/.test(raw)) throw refuse("bad characters or length");
+  if (raw.startsWith("/")) {
+    if (raw.startsWith("//")) throw refuse("protocol-relative");
+    const url = new URL(raw, deps.publicOrigin);
+    if (url.origin !== deps.publicOrigin) throw refuse("changes origin");
+    return url.pathname + url.search + url.hash;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw refuse("not a path or URL");
+  }
+  if (!deps.config.frontendOrigins.has(url.origin) || url.username || url.password) throw refuse("foreign origin");
+  return url.href;
+}
+
+/** return_to with `auth_error=<code>` added (the frontend shows the error; no JSON page). */
+export function withAuthError(returnTo: string, code: string, deps: Deps): string {
+  const url = new URL(returnTo, deps.publicOrigin);
+  url.searchParams.set("auth_error", code);
+  return url.origin === deps.publicOrigin ? url.pathname + url.search + url.hash : url.href;
+}

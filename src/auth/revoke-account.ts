@@ -1,0 +1,23 @@
+/** Revokes one session account's token with the client it was issued to (best effort). */
+import type { Deps } from "../context.ts";
+import { registrationForClient } from "../instance/registry.ts";
+import { revokeToken } from "../oauth/revoke.ts";
+import type { SessionAccount } from "../session/session.ts";
+
+export async function revokeAccount(deps: Deps, account: SessionAccount): Promise<boolean> {
+  try {
+    const registration = await registrationForClient(
+      deps.registry,
+      { host: account.instance, origin: account.origin, redirectUri: `${deps.publicOrigin}/auth/callback`, scopes: deps.config.scopes.join(" ") },
+      account.clientId,
+    );
+    if (registration === null) {
+      console.warn(JSON.stringify({ context: "revoke", host: account.instance, warning: "registration gone" }));
+      return false;
+    }
+    return await revokeToken(deps.upstream, registration, account.token);
+  } catch (error) {
+    console.warn(JSON.stringify({ context: "revoke", host: account.instance, error: String(error) }));
+    return false;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Every request fedi-bff itself makes to an instance goes through `upstreamFetch`: an honest
+ * User-Agent (GoToSocial answers 418 without one), `redirect: "manual"` (a redirect would carry
+ * secrets to wherever the instance points), a timeout for the response head, and network failures
+ * sorted into `instance_timeout` / `instance_unreachable`. Bodies are read with `readJson`, capped.
+ */
+import { BffError } from "../errors.ts";
+
+export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+
+export interface UpstreamContext {
+  readonly fetch: FetchLike;
+  readonly userAgent: string;
+  readonly timeoutMs: number;
+}
+
+export const VERSION = "0.1.0";
+
+export function userAgent(publicUrl: string | null): string {
+  return `fedi-bff/${VERSION} (+${publicUrl ?? "https://github.com/fedi-bff/fedi-bff"})`;
+}
+
+/** Fetches with the UA, a head timeout and manual redirects; throws BffError on network failure. */
+export async function upstreamFetch(ctx: UpstreamContext, url: string | URL, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("user-agent")) headers.set("user-agent", ctx.userAgent);
+  const timeout = AbortSignal.timeout(ctx.timeoutMs);
+  const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+  const host = new URL(url).host;
+  try {
+    return await ctx.fetch(url, { ...init, headers, redirect: "manual", signal });
+  } catch (error) {
+    if (timeout.aborted) {
+      throw new BffError("instance_timeout", `The instance ${host} did not answer in time.`, {
+        internal: `timeout after ${ctx.timeoutMs} ms: ${String(url).split("?")[0]}`,
+      });
+    }
+    throw new BffError("instance_unreachable", `The instance ${host} could not be reached.`, {
+      internal: `${String(url).split("?")[0]}: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  }
+}
+
+/** Body size caps for JSON documents from instances. */
+export const MAX_JSON_BYTES = 256 * 1024;
+
+/**
+ * Reads a JSON body of at most `maxBytes`, checking the content type; the result is `unknown`
+ * until the caller checks it field by field. Throws BffError(code) for anything else.
+ */
+export async function readJson(
+  res: Response,
+  code: "invalid_upstream_response" | "registration_failed" | "token_exchange_failed" | "account_lookup_failed",
+  maxBytes: number = MAX_JSON_BYTES,
+): Promise<unknown> {
+  const type = res.headers.get("content-type") ?? "";
+  if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
+    await res.body?.cancel();
+    throw new BffError(code, "The instance answered with something that is not JSON.", {
+      internal: `content-type ${type.slice(0, 60)} (status ${res.status})`,
+    });
+  }
+  const text = await readTextCapped(res, maxBytes, code);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new BffError(code, "The instance answered with malformed JSON.", { internal: `status ${res.status}` });
+  }
+}
+
+async function readTextCapped(res: Response, maxBytes: number, code: Parameters<typeof readJson>[1]): Promise<string> {
+  const declared = Number(res.headers.get("content-length") ?? "0");
+  const tooBig = () =>
+    new BffError(code, "The instance's answer was too large.", { internal: `body over ${maxBytes} bytes` });
+  if (declared > maxBytes) {
+    await res.body?.cancel();
+    throw tooBig();
+  }
+  if (res.body === null) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooBig();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/** Discards a body we will not read (frees the connection). */
+export async function discard(res: Response): Promise<void> {
+  try {
+    await res.body?.cancel();
+  } catch {
+    // already closed
+  }
+}
+
+/** Retry-After as given (seconds or HTTP date), bounded to something sane; default 60 s. */
+export function retryAfterSeconds(res: Response, fallback = 60): number {
+  const raw = res.headers.get("retry-after");
+  if (raw === null) return fallback;
+  const seconds = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : (Date.parse(raw) - Date.now()) / 1000;
+  if (!Number.isFinite(seconds) || seconds < 1) return fallback;
+  return Math.min(Math.ceil(seconds), 3600);
+}
+
+export function formBody(fields: Record<string, string>): URLSearchParams {
+  return new URLSearchParams(fields);
+}

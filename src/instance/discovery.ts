@@ -1,0 +1,127 @@
+/**
+ * Finds an instance's OAuth endpoints, software and streaming URL. RFC 8414 metadata first
+ * (Mastodon ≥ 4.3); anything unusable (404 on GoToSocial and older Mastodon, HTML, an endpoint on
+ * another origin) falls back to the conventional Mastodon paths on the instance's own origin, so
+ * a hostile metadata document can never point the BFF (and its client_secret) elsewhere.
+ */
+import { BffError, isBffError } from "../errors.ts";
+import { type UpstreamContext, discard, readJson, upstreamFetch } from "../http/upstream.ts";
+import { type HostPolicy, checkUpstreamUrl, isSameOrigin } from "./host.ts";
+import type { Endpoints } from "./registration.ts";
+
+export interface InstanceInfo {
+  readonly endpoints: Endpoints;
+  readonly software: string;
+  readonly forceLogin: boolean;
+  readonly streaming: string;
+}
+
+const METADATA_FIELDS = {
+  register: "app_registration_endpoint",
+  authorize: "authorization_endpoint",
+  token: "token_endpoint",
+  revoke: "revocation_endpoint",
+} as const;
+
+/** Servers that hand out a token in the redirect URL unless force_login=true (shared/UPSTREAM.md). */
+const FORCE_LOGIN_SOFTWARE = new Set(["pleroma", "akkoma"]);
+/** No Mastodon client API at all. */
+const UNSUPPORTED_SOFTWARE = new Set(["misskey"]);
+
+export async function discoverInstance(ctx: UpstreamContext, origin: string, policy: HostPolicy): Promise<InstanceInfo> {
+  const [endpoints, software, streaming] = await Promise.all([
+    discoverEndpoints(ctx, origin, policy),
+    discoverSoftware(ctx, origin, policy),
+    discoverStreaming(ctx, origin, policy),
+  ]);
+  if (UNSUPPORTED_SOFTWARE.has(software)) {
+    throw new BffError("unsupported_instance", `This server runs ${software}, which has no Mastodon API.`);
+  }
+  return { endpoints, software, forceLogin: FORCE_LOGIN_SOFTWARE.has(software), streaming };
+}
+
+export function conventionalEndpoints(origin: string): Endpoints {
+  return {
+    register: `${origin}/api/v1/apps`,
+    authorize: `${origin}/oauth/authorize`,
+    token: `${origin}/oauth/token`,
+    revoke: `${origin}/oauth/revoke`,
+  };
+}
+
+async function discoverEndpoints(ctx: UpstreamContext, origin: string, policy: HostPolicy): Promise<Endpoints> {
+  const fallback = conventionalEndpoints(origin);
+  const doc = await fetchOptionalJson(ctx, `${origin}/.well-known/oauth-authorization-server`);
+  if (doc === null) return fallback;
+  const endpoints: Record<string, string> = { ...fallback };
+  for (const [name, field] of Object.entries(METADATA_FIELDS)) {
+    const value = doc[field];
+    if (value === undefined) continue;
+    const url = typeof value === "string" ? sameOriginUrl(value, origin, policy) : null;
+    // A metadata document that points anywhere else is not trusted at all.
+    if (url === null) return fallback;
+    endpoints[name] = url;
+  }
+  return endpoints as unknown as Endpoints;
+}
+
+function sameOriginUrl(value: string, origin: string, policy: HostPolicy): string | null {
+  try {
+    const url = checkUpstreamUrl(value, policy);
+    return isSameOrigin(url, origin) ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+async function discoverSoftware(ctx: UpstreamContext, origin: string, policy: HostPolicy): Promise<string> {
+  const index = await fetchOptionalJson(ctx, `${origin}/.well-known/nodeinfo`);
+  const links = Array.isArray(index?.links) ? (index.links as unknown[]) : [];
+  const href = links
+    .map((link) => (typeof link === "object" && link !== null ? (link as Record<string, unknown>).href : null))
+    .find((h): h is string => typeof h === "string");
+  const url = href === undefined ? null : sameOriginUrl(href, origin, policy);
+  if (url === null) return "";
+  const info = await fetchOptionalJson(ctx, url);
+  const software = info?.software;
+  const name = typeof software === "object" && software !== null ? (software as Record<string, unknown>).name : null;
+  return typeof name === "string" && /^[a-z0-9._-]{1,40}$/i.test(name) ? name.toLowerCase() : "";
+}
+
+async function discoverStreaming(ctx: UpstreamContext, origin: string, policy: HostPolicy): Promise<string> {
+  const fallback = origin.replace(/^http/, "ws");
+  const doc = await fetchOptionalJson(ctx, `${origin}/api/v2/instance`);
+  const configuration = doc?.configuration as Record<string, unknown> | undefined;
+  const urls = configuration?.urls as Record<string, unknown> | undefined;
+  const streaming = urls?.streaming;
+  if (typeof streaming !== "string") return fallback;
+  try {
+    // The streaming API may live on another host: it passes the same host check as the instance.
+    const url = checkUpstreamUrl(streaming, policy, { schemes: ["wss:", "https:"] });
+    return url.href.replace(/\/$/, "");
+  } catch {
+    return fallback;
+  }
+}
+
+/** A JSON object from an optional document, or null when it is absent or unusable. */
+async function fetchOptionalJson(ctx: UpstreamContext, url: string): Promise<Record<string, unknown> | null> {
+  let res: Response;
+  try {
+    res = await upstreamFetch(ctx, url, { headers: { accept: "application/json" } });
+  } catch (error) {
+    // An unreachable instance shows up in the registration request that follows.
+    if (isBffError(error)) return null;
+    throw error;
+  }
+  if (res.status !== 200) {
+    await discard(res);
+    return null;
+  }
+  try {
+    const body = await readJson(res, "invalid_upstream_response");
+    return typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Registers fedi-bff as an OAuth app on an instance (`POST /api/v1/apps`). The body is
+ * form-encoded with `redirect_uris` as ONE string: GoToSocial rejects an array.
+ */
+import { BffError } from "../errors.ts";
+import { type UpstreamContext, discard, readJson, retryAfterSeconds, upstreamFetch } from "../http/upstream.ts";
+
+export interface AppCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+export interface AppRegistrationInput {
+  readonly endpoint: string;
+  readonly host: string;
+  readonly redirectUri: string;
+  readonly scopes: string;
+  readonly appName: string;
+  readonly appWebsite: string | null;
+}
+
+export async function registerApp(ctx: UpstreamContext, input: AppRegistrationInput): Promise<AppCredentials> {
+  const body = new URLSearchParams({
+    client_name: input.appName,
+    redirect_uris: input.redirectUri,
+    scopes: input.scopes,
+  });
+  if (input.appWebsite !== null) body.set("website", input.appWebsite);
+  const res = await upstreamFetch(ctx, input.endpoint, {
+    method: "POST",
+    headers: { accept: "application/json" },
+    body,
+  });
+  return processRegistrationResponse(res, input.host);
+}
+
+/** Sorts the answer into credentials or a named failure (arctic's four kinds). */
+export async function processRegistrationResponse(res: Response, host: string): Promise<AppCredentials> {
+  if (res.status === 429) {
+    const retryAfter = retryAfterSeconds(res);
+    await discard(res);
+    throw new BffError("registration_rate_limited", `${host} is rate-limiting app registrations; try again later.`, {
+      headers: { "retry-after": String(retryAfter) },
+      internal: `429 from ${host}, retry after ${retryAfter}s`,
+    });
+  }
+  if (res.status === 404 || res.status === 405 || res.status === 501) {
+    await discard(res);
+    throw new BffError("unsupported_instance", `${host} does not offer the Mastodon client API.`, {
+      internal: `POST apps answered ${res.status}`,
+    });
+  }
+  if (res.status !== 200 && res.status !== 201) {
+    await discard(res);
+    throw new BffError("registration_failed", `${host} refused to register the app.`, {
+      internal: `POST apps answered ${res.status}`,
+    });
+  }
+  const json = await readJson(res, "registration_failed");
+  const record = typeof json === "object" && json !== null ? (json as Record<string, unknown>) : {};
+  const clientId = record.client_id;
+  const clientSecret = record.client_secret;
+  if (!isCredential(clientId) || !isCredential(clientSecret)) {
+    throw new BffError("registration_failed", `${host} answered the app registration without usable credentials.`, {
+      internal: "client_id/client_secret missing or malformed",
+    });
+  }
+  return { clientId, clientSecret };
+}
+
+/** Visible ASCII, bounded: these values end up in URLs and form bodies. */
+function isCredential(value: unknown): value is string {
+  return typeof value === "string" && /^[\x21-\x7e]{1,512}$/.test(value);
+}

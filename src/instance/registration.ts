@@ -1,0 +1,56 @@
+/**
+ * What fedi-bff knows about one instance's OAuth app: endpoints, client credentials and quirks.
+ * Stored sealed (it holds the client_secret) in KV and in the instance's Durable Object.
+ */
+export interface Endpoints {
+  readonly register: string;
+  readonly authorize: string;
+  readonly token: string;
+  readonly revoke: string;
+}
+
+export interface Registration {
+  readonly host: string;
+  readonly origin: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUri: string;
+  /** Space-separated scopes the app was registered with. */
+  readonly scopes: string;
+  readonly endpoints: Endpoints;
+  /** nodeinfo software.name, lower-case, or "" when unknown. */
+  readonly software: string;
+  /** Pleroma/Akkoma return a token in the URL for a known browser unless force_login=true. */
+  readonly forceLogin: boolean;
+  /** Base URL of the streaming API (configuration.urls.streaming), already host-checked. */
+  readonly streaming: string;
+  /** Seconds since epoch. */
+  readonly createdAt: number;
+}
+
+/** Which app a login needs: one registration per (host, redirect_uri, scopes). */
+export interface RegistrationRequest {
+  readonly host: string;
+  readonly origin: string;
+  readonly redirectUri: string;
+  readonly scopes: string;
+}
+
+/** Registrations are renewed after this long (an admin may have deleted the app upstream). */
+export const REGISTRATION_TTL = 7 * 86_400;
+
+const STRING_FIELDS = ["host", "origin", "clientId", "clientSecret", "redirectUri", "scopes", "software", "streaming"];
+const ENDPOINT_FIELDS = ["register", "authorize", "token", "revoke"];
+
+/** Checks an opened payload field by field; anything off is null (a fresh registration follows). */
+export function decodeRegistration(value: unknown): Registration | null {
+  if (typeof value !== "object" || value === null) return null;
+  const record = value as Record<string, unknown>;
+  if (!STRING_FIELDS.every((f) => typeof record[f] === "string")) return null;
+  if (typeof record.forceLogin !== "boolean" || typeof record.createdAt !== "number") return null;
+  const endpoints = record.endpoints;
+  if (typeof endpoints !== "object" || endpoints === null) return null;
+  const e = endpoints as Record<string, unknown>;
+  if (!ENDPOINT_FIELDS.every((f) => typeof e[f] === "string")) return null;
+  return record as unknown as Registration;
+}

@@ -1,0 +1,99 @@
+/**
+ * The Worker's side of app registrations: a login start reads KV once (the hot path) and asks the
+ * instance's Durable Object only on a miss; a callback finds the exact client its authorize step
+ * used — through KV when it already shows it, else through the Durable Object, never by waiting
+ * for KV to catch up.
+ */
+import type { Env } from "../env.ts";
+import { BffError } from "../errors.ts";
+import type { KeyRing } from "../session/keys.ts";
+import { open } from "../session/seal.ts";
+import { appKvKey, registrationFingerprint } from "./keys.ts";
+import type { RegistrarResult } from "./registrar.ts";
+import { type Registration, type RegistrationRequest, decodeRegistration } from "./registration.ts";
+
+export interface RegistryDeps {
+  readonly kv: KVNamespace;
+  readonly registrar: Env["REGISTRAR"];
+  readonly ring: KeyRing;
+}
+
+/** The registration a new login uses: one KV read when cached. */
+export async function registrationForLogin(deps: RegistryDeps, req: RegistrationRequest): Promise<Registration> {
+  const cached = await readKv(deps, req, true);
+  if (cached !== null) return cached;
+  return fromResult(deps, req, await callRegistrar<RegistrarResult>(deps, req.host, (stub) => stub.ensure(req)));
+}
+
+/** The registration with this client_id on this host (KV first, then the Durable Object), or null. */
+export async function registrationForClient(
+  deps: RegistryDeps,
+  req: RegistrationRequest,
+  clientId: string,
+): Promise<Registration | null> {
+  const cached = await readKv(deps, req, false);
+  if (cached?.clientId === clientId) return cached;
+  const sealed = await callRegistrar<string | null>(deps, req.host, (stub) => stub.byClientId(clientId));
+  if (sealed === null) return null;
+  const registration = await openRegistration(deps, sealed, req.host);
+  return registration?.clientId === clientId ? registration : null;
+}
+
+/** A fresh registration replacing one the instance no longer knows (`invalid_client`). */
+export async function replaceRegistration(
+  deps: RegistryDeps,
+  req: RegistrationRequest,
+  deadClientId: string,
+): Promise<Registration> {
+  const result = await callRegistrar<RegistrarResult>(deps, req.host, (stub) => stub.replace(req, deadClientId));
+  return fromResult(deps, req, result);
+}
+
+async function readKv(deps: RegistryDeps, req: RegistrationRequest, required: boolean): Promise<Registration | null> {
+  const key = appKvKey(req.host, await registrationFingerprint(req));
+  let sealed: string | null;
+  try {
+    sealed = await deps.kv.get(key);
+  } catch (error) {
+    if (!required) return null;
+    throw new BffError("storage_unavailable", "Storage is unavailable; try again shortly.", {
+      internal: `KV read ${key}: ${String(error)}`,
+    });
+  }
+  return sealed === null ? null : openRegistration(deps, sealed, req.host);
+}
+
+async function openRegistration(deps: RegistryDeps, sealed: string, host: string): Promise<Registration | null> {
+  const payload = await open(sealed, "app", deps.ring);
+  const registration = payload === null ? null : decodeRegistration(payload);
+  // A registration is only ever used for the host it was made on (an instance picks its own
+  // client_id and could copy another instance's).
+  return registration?.host === host ? registration : null;
+}
+
+type RegistrarStub = ReturnType<Env["REGISTRAR"]["get"]>;
+
+async function callRegistrar<T>(deps: RegistryDeps, host: string, call: (stub: RegistrarStub) => unknown): Promise<T> {
+  try {
+    // RPC stubs wrap results in proxy types; the values are plain data (RegistrarResult, string).
+    return (await call(deps.registrar.get(deps.registrar.idFromName(host)))) as T;
+  } catch (error) {
+    throw new BffError("storage_unavailable", "Storage is unavailable; try again shortly.", {
+      internal: `registrar ${host}: ${String(error)}`,
+    });
+  }
+}
+
+async function fromResult(deps: RegistryDeps, req: RegistrationRequest, result: RegistrarResult): Promise<Registration> {
+  if (!result.ok) {
+    const headers: Record<string, string> = result.retryAfter ? { "retry-after": String(result.retryAfter) } : {};
+    throw new BffError(result.code, result.description, { headers });
+  }
+  const registration = await openRegistration(deps, result.sealed, req.host);
+  if (registration === null) {
+    throw new BffError("internal_error", "The app registration could not be read.", {
+      internal: "registrar returned a registration that does not open",
+    });
+  }
+  return registration;
+}

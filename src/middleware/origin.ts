@@ -1,0 +1,70 @@
+/**
+ * Cross-site request checks. A browser request that changes state must come from the BFF's own
+ * origin or a configured frontend origin: a foreign `Origin` or `Sec-Fetch-Site: cross-site` is
+ * refused outright, and the API additionally needs `X-CSRF: 1` — a custom header a foreign page
+ * can only send after a CORS preflight, which fedi-bff never grants it.
+ */
+import type { Deps } from "../context.ts";
+import { BffError } from "../errors.ts";
+
+export const CSRF_HEADER = "x-csrf";
+
+export function isAllowedOrigin(origin: string, deps: Deps): boolean {
+  return origin === deps.publicOrigin || deps.config.frontendOrigins.has(origin);
+}
+
+/** Refuses a foreign Origin (incl. "null") and Sec-Fetch-Site: cross-site. */
+export function assertNotCrossSite(headers: Headers, deps: Deps): void {
+  const origin = headers.get("origin");
+  if (origin !== null && !isAllowedOrigin(origin, deps)) {
+    throw new BffError("forbidden_origin", "Requests from this origin are not allowed.", {
+      internal: `origin ${origin.slice(0, 100)}`,
+    });
+  }
+  if (headers.get("sec-fetch-site") === "cross-site") {
+    throw new BffError("forbidden_origin", "Cross-site requests are not allowed.");
+  }
+}
+
+/** The API rule: not cross-site, and `X-CSRF: 1`. */
+export function assertCsrfHeader(headers: Headers, deps: Deps): void {
+  assertNotCrossSite(headers, deps);
+  if (headers.get(CSRF_HEADER) !== "1") {
+    throw new BffError("csrf_required", "Send the header `X-CSRF: 1` with every API request.");
+  }
+}
+
+/** State-changing /auth routes: `X-CSRF: 1`, or an allowed Origin, or a same-origin fetch. */
+export function assertSameOriginAction(headers: Headers, deps: Deps): void {
+  assertNotCrossSite(headers, deps);
+  if (headers.get(CSRF_HEADER) === "1" || headers.get("origin") !== null) return;
+  if (headers.get("sec-fetch-site") === "same-origin") return;
+  throw new BffError("csrf_required", "Send the header `X-CSRF: 1` (or call from an allowed origin).");
+}
+
+/**
+ * Starting a login (login CSRF: a cross-site link must not sign the victim in as the attacker):
+ * a top-level navigation from our own pages or typed by the user (`same-origin`/`none`), a
+ * same-site frontend whose Referer is an allowed origin, a request carrying `X-CSRF: 1` or an
+ * allowed Origin. Clients without Fetch Metadata (curl) are not browsers and cannot be victims.
+ */
+export function assertLoginStart(headers: Headers, deps: Deps): void {
+  assertNotCrossSite(headers, deps);
+  const site = headers.get("sec-fetch-site");
+  if (site === null || site === "same-origin" || site === "none") return;
+  if (headers.get(CSRF_HEADER) === "1" || headers.get("origin") !== null) return;
+  if (site === "same-site" && refererOrigin(headers) !== null && isAllowedOrigin(refererOrigin(headers) ?? "", deps)) {
+    return;
+  }
+  throw new BffError("forbidden_origin", "A login must be started from the application itself.");
+}
+
+function refererOrigin(headers: Headers): string | null {
+  const referer = headers.get("referer");
+  if (referer === null) return null;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return null;
+  }
+}

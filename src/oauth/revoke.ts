@@ -1,0 +1,25 @@
+/** Token revocation (RFC 7009, Mastodon `POST /oauth/revoke`). Best effort: never throws. */
+import { type UpstreamContext, discard, upstreamFetch } from "../http/upstream.ts";
+import type { Registration } from "../instance/registration.ts";
+
+/** True when the instance confirmed the revocation. Failures are logged without the token. */
+export async function revokeToken(ctx: UpstreamContext, registration: Registration, token: string): Promise<boolean> {
+  const body = new URLSearchParams({
+    client_id: registration.clientId,
+    client_secret: registration.clientSecret,
+    token,
+  });
+  try {
+    const res = await upstreamFetch(ctx, registration.endpoints.revoke, {
+      method: "POST",
+      headers: { accept: "application/json" },
+      body,
+    });
+    await discard(res);
+    if (res.status === 200) return true;
+    console.warn(JSON.stringify({ context: "revoke", host: registration.host, status: res.status }));
+  } catch (error) {
+    console.warn(JSON.stringify({ context: "revoke", host: registration.host, error: String(error) }));
+  }
+  return false;
+}

@@ -1,0 +1,154 @@
+/**
+ * `GET /auth/callback`: the instance sends the browser back here. Checks the login cookie and
+ * state (constant time), exchanges the code server-side, looks up the account, stores it in the
+ * session cookie and redirects to return_to. Once the transaction is known, every failure goes
+ * back to the frontend as `?auth_error=<code>` rather than a raw JSON page.
+ */
+import type { Deps } from "../context.ts";
+import { BffError, isBffError, logError } from "../errors.ts";
+import { revokeAccount } from "../auth/revoke-account.ts";
+import { withAuthError } from "../auth/return-to.ts";
+import type { Registration, RegistrationRequest } from "../instance/registration.ts";
+import { registrationForClient, replaceRegistration } from "../instance/registry.ts";
+import { verifyCredentials } from "../oauth/account.ts";
+import { timingSafeEqual } from "../oauth/pkce.ts";
+import { revokeToken } from "../oauth/revoke.ts";
+import { DeadClientError, exchangeCode } from "../oauth/token.ts";
+import { addAccount } from "../session/accounts.ts";
+import { type LoginTransaction, clearLoginCookie, readLoginTransaction } from "../session/login.ts";
+import type { SessionAccount } from "../session/session.ts";
+import { readSession, sessionSetCookie } from "../session/store.ts";
+import type { AppContext } from "../types.ts";
+import { startAuthorization } from "./login.ts";
+
+const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export async function callback(c: AppContext): Promise<Response> {
+  const { deps } = c.var;
+  const query = new URL(c.req.url).searchParams;
+  const state = query.get("state") ?? "";
+  if (!STATE_PATTERN.test(state)) {
+    throw new BffError("invalid_state", "The sign-in answer carries no valid state; start the login again.");
+  }
+  const found = await readLoginTransaction(c.req.header("cookie") ?? null, state, deps.ring);
+  if (found === null) {
+    throw new BffError("login_expired", "This login is unknown or has expired; start the login again.");
+  }
+  const { tx, expired } = found;
+  try {
+    if (expired) throw new BffError("login_expired", "The login took too long; start it again.");
+    if (!timingSafeEqual(tx.state, state)) {
+      throw new BffError("invalid_state", "The sign-in answer does not belong to this login.");
+    }
+    return await finish(c, deps, tx, query);
+  } catch (error) {
+    if (!isBffError(error)) throw error;
+    logError(error, "callback");
+    const res = redirect(withAuthError(tx.returnTo, error.code, deps));
+    res.headers.append("set-cookie", clearLoginCookie(state));
+    return res;
+  }
+}
+
+async function finish(c: AppContext, deps: Deps, tx: LoginTransaction, query: URLSearchParams): Promise<Response> {
+  const request: RegistrationRequest = { host: tx.host, origin: tx.origin, redirectUri: tx.redirectUri, scopes: tx.scopes };
+  const error = query.get("error");
+  if (error !== null) {
+    throw error === "access_denied"
+      ? new BffError("access_denied", "The sign-in was cancelled on the instance.")
+      : new BffError("authorization_failed", "The instance refused the sign-in.", { internal: error.slice(0, 100) });
+  }
+  const registration = await registrationForClient(deps.registry, request, tx.clientId);
+  if (registration === null) throw new BffError("login_expired", "The login can no longer be completed; start again.");
+  if (query.has("access_token")) return tokenInUrl(c, deps, tx, registration, query.get("access_token") ?? "");
+  const code = query.get("code") ?? "";
+  if (!/^[\x21-\x7e]{1,1024}$/.test(code)) throw new BffError("invalid_callback", "The sign-in answer carries no code.");
+  let accessToken: string;
+  let scope: string;
+  try {
+    ({ accessToken, scope } = await exchangeCode(deps.upstream, registration, code, tx.verifier));
+  } catch (failure) {
+    if (!(failure instanceof DeadClientError) || tx.retried) throw deadOr(failure);
+    // The instance forgot our app (deleted by an admin, database lost): register again, once.
+    const fresh = await replaceRegistration(deps.registry, request, tx.clientId);
+    return restart(c, tx, fresh, tx.forceLogin);
+  }
+  const account = await verifyCredentials(deps.upstream, tx.origin, accessToken);
+  const sessionAccount: SessionAccount = {
+    instance: tx.host,
+    origin: tx.origin,
+    token: accessToken,
+    scope,
+    clientId: registration.clientId,
+    ...account,
+    streaming: registration.streaming,
+  };
+  return signIn(c, deps, tx, sessionAccount);
+}
+
+async function signIn(c: AppContext, deps: Deps, tx: LoginTransaction, account: SessionAccount): Promise<Response> {
+  const session = await readSession(c.req.header("cookie") ?? null, deps.ring);
+  const merged = addAccount(session, account);
+  if (merged === null) {
+    c.executionCtx.waitUntil(revokeAccount(deps, account));
+    throw new BffError("too_many_accounts", "This browser session already holds the maximum number of accounts.");
+  }
+  for (const old of merged.replaced) c.executionCtx.waitUntil(revokeAccount(deps, old));
+  let target = tx.returnTo;
+  const acct = `${account.acct.includes("@") ? account.acct : `${account.acct}@${account.instance}`}`.toLowerCase();
+  if (tx.expectedAcct !== "" && tx.expectedAcct !== acct) {
+    // Login by handle: the user signed in as someone else than the handle they typed.
+    target = withParam(target, "auth_warning", "account_mismatch", deps);
+  }
+  const res = redirect(target);
+  res.headers.append("set-cookie", await sessionSetCookie(merged.accounts, merged.active, deps.ring, deps.config.sessionTtl));
+  res.headers.append("set-cookie", clearLoginCookie(tx.state));
+  return res;
+}
+
+/** Akkoma/Pleroma put a token in the URL for a known browser: revoke it and retry with force_login. */
+async function tokenInUrl(
+  c: AppContext,
+  deps: Deps,
+  tx: LoginTransaction,
+  registration: Registration,
+  token: string,
+): Promise<Response> {
+  if (/^[\x21-\x7e]{1,1024}$/.test(token)) c.executionCtx.waitUntil(revokeToken(deps.upstream, registration, token));
+  if (tx.retried || tx.forceLogin) {
+    throw new BffError("invalid_callback", "The instance sent a token in the URL; it was revoked.");
+  }
+  return restart(c, tx, registration, true);
+}
+
+async function restart(c: AppContext, tx: LoginTransaction, registration: Registration, forceLogin: boolean) {
+  const res = await startAuthorization(c, registration, {
+    ...tx,
+    clientId: registration.clientId,
+    redirectUri: registration.redirectUri,
+    scopes: registration.scopes,
+    forceLogin,
+    retried: true,
+  });
+  res.headers.append("set-cookie", clearLoginCookie(tx.state));
+  return res;
+}
+
+function deadOr(failure: unknown): unknown {
+  if (failure instanceof DeadClientError) {
+    return new BffError("token_exchange_failed", "The instance does not know this app; please try again.", {
+      internal: failure.message,
+    });
+  }
+  return failure;
+}
+
+function withParam(target: string, name: string, value: string, deps: Deps): string {
+  const url = new URL(target, deps.publicOrigin);
+  url.searchParams.set(name, value);
+  return url.origin === deps.publicOrigin ? url.pathname + url.search + url.hash : url.href;
+}
+
+function redirect(location: string): Response {
+  return new Response(null, { status: 302, headers: { location, "referrer-policy": "no-referrer" } });
+}

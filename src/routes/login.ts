@@ -1,0 +1,105 @@
+/**
+ * `GET|POST /auth/login?instance=HOST[&return_to=/path]`: validates the instance before any
+ * outbound request, gets its app registration (one KV read when cached), and sends the browser to
+ * the instance's authorize endpoint with state and PKCE. With `Accept: application/json` the
+ * answer is `{ authorize_url }` instead of a redirect (for frontends that navigate themselves).
+ */
+import type { Deps } from "../context.ts";
+import { redirectUri } from "../context.ts";
+import { BffError } from "../errors.ts";
+import { parseReturnTo } from "../auth/return-to.ts";
+import { type InstanceOrigin, parseInstance } from "../instance/host.ts";
+import { assertInstanceAllowed } from "../instance/policy.ts";
+import type { Registration } from "../instance/registration.ts";
+import { registrationForLogin } from "../instance/registry.ts";
+import { assertLoginStart } from "../middleware/origin.ts";
+import { authorizeUrl } from "../oauth/authorize.ts";
+import { codeChallenge, randomToken } from "../oauth/pkce.ts";
+import { type LoginTransaction, loginSetCookies } from "../session/login.ts";
+import type { AppContext } from "../types.ts";
+
+export async function login(c: AppContext): Promise<Response> {
+  const { deps } = c.var;
+  const headers = c.req.raw.headers;
+  assertLoginStart(headers, deps);
+  const params = c.req.method === "POST" ? await formParams(c) : new URL(c.req.url).searchParams;
+  const target = resolveInstance(params.get("instance"), deps);
+  const returnTo = parseReturnTo(params.get("return_to") ?? undefined, deps);
+  await rateLimit(c, deps);
+  const registration = await registrationForLogin(deps.registry, {
+    host: target.host,
+    origin: target.origin,
+    redirectUri: redirectUri(deps),
+    scopes: deps.config.scopes.join(" "),
+  });
+  const tx: Omit<LoginTransaction, "state" | "verifier"> = {
+    host: target.host,
+    origin: target.origin,
+    clientId: registration.clientId,
+    redirectUri: registration.redirectUri,
+    scopes: registration.scopes,
+    returnTo,
+    forceLogin: registration.forceLogin,
+    retried: false,
+    expectedAcct: "",
+  };
+  return startAuthorization(c, registration, tx);
+}
+
+/** Creates the login transaction and answers with the redirect (or JSON) to the instance. */
+export async function startAuthorization(
+  c: AppContext,
+  registration: Registration,
+  base: Omit<LoginTransaction, "state" | "verifier">,
+): Promise<Response> {
+  const { deps } = c.var;
+  const tx: LoginTransaction = { ...base, state: randomToken(), verifier: randomToken() };
+  const url = authorizeUrl(registration, {
+    state: tx.state,
+    codeChallenge: await codeChallenge(tx.verifier),
+    forceLogin: tx.forceLogin,
+  });
+  const cookies = await loginSetCookies(tx, deps.ring, c.req.header("cookie") ?? null);
+  const wantsJson = (c.req.header("accept") ?? "").includes("application/json");
+  const res = wantsJson ? Response.json({ authorize_url: url }) : new Response(null, { status: 302, headers: { location: url } });
+  for (const cookie of cookies) res.headers.append("set-cookie", cookie);
+  return res;
+}
+
+function resolveInstance(raw: string | null, deps: Deps): InstanceOrigin {
+  const only = deps.config.allowlist.length === 1 && deps.config.allowlist[0]?.kind === "exact";
+  // Single-instance mode: an allowlist of one host needs no `instance` parameter.
+  const input = raw === null || raw.trim() === "" ? (only ? deps.config.allowlist[0]?.value : undefined) : raw;
+  if (input === undefined) {
+    throw new BffError("invalid_instance", "Say which instance to log in with: ?instance=mastodon.example.");
+  }
+  const target = parseInstance(input, deps.policy);
+  assertInstanceAllowed(target.host, { allow: deps.config.allowlist, deny: deps.config.denylist });
+  return target;
+}
+
+async function formParams(c: AppContext): Promise<URLSearchParams> {
+  const type = c.req.header("content-type") ?? "";
+  if (!type.startsWith("application/x-www-form-urlencoded")) return new URL(c.req.url).searchParams;
+  const body = await c.req.text();
+  if (body.length > 8192) throw new BffError("invalid_request", "The login form is too large.");
+  return new URLSearchParams(body);
+}
+
+/** Login starts per client IP (IPv6 per /64), a brake on registration abuse. */
+async function rateLimit(c: AppContext, deps: Deps): Promise<void> {
+  const limiter = deps.env.LOGIN_LIMITER;
+  if (limiter === undefined) return;
+  const key = `login:${clientKey(c.req.header("cf-connecting-ip") ?? "unknown")}`;
+  const { success } = await limiter.limit({ key });
+  if (!success) {
+    throw new BffError("rate_limited", "Too many logins from this address; wait a minute.", {
+      headers: { "retry-after": "60" },
+    });
+  }
+}
+
+function clientKey(ip: string): string {
+  if (!ip.includes(":")) return ip;
+  return ip.split(":").slice(0, 4).join(":");
+}

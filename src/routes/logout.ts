@@ -1,0 +1,66 @@
+/**
+ * `POST /auth/logout[?all=1]`: revokes the active account's token (or all of them) upstream and
+ * drops it from the session; a failed revoke never blocks the logout. `POST /auth/switch`
+ * makes another account active.
+ */
+import { BffError } from "../errors.ts";
+import { revokeAccount } from "../auth/revoke-account.ts";
+import { assertSameOriginAction } from "../middleware/origin.ts";
+import { findAccount } from "../session/accounts.ts";
+import { clearSessionCookie, readSession, sessionSetCookie } from "../session/store.ts";
+import type { AppContext } from "../types.ts";
+
+export async function logout(c: AppContext): Promise<Response> {
+  const { deps } = c.var;
+  assertSameOriginAction(c.req.raw.headers, deps);
+  const session = await readSession(c.req.header("cookie") ?? null, deps.ring);
+  const all = c.req.query("all") === "1";
+  const res = new Response(null, { status: 204 });
+  if (session === null) {
+    res.headers.append("set-cookie", clearSessionCookie());
+    return res;
+  }
+  const leaving = all ? session.accounts : session.accounts.filter((_, i) => i === session.active);
+  await Promise.all(leaving.map((account) => revokeAccount(deps, account)));
+  const staying = session.accounts.filter((a) => !leaving.includes(a));
+  const cookie =
+    staying.length === 0
+      ? clearSessionCookie()
+      : await sessionSetCookie(staying, 0, deps.ring, Math.max(60, session.exp - Math.floor(Date.now() / 1000)));
+  res.headers.append("set-cookie", cookie);
+  return res;
+}
+
+export async function switchAccount(c: AppContext): Promise<Response> {
+  const { deps } = c.var;
+  assertSameOriginAction(c.req.raw.headers, deps);
+  const session = await readSession(c.req.header("cookie") ?? null, deps.ring);
+  if (session === null) throw new BffError("not_authenticated", "Not signed in.");
+  const key = await accountParam(c);
+  const index = findAccount(session, key);
+  if (index < 0) throw new BffError("invalid_account", "No such account in this session.");
+  const ttl = Math.max(60, session.exp - Math.floor(Date.now() / 1000));
+  const res = new Response(null, { status: 204 });
+  res.headers.append("set-cookie", await sessionSetCookie(session.accounts, index, deps.ring, ttl));
+  return res;
+}
+
+async function accountParam(c: AppContext): Promise<string> {
+  const fromQuery = c.req.query("account");
+  if (fromQuery !== undefined) return fromQuery;
+  const type = c.req.header("content-type") ?? "";
+  const text = (await c.req.text()).slice(0, 4096);
+  if (type.startsWith("application/json")) {
+    try {
+      const body = JSON.parse(text) as unknown;
+      const account = typeof body === "object" && body !== null ? (body as Record<string, unknown>).account : null;
+      if (typeof account === "string") return account;
+    } catch {
+      // fall through to the error below
+    }
+  } else {
+    const account = new URLSearchParams(text).get("account");
+    if (account !== null) return account;
+  }
+  throw new BffError("invalid_account", "Name the account to switch to: { \"account\": \"<id>@<instance>\" }.");
+}

@@ -1,0 +1,32 @@
+/**
+ * `GET /auth/session`: who is signed in, from the cookie alone (display name and avatar are kept
+ * in the session at login; no upstream call). Never the token.
+ */
+import { BffError } from "../errors.ts";
+import { type Session, type SessionAccount, accountKey, activeAccount } from "../session/session.ts";
+import { readSession } from "../session/store.ts";
+import type { AppContext } from "../types.ts";
+
+export async function sessionInfo(c: AppContext): Promise<Response> {
+  const session = await requireSession(c);
+  const active = activeAccount(session);
+  return c.json({
+    authenticated: true,
+    instance: active.instance,
+    scopes: active.scope.split(" ").filter(Boolean),
+    account: publicAccount(active),
+    active: accountKey(active),
+    accounts: session.accounts.map((a) => ({ key: accountKey(a), instance: a.instance, ...publicAccount(a) })),
+    expires_at: new Date(session.exp * 1000).toISOString(),
+  });
+}
+
+export async function requireSession(c: AppContext): Promise<Session> {
+  const session = await readSession(c.req.header("cookie") ?? null, c.var.deps.ring);
+  if (session === null) throw new BffError("not_authenticated", "Not signed in.");
+  return session;
+}
+
+function publicAccount(a: SessionAccount) {
+  return { id: a.id, acct: a.acct, username: a.username, display_name: a.displayName, avatar: a.avatar, url: a.url };
+}

@@ -1,0 +1,34 @@
+/**
+ * Several accounts in one browser session. The cookie holds them all, so their number is capped
+ * to keep it under a browser's ~4 KB (README: "Multiple accounts").
+ */
+import { type Session, type SessionAccount, accountKey } from "./session.ts";
+
+export const MAX_ACCOUNTS = 4;
+
+export interface MergeResult {
+  readonly accounts: readonly SessionAccount[];
+  readonly active: number;
+  /** Accounts whose token is no longer held (same account signed in again): revoke them. */
+  readonly replaced: readonly SessionAccount[];
+}
+
+/** Adds (or refreshes) `account` and makes it active; null when the session is full. */
+export function addAccount(session: Session | null, account: SessionAccount): MergeResult | null {
+  const accounts = [...(session?.accounts ?? [])];
+  const key = accountKey(account);
+  const index = accounts.findIndex((a) => accountKey(a) === key);
+  if (index >= 0) {
+    const previous = accounts[index] as SessionAccount;
+    accounts[index] = account;
+    return { accounts, active: index, replaced: previous.token === account.token ? [] : [previous] };
+  }
+  if (accounts.length >= MAX_ACCOUNTS) return null;
+  accounts.push(account);
+  return { accounts, active: accounts.length - 1, replaced: [] };
+}
+
+/** The index of the account named by `key` (`<id>@<instance>`), or -1. */
+export function findAccount(session: Session, key: string): number {
+  return session.accounts.findIndex((a) => accountKey(a) === key);
+}

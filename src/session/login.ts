@@ -1,0 +1,81 @@
+/**
+ * The login transaction: what the callback needs to finish one login (state, PKCE verifier, the
+ * exact client used), sealed into a short-lived cookie named after its state so that two tabs
+ * can log in at once. Nothing of it is stored server-side.
+ */
+import { LOGIN_COOKIE_PREFIX, MAX_LOGIN_COOKIES, clearCookie, loginCookieName, parseCookies, serializeCookie } from "./cookies.ts";
+import type { KeyRing } from "./keys.ts";
+import { nowSeconds, open, seal } from "./seal.ts";
+
+export const LOGIN_TTL = 600;
+/** The cookie outlives the transaction so that an expiry can still be reported to return_to. */
+const LOGIN_COOKIE_MAX_AGE = 3600;
+
+export interface LoginTransaction {
+  readonly state: string;
+  readonly verifier: string;
+  readonly host: string;
+  readonly origin: string;
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly scopes: string;
+  /** Validated return_to (relative path, or absolute on a FRONTEND_ORIGINS origin). */
+  readonly returnTo: string;
+  readonly forceLogin: boolean;
+  /** True once the login was restarted (dead client, token in URL): never loop. */
+  readonly retried: boolean;
+  /** The handle the user asked for (login by handle), or "". */
+  readonly expectedAcct: string;
+}
+
+const FIELDS: Record<keyof LoginTransaction, "string" | "boolean"> = {
+  state: "string",
+  verifier: "string",
+  host: "string",
+  origin: "string",
+  clientId: "string",
+  redirectUri: "string",
+  scopes: "string",
+  returnTo: "string",
+  forceLogin: "boolean",
+  retried: "boolean",
+  expectedAcct: "string",
+};
+
+/** Set-Cookie headers: the new login cookie, plus clearing older ones beyond MAX_LOGIN_COOKIES. */
+export async function loginSetCookies(tx: LoginTransaction, ring: KeyRing, cookieHeader: string | null): Promise<string[]> {
+  const sealed = await seal({ ...tx }, "login", ring, LOGIN_TTL);
+  const existing = [...parseCookies(cookieHeader).keys()].filter((name) => name.startsWith(LOGIN_COOKIE_PREFIX));
+  const stale = existing.slice(0, Math.max(0, existing.length - (MAX_LOGIN_COOKIES - 1)));
+  return [...stale.map(clearCookie), serializeCookie(loginCookieName(tx.state), sealed, LOGIN_COOKIE_MAX_AGE)];
+}
+
+/**
+ * The transaction for this callback's state, or null when there is none. An expired one is
+ * still returned (flagged) so the callback can send the user back to their return_to with
+ * `auth_error=login_expired` after a long 2FA instead of a dead end.
+ */
+export async function readLoginTransaction(
+  cookieHeader: string | null,
+  state: string,
+  ring: KeyRing,
+): Promise<{ tx: LoginTransaction; expired: boolean } | null> {
+  const sealed = parseCookies(cookieHeader).get(loginCookieName(state));
+  if (sealed === undefined) return null;
+  let expired = false;
+  let payload = await open(sealed, "login", ring);
+  if (payload === null) {
+    // Authentic but past its 10 minutes? (Opened as of its own issue time.)
+    payload = await open(sealed, "login", ring, nowSeconds() - LOGIN_COOKIE_MAX_AGE);
+    expired = true;
+  }
+  if (payload === null) return null;
+  for (const [field, type] of Object.entries(FIELDS)) {
+    if (typeof payload[field] !== type) return null;
+  }
+  return { tx: payload as unknown as LoginTransaction, expired };
+}
+
+export function clearLoginCookie(state: string): string {
+  return clearCookie(loginCookieName(state));
+}
