@@ -1,0 +1,133 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { FAULT_KINDS } from "./faults.ts";
+import { flavourOf } from "./flavour.ts";
+import { type Body, readBody, str } from "./http.ts";
+import { resetSite, type Site, siteFor, unexpectedHosts } from "./state.ts";
+
+type Answer = [number, unknown];
+
+function json(res: ServerResponse, [status, value]: Answer): void {
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+  res.end(JSON.stringify(value));
+}
+
+/** The site named by an `origin` value ("https://host" or a bare host, meaning https). */
+function site(raw: unknown): Site | string {
+  if (typeof raw !== "string" || !raw) return "origin is required";
+  let origin: string;
+  try {
+    origin = new URL(raw.includes("://") ? raw : `https://${raw}`).origin;
+  } catch {
+    return `bad origin: ${raw}`;
+  }
+  const flavour = flavourOf(new URL(origin).hostname);
+  return flavour ? siteFor(origin, flavour) : `not a fake instance host: ${origin}`;
+}
+
+function stateOf(s: Site): unknown {
+  return {
+    origin: s.origin,
+    flavour: s.flavour,
+    registrations: s.registrations,
+    apps: [...s.apps.values()].map((a) => ({
+      client_id: a.clientId,
+      redirect_uris: a.redirectUris,
+      scopes: a.scopes,
+      name: a.name,
+      website: a.website,
+    })),
+    tokensIssued: s.tokensIssued,
+    revokedTokens: s.revokedTokens,
+    codesIssued: s.codesIssued,
+    requests: s.requests,
+    uploads: s.uploads,
+    unexpectedHosts,
+  };
+}
+
+function revokeTokens(s: Site, raw: string | undefined): Answer {
+  let count = 0;
+  for (const t of s.tokens.values()) {
+    if (!t.revoked && (raw ? t.token === raw : Boolean(t.user))) {
+      t.revoked = true;
+      count++;
+    }
+  }
+  s.revokedTokens += count;
+  return [200, { revoked: count }];
+}
+
+function addFault(s: Site, b: Body): Answer {
+  const kind = str(b, "kind");
+  const path = str(b, "path");
+  if (!kind || !(FAULT_KINDS as readonly string[]).includes(kind))
+    return [400, { error: `bad kind: ${kind}` }];
+  if (!path?.startsWith("/")) return [400, { error: "path must start with /" }];
+  const times = typeof b.times === "number" ? b.times : Number.POSITIVE_INFINITY;
+  const headers =
+    b.headers && typeof b.headers === "object" ? (b.headers as Record<string, string>) : undefined;
+  s.faults.push({
+    kind,
+    path,
+    times,
+    method: str(b, "method"),
+    status: typeof b.status === "number" ? b.status : undefined,
+    body: b.body,
+    headers,
+    location: str(b, "location"),
+    field: str(b, "field"),
+  });
+  return [200, { ok: true }];
+}
+
+function configure(s: Site, b: Body): Answer {
+  const url = str(b, "streamingUrl");
+  if (url !== undefined) s.config.streamingUrl = url;
+  if (b.webfinger && typeof b.webfinger === "object")
+    s.config.webfinger = b.webfinger as Site["config"]["webfinger"];
+  return [200, { ok: true, config: s.config }];
+}
+
+function push(s: Site, b: Body): Answer {
+  const e = b.event && typeof b.event === "object" ? (b.event as Body) : {};
+  const payload = typeof e.payload === "string" ? e.payload : JSON.stringify(e.payload ?? {});
+  for (const sink of s.streams) sink(str(e, "event") ?? "update", payload);
+  return [200, { delivered: s.streams.size }];
+}
+
+async function route(req: IncomingMessage, url: URL): Promise<Answer> {
+  const key = `${req.method} ${url.pathname}`;
+  if (key === "GET /unexpected") return [200, unexpectedHosts];
+  if (key === "GET /state") {
+    const s = site(url.searchParams.get("origin"));
+    return typeof s === "string" ? [400, { error: s }] : [200, stateOf(s)];
+  }
+  if (req.method !== "POST") return [404, { error: `no control route ${key}` }];
+  const body = await readBody(req);
+  if (body === "invalid") return [400, { error: "body must be a JSON object" }];
+  const s = site(body.origin);
+  if (typeof s === "string") return [400, { error: s }];
+  switch (url.pathname) {
+    case "/reset":
+      resetSite(s.origin);
+      return [200, { ok: true }];
+    case "/delete-app":
+      // The admin deleted the app: its tokens stop working with it (liveToken checks the app).
+      return [200, { deleted: s.apps.delete(str(body, "client_id") ?? "") }];
+    case "/revoke-token":
+      return revokeTokens(s, str(body, "access_token"));
+    case "/config":
+      return configure(s, body);
+    case "/faults":
+      return addFault(s, body);
+    case "/push-event":
+      return push(s, body);
+    default:
+      return [404, { error: `no control route ${key}` }];
+  }
+}
+
+/** The control API on host control.fake (plain JSON). */
+export async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  json(res, await route(req, url));
+}

@@ -1,0 +1,37 @@
+/** Which server software a fake origin imitates, chosen by the first label of its hostname. */
+export type Flavour = "mastodon" | "oldmasto" | "gts" | "akkoma" | "misskey";
+
+/** The hostname of the control API. */
+export const CONTROL_HOST = "control.fake";
+
+const PREFIXES: ReadonlyArray<readonly [string, Flavour]> = [
+  ["mastodon", "mastodon"],
+  ["oldmasto", "oldmasto"],
+  ["gts", "gts"],
+  ["akkoma", "akkoma"],
+  ["pleroma", "akkoma"],
+  ["misskey", "misskey"],
+];
+
+/** The flavour for a hostname, or undefined when the fake must refuse the host (fail closed). */
+export function flavourOf(hostname: string): Flavour | undefined {
+  if (hostname === "127.0.0.1" || hostname === "localhost") return "mastodon";
+  const label = hostname.split(".")[0] ?? "";
+  return PREFIXES.find(([prefix]) => label.startsWith(prefix))?.[1];
+}
+
+/** nodeinfo software name and version per flavour. */
+export const SOFTWARE: Record<Flavour, { name: string; version: string; apiVersion: string }> = {
+  mastodon: { name: "mastodon", version: "4.4.3", apiVersion: "4.4.3" },
+  oldmasto: { name: "mastodon", version: "4.2.17", apiVersion: "4.2.17" },
+  gts: { name: "gotosocial", version: "0.19.1", apiVersion: "0.19.1 git-5a3f1c4" },
+  akkoma: { name: "akkoma", version: "3.15.2", apiVersion: "2.7.2 (compatible; Akkoma 3.15.2)" },
+  misskey: { name: "misskey", version: "2025.4.1", apiVersion: "2025.4.1" },
+};
+
+/** Mastodon-API servers that publish RFC 8414 metadata. */
+export const hasMetadata = (f: Flavour): boolean => f === "mastodon";
+/** Servers that refuse to authorize without a PKCE code challenge. */
+export const requiresPkce = (f: Flavour): boolean => f === "mastodon";
+/** Servers that check the code_verifier against the stored challenge. */
+export const enforcesPkce = (f: Flavour): boolean => f !== "gts";

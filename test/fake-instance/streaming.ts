@@ -1,0 +1,88 @@
+import type { IncomingMessage } from "node:http";
+import { createRequire } from "node:module";
+import type { Duplex } from "node:stream";
+import type { WebSocketServer as WsServer } from "ws";
+import { type Ctx, hasScope, sendJson } from "./http.ts";
+import { statusJson } from "./seed.ts";
+import { liveToken, type Site, type StreamSink, type Token } from "./state.ts";
+
+const TICK_MS = 200;
+
+function streamToken(site: Site, req: IncomingMessage, url: URL): Token | undefined {
+  const header = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1];
+  const token = liveToken(site, header ?? url.searchParams.get("access_token") ?? undefined);
+  return token && hasScope(token, "read:statuses") ? token : undefined;
+}
+
+/** The status the fake "receives" on every tick. */
+const updatePayload = (site: Site): string => {
+  const top = site.statuses[0];
+  return top ? JSON.stringify(statusJson(site, top)) : "{}";
+};
+
+/** Adds a sink to the site's subscribers; returns the function that removes it. */
+function subscribe(site: Site, sink: StreamSink): () => void {
+  site.streams.add(sink);
+  return () => site.streams.delete(sink);
+}
+
+/** GET /api/v1/streaming/user and /api/v1/streaming/public: Server-Sent Events. */
+export function streamSse(ctx: Ctx) {
+  const token = streamToken(ctx.site, ctx.req, ctx.url);
+  if (!token) return sendJson(ctx, 401, { error: "Invalid access token" });
+  const res = ctx.res;
+  res.writeHead(200, {
+    "content-type": "text/event-stream",
+    "cache-control": "no-store",
+    "transfer-encoding": "chunked",
+  });
+  res.write(":)\n\n");
+  const sink: StreamSink = (event, payload) => res.write(`event: ${event}\ndata: ${payload}\n\n`);
+  const unsubscribe = subscribe(ctx.site, sink);
+  const timer = setInterval(() => sink("update", updatePayload(ctx.site)), TICK_MS);
+  const stop = (): void => {
+    clearInterval(timer);
+    unsubscribe();
+  };
+  ctx.req.on("close", stop);
+  res.on("close", stop);
+}
+
+// Vite resolves a bare "ws" import to its browser stub in vitest's global setup; Node's require
+// always loads the real server.
+const { WebSocketServer } = createRequire(import.meta.url)("ws") as { WebSocketServer: typeof WsServer };
+const wss = new WebSocketServer({ noServer: true });
+
+/** Refuses a WebSocket upgrade with a plain HTTP answer. */
+function refuse(socket: Duplex, status: number, text: string) {
+  const body = JSON.stringify({ error: text });
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** WebSocket upgrade on /api/v1/streaming: an update on connect, then echoes and pushed events. */
+export function streamWebSocket(site: Site, req: IncomingMessage, socket: Duplex, head: Buffer) {
+  const url = new URL(req.url ?? "/", site.origin);
+  if (url.pathname.replace(/\/$/, "") !== "/api/v1/streaming" || site.flavour === "misskey") {
+    return refuse(socket, 404, "Not Found");
+  }
+  const token = streamToken(site, req, url);
+  if (!token) return refuse(socket, 401, "Unauthorized");
+  const stream = [url.searchParams.get("stream") ?? "user"];
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    const sink: StreamSink = (event, payload) => ws.send(JSON.stringify({ stream, event, payload }));
+    const unsubscribe = subscribe(site, sink);
+    ws.on("close", unsubscribe);
+    ws.on("error", unsubscribe);
+    ws.on("message", (data, isBinary) => {
+      if (!isBinary) ws.send(JSON.stringify({ event: "echo", payload: data.toString() }));
+    });
+    sink("update", updatePayload(site));
+  });
+}
+
+/** Closes every open WebSocket (server shutdown). */
+export function closeWebSockets() {
+  for (const client of wss.clients) client.terminate();
+}

@@ -1,0 +1,128 @@
+import { createHash } from "node:crypto";
+import { parseScopes } from "./apps.ts";
+import { type Body, type Ctx, readBody, sendJson, str } from "./http.ts";
+import { type App, type Code, issueToken, type Token } from "./state.ts";
+
+const INVALID_CLIENT =
+  "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.";
+const INVALID_GRANT =
+  "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.";
+
+/** Each server's answer to a failed exchange. */
+function fail(ctx: Ctx, kind: "client" | "grant" | "request", detail: string) {
+  const f = ctx.site.flavour;
+  if (f === "gts") {
+    if (kind === "client") return sendJson(ctx, 400, { error: "invalid_client", error_description: detail });
+    // GoToSocial reports grant problems as a single odd error string.
+    return sendJson(ctx, 400, { error: `invalid_request: ${detail}` });
+  }
+  // Pleroma/Akkoma answer every failed exchange the same way.
+  if (f === "akkoma") return sendJson(ctx, 400, { error: "Invalid credentials" });
+  if (kind === "client")
+    return sendJson(ctx, 401, { error: "invalid_client", error_description: INVALID_CLIENT });
+  if (kind === "grant")
+    return sendJson(ctx, 400, { error: "invalid_grant", error_description: INVALID_GRANT });
+  sendJson(ctx, 400, { error: "invalid_request", error_description: detail });
+}
+
+function authenticateClient(ctx: Ctx, body: Body): App | undefined {
+  const app = ctx.site.apps.get(str(body, "client_id") ?? "");
+  return app && app.clientSecret === str(body, "client_secret") ? app : undefined;
+}
+
+function tokenJson(ctx: Ctx, token: Token): Record<string, unknown> {
+  const json: Record<string, unknown> = {
+    access_token: token.token,
+    token_type: "Bearer",
+    scope: token.scopes.join(" "),
+    created_at: token.createdAt,
+  };
+  if (ctx.site.flavour === "akkoma" && token.user) {
+    Object.assign(json, {
+      refresh_token: `r-${token.token}`,
+      expires_in: 3600 * 24 * 30,
+      me: `${ctx.site.origin}/users/${token.user}`,
+    });
+  }
+  return json;
+}
+
+const s256 = (verifier: string): string => createHash("sha256").update(verifier).digest("base64url");
+
+function checkCode(ctx: Ctx, body: Body, app: App): Code | string {
+  const code = ctx.site.codes.get(str(body, "code") ?? "");
+  if (!code || code.clientId !== app.clientId) return "code is invalid or expired";
+  if (code.redirectUri !== str(body, "redirect_uri")) return "redirect_uri does not match";
+  const verifier = str(body, "code_verifier");
+  if (code.challenge && ctx.site.flavour !== "gts" && (!verifier || s256(verifier) !== code.challenge)) {
+    // Doorkeeper has already consumed the code when it checks PKCE.
+    ctx.site.codes.delete(code.code);
+    return "code_verifier does not match";
+  }
+  return code;
+}
+
+function exchangeCode(ctx: Ctx, body: Body, app: App) {
+  // GoToSocial refuses a scope parameter in the exchange.
+  if (ctx.site.flavour === "gts" && body.scope !== undefined) {
+    return fail(ctx, "request", "scope parameter is not allowed in a code exchange");
+  }
+  const code = checkCode(ctx, body, app);
+  if (typeof code === "string") return fail(ctx, "grant", code);
+  ctx.site.codes.delete(code.code);
+  sendJson(ctx, 200, tokenJson(ctx, issueToken(ctx.site, app.clientId, code.scopes, code.user)));
+}
+
+function clientCredentials(ctx: Ctx, body: Body, app: App) {
+  const gts = ctx.site.flavour === "gts";
+  const redirectUri = str(body, "redirect_uri");
+  if (gts && (!redirectUri || !app.redirectUris.includes(redirectUri))) {
+    return fail(ctx, "request", "redirect_uri is required");
+  }
+  const scopes = parseScopes(str(body, "scope"));
+  if (!scopes?.every((s) => app.scopes.includes(s) || app.scopes.includes(s.split(":")[0] ?? s))) {
+    return sendJson(ctx, 400, {
+      error: "invalid_scope",
+      error_description: "The requested scope is invalid.",
+    });
+  }
+  const json = tokenJson(ctx, issueToken(ctx.site, app.clientId, scopes));
+  sendJson(ctx, 200, gts ? { ...json, expires_in: 7200 } : json);
+}
+
+/** POST /oauth/token */
+export async function token(ctx: Ctx) {
+  const body = await readBody(ctx.req);
+  if (body === "invalid") return fail(ctx, "request", "malformed body");
+  const grant = str(body, "grant_type");
+  if (grant !== "authorization_code" && grant !== "client_credentials") {
+    if (ctx.site.flavour === "gts" || ctx.site.flavour === "akkoma")
+      return fail(ctx, "request", "grant_type");
+    return sendJson(ctx, 400, {
+      error: "unsupported_grant_type",
+      error_description: "The authorization grant type is not supported by the authorization server.",
+    });
+  }
+  const app = authenticateClient(ctx, body);
+  if (!app) return fail(ctx, "client", "client authentication failed");
+  if (grant === "authorization_code") return exchangeCode(ctx, body, app);
+  clientCredentials(ctx, body, app);
+}
+
+/** POST /oauth/revoke (RFC 7009: unknown tokens are not an error). */
+export async function revoke(ctx: Ctx) {
+  const body = await readBody(ctx.req);
+  const app = body === "invalid" ? undefined : authenticateClient(ctx, body);
+  const unauthorized = {
+    error: "unauthorized_client",
+    error_description: "You are not authorized to revoke this token",
+  };
+  if (!app || body === "invalid") return sendJson(ctx, 403, unauthorized);
+  const found = ctx.site.tokens.get(str(body, "token") ?? "");
+  if (found && found.clientId !== app.clientId) return sendJson(ctx, 403, unauthorized);
+  if (found && !found.revoked) {
+    found.revoked = true;
+    ctx.site.revokedTokens++;
+  }
+  sendJson(ctx, 200, {});
+}

@@ -1,0 +1,157 @@
+/**
+ * Typed client for the fake Mastodon-API instance's control API, for tests running inside workerd.
+ * Every call goes through the outbound router like the Worker's own fetches (host control.fake).
+ */
+
+export type Flavour = "mastodon" | "oldmasto" | "gts" | "akkoma" | "misskey";
+
+const CONTROL = "http://control.fake";
+
+export interface FakeRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Lower-case names; authorization is "Bearer <redacted>" or "present". */
+  headers: Record<string, string>;
+  at: number;
+}
+
+export interface FakeUpload {
+  bytes: number;
+  startAt: number;
+  firstByteAt: number | null;
+  endAt: number | null;
+}
+
+export interface FakeState {
+  origin: string;
+  flavour: Flavour;
+  registrations: number;
+  apps: {
+    client_id: string;
+    redirect_uris: string[];
+    scopes: string[];
+    name: string;
+    website: string | null;
+  }[];
+  tokensIssued: number;
+  revokedTokens: number;
+  codesIssued: number;
+  requests: FakeRequest[];
+  uploads: FakeUpload[];
+  unexpectedHosts: string[];
+}
+
+export type FaultKind =
+  | "hang"
+  | "status"
+  | "html200"
+  | "truncated_json"
+  | "huge_json"
+  | "drop_field"
+  | "rate_limit"
+  | "redirect"
+  | "reset";
+
+export interface Fault {
+  /** Exact path, or a prefix ending in `*`. */
+  path: string;
+  kind: FaultKind;
+  method?: string;
+  /** How many requests it hits; unlimited if omitted. */
+  times?: number;
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  location?: string;
+  field?: string;
+}
+
+export interface FakeConfig {
+  streamingUrl?: string;
+  webfinger?: { webOrigin?: string; redirectTo?: string; accountDomain?: string };
+}
+
+function randomHex(bytes: number): string {
+  return [...crypto.getRandomValues(new Uint8Array(bytes))]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
+}
+
+/** A fresh host of the given flavour, e.g. `gts-0123456789ab.example.net`: isolated state per test. */
+export function uniqueHost(flavour: Flavour): string {
+  return `${flavour}-${randomHex(6)}.example.net`;
+}
+
+/** `https://` + uniqueHost(flavour). */
+export const uniqueOrigin = (flavour: Flavour): string => `https://${uniqueHost(flavour)}`;
+
+async function control<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${CONTROL}${path}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`fake control ${method} ${path} → ${res.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** Accepts a host or an origin. */
+const originOf = (hostOrOrigin: string): string =>
+  hostOrOrigin.includes("://") ? hostOrOrigin : `https://${hostOrOrigin}`;
+
+export const fakeState = (origin: string): Promise<FakeState> =>
+  control("GET", `/state?origin=${encodeURIComponent(originOf(origin))}`);
+
+export const resetOrigin = (origin: string): Promise<unknown> =>
+  control("POST", "/reset", { origin: originOf(origin) });
+
+/** Simulates the admin deleting the app: its tokens die with it. */
+export const deleteApp = (origin: string, clientId: string): Promise<{ deleted: boolean }> =>
+  control("POST", "/delete-app", { origin: originOf(origin), client_id: clientId });
+
+/** Revokes one token, or every user token of the origin when omitted. */
+export const revokeTokens = (origin: string, accessToken?: string): Promise<{ revoked: number }> =>
+  control("POST", "/revoke-token", {
+    origin: originOf(origin),
+    ...(accessToken ? { access_token: accessToken } : {}),
+  });
+
+export const configure = (origin: string, config: FakeConfig): Promise<unknown> =>
+  control("POST", "/config", { origin: originOf(origin), ...config });
+
+export const injectFault = (origin: string, fault: Fault): Promise<unknown> =>
+  control("POST", "/faults", { origin: originOf(origin), ...fault });
+
+/** Sends an event to every open streaming connection (SSE and WebSocket) of the origin. */
+export const pushEvent = (
+  origin: string,
+  event: { event: string; payload: unknown },
+): Promise<{ delivered: number }> => control("POST", "/push-event", { origin: originOf(origin), event });
+
+/** Hosts the fake refused because no fake instance lives there. */
+export const unexpectedHosts = (): Promise<string[]> => control("GET", "/unexpected");
+
+/**
+ * Plays the user at the instance's authorize page: approves as `user` (default alice), or denies,
+ * or (Akkoma) arrives with an existing session. Returns the redirect Location.
+ */
+export async function approve(
+  authorizeUrl: string,
+  opts: { user?: string; deny?: boolean; akkomaSession?: boolean } = {},
+): Promise<URL> {
+  const headers: Record<string, string> = {
+    "user-agent": "fake-browser/1.0",
+    "x-fake-user": opts.user ?? "alice",
+  };
+  if (opts.deny) headers["x-fake-deny"] = "1";
+  if (opts.akkomaSession) headers["x-fake-session"] = "1";
+  const res = await fetch(authorizeUrl, { headers, redirect: "manual" });
+  const location = res.headers.get("location");
+  if (res.status !== 302 || !location) {
+    throw new Error(`authorize did not redirect (${res.status}): ${await res.text()}`);
+  }
+  return new URL(location, authorizeUrl);
+}
