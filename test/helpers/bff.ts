@@ -1,0 +1,62 @@
+/**
+ * Drives fedi-bff like a browser would: a cookie jar, the BFF's public origin, and the whole login
+ * flow against the fake instance (`approve` plays the user on the instance's consent page).
+ */
+import { exports } from "cloudflare:workers";
+import { approve } from "./fake.ts";
+
+export const BFF = "https://bff.example.com";
+
+/** A minimal browser cookie jar for the BFF's origin. */
+export class CookieJar {
+  readonly cookies = new Map<string, string>();
+
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  store(res: Response): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      if (/max-age=0/i.test(line) || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+}
+
+/** A request to the BFF with the jar's cookies; stores the cookies it sets. */
+export async function bff(path: string, init: RequestInit & { jar?: CookieJar } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (init.jar && init.jar.cookies.size > 0 && !headers.has("cookie")) headers.set("cookie", init.jar.header());
+  const res = await exports.default.fetch(new URL(path, BFF), { ...init, headers, redirect: "manual" });
+  init.jar?.store(res);
+  return res;
+}
+
+export interface LoginOptions {
+  readonly user?: string;
+  readonly returnTo?: string;
+  readonly jar?: CookieJar;
+  readonly akkomaSession?: boolean;
+}
+
+/** Starts a login; returns the authorize URL the BFF redirected to. */
+export async function startLogin(instance: string, jar: CookieJar, returnTo?: string): Promise<URL> {
+  const query = new URLSearchParams({ instance });
+  if (returnTo !== undefined) query.set("return_to", returnTo);
+  const res = await bff(`/auth/login?${query}`, { jar });
+  if (res.status !== 302) throw new Error(`login start: ${res.status} ${await res.text()}`);
+  return new URL(res.headers.get("location") ?? "");
+}
+
+/** The whole flow; returns the jar (signed in) and the callback's response. */
+export async function fullLogin(instance: string, options: LoginOptions = {}) {
+  const jar = options.jar ?? new CookieJar();
+  const authorize = await startLogin(instance, jar, options.returnTo);
+  const back = await approve(authorize.href, { user: options.user ?? "alice", akkomaSession: options.akkomaSession });
+  const callback = await bff(back.pathname + back.search, { jar });
+  return { jar, authorize, callback };
+}

@@ -1,0 +1,88 @@
+import { CompactEncrypt, EncryptJWT, base64url } from "jose";
+import { describe, expect, it } from "vitest";
+import { generateKey, getKeyRing } from "../../src/session/keys.ts";
+import { MAX_SEALED_LENGTH, nowSeconds, open, seal } from "../../src/session/seal.ts";
+import { readSession, sessionSetCookie } from "../../src/session/store.ts";
+import type { SessionAccount } from "../../src/session/session.ts";
+
+const keyA = generateKey();
+const keyB = generateKey();
+
+export const sampleAccount: SessionAccount = {
+  instance: "mastodon.example.net",
+  origin: "https://mastodon.example.net",
+  token: "t".repeat(43),
+  scope: "read write push",
+  clientId: "c".repeat(43),
+  id: "109348123456789012",
+  acct: "alice",
+  username: "alice",
+  displayName: "Alice Example, with a reasonably long display name",
+  avatar: "https://files.mastodon.example.net/accounts/avatars/109/348/123/456/789/012/original/0123456789abcdef.png",
+  url: "https://mastodon.example.net/@alice",
+  streaming: "wss://streaming.mastodon.example.net",
+};
+
+describe("sealed values", () => {
+  it("opens what it sealed, for the same purpose only", async () => {
+    const ring = await getKeyRing([keyA]);
+    const sealed = await seal({ hello: "world" }, "login", ring, 60);
+    expect((await open(sealed, "login", ring))?.hello).toBe("world");
+    expect(await open(sealed, "session", ring)).toBeNull();
+  });
+
+  it("opens values sealed with an older key after rotation, and seals with the first key", async () => {
+    const old = await getKeyRing([keyA]);
+    const rotated = await getKeyRing([keyB, keyA]);
+    const sealed = await seal({ n: 1 }, "session", old, 60);
+    expect((await open(sealed, "session", rotated))?.n).toBe(1);
+    const fresh = await seal({ n: 2 }, "session", rotated, 60);
+    expect(await open(fresh, "session", old)).toBeNull();
+  });
+
+  it("refuses expired, tampered, truncated, oversized and foreign values", async () => {
+    const ring = await getKeyRing([keyA]);
+    const other = await getKeyRing([keyB]);
+    const sealed = await seal({ n: 1 }, "session", ring, 60);
+    expect(await open(sealed, "session", ring, nowSeconds() + 61)).toBeNull();
+    const flipped = sealed.slice(0, -5) + (sealed.at(-5) === "A" ? "B" : "A") + sealed.slice(-4);
+    expect(await open(flipped, "session", ring)).toBeNull();
+    expect(await open(sealed.slice(0, sealed.length - 10), "session", ring)).toBeNull();
+    expect(await open("a".repeat(MAX_SEALED_LENGTH + 1), "session", ring)).toBeNull();
+    expect(await open(await seal({ n: 1 }, "session", other, 60), "session", ring)).toBeNull();
+  });
+
+  it("accepts only dir + A256GCM (no PBES2, no other enc)", async () => {
+    const ring = await getKeyRing([keyA]);
+    const secret = ring.current.secret;
+    const a128 = await new EncryptJWT({ aud: "fedi-bff:session" })
+      .setProtectedHeader({ alg: "dir", enc: "A128GCM", kid: ring.current.kid })
+      .setExpirationTime("1h")
+      .setIssuedAt()
+      .encrypt(secret.slice(0, 16));
+    expect(await open(a128, "session", ring)).toBeNull();
+    const pbes2 = await new CompactEncrypt(new TextEncoder().encode("{}"))
+      .setProtectedHeader({ alg: "PBES2-HS256+A128KW", enc: "A256GCM", p2c: 1000, p2s: base64url.encode("saltsaltsalt") })
+      .encrypt(new TextEncoder().encode("password"));
+    expect(await open(pbes2, "session", ring)).toBeNull();
+  });
+});
+
+describe("session cookie", () => {
+  it("round-trips one account and stays under 1,200 bytes", async () => {
+    const ring = await getKeyRing([keyA]);
+    const setCookie = await sessionSetCookie([sampleAccount], 0, ring, 3600);
+    const value = setCookie.split(";")[0] ?? "";
+    expect(value.length).toBeLessThan(1200);
+    expect(setCookie).toMatch(/^__Host-fedi-bff-session=.*; Max-Age=3600; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    const session = await readSession(value, ring);
+    expect(session?.accounts).toEqual([sampleAccount]);
+  });
+
+  it("treats a garbage cookie as no session", async () => {
+    const ring = await getKeyRing([keyA]);
+    expect(await readSession("__Host-fedi-bff-session=eyJhbGciOiJub25lIn0.e30.", ring)).toBeNull();
+    expect(await readSession("__Host-fedi-bff-session=", ring)).toBeNull();
+    expect(await readSession(null, ring)).toBeNull();
+  });
+});
