@@ -19,36 +19,18 @@ export interface InstanceOrigin {
 }
 
 /** Special-use and private-network suffixes (RFC 6761, 6762, 7686, 8375, 9476, ICANN .internal, common LAN habits). */
-const RESERVED_SUFFIXES = [
-  "local",
-  "internal",
-  "localhost",
-  "arpa",
-  "onion",
-  "test",
-  "invalid",
-  "example",
-  "alt",
-  "lan",
-  "intranet",
-  "corp",
-  "home",
-  "localdomain",
-  "private",
-];
+const RESERVED_SUFFIXES = `local internal localhost arpa onion test invalid example alt
+  lan intranet corp home localdomain private`.split(/\s+/);
 /** Public wildcard-DNS services that map names such as 127.0.0.1.nip.io to any (private) address. */
-const LOOPBACK_DNS_SERVICES = [
-  "nip.io",
-  "sslip.io",
-  "xip.io",
-  "traefik.me",
-  "localtest.me",
-  "lvh.me",
-  "vcap.me",
-];
+const LOOPBACK_DNS_SERVICES = "nip.io sslip.io xip.io traefik.me localtest.me lvh.me vcap.me".split(" ");
 
-/** Invisible, control, whitespace and unassigned characters; `%` and `\` (parsers decode or flip them). */
-const FORBIDDEN_CHARACTERS = /[\p{C}\p{Z}\s%\\]/u;
+/**
+ * Control, whitespace, invisible (default-ignorable: IDNA silently drops them, so they hide text
+ * from humans and logs) and unassigned characters; `%` and `\` (parsers decode or flip them).
+ */
+const FORBIDDEN_IN_HOST = /[\p{C}\p{Z}\p{Default_Ignorable_Code_Point}\s%\\]/u;
+/** The same minus `%`, which is legitimate in paths. */
+const FORBIDDEN_IN_URL = /[\p{C}\p{Z}\p{Default_Ignorable_Code_Point}\s\\]/u;
 const SCHEME_PREFIX = /^([a-z][a-z0-9+.-]*):\/\//i;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const MAX_INPUT_LENGTH = 512;
@@ -77,7 +59,7 @@ function canonicalInstance(input: string, policy: HostPolicy): InstanceOrigin {
   const text = input.replace(/^ +| +$/g, "");
   if (text === "") refuse("it is empty; give a server's domain name, e.g. mastodon.social");
   if (text.length > MAX_INPUT_LENGTH) refuse("it is far too long for a host name");
-  if (FORBIDDEN_CHARACTERS.test(text)) {
+  if (FORBIDDEN_IN_HOST.test(text)) {
     refuse("it contains whitespace, control, invisible, percent-encoded or backslash characters");
   }
   const { scheme, authority } = splitScheme(text);
@@ -112,7 +94,8 @@ function splitAuthority(authority: string): { hostname: string; port: string | u
   const colon = authority.indexOf(":");
   if (colon === -1) return { hostname: authority, port: undefined };
   const port = authority.slice(colon + 1);
-  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65_535) refuse(`invalid port "${port}"`);
+  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65_535)
+    refuse(`invalid port ${quote(port)}`);
   return { hostname: authority.slice(0, colon), port: String(Number(port)) };
 }
 
@@ -243,7 +226,7 @@ const INSECURE_EQUIVALENT: Readonly<Record<string, string>> = { "https:": "http:
 function upstreamUrl(raw: string, policy: HostPolicy, schemes: readonly string[]): URL {
   if (typeof raw !== "string" || raw.length > MAX_URL_LENGTH) refuse("it is not a string of sensible length");
   // WHATWG parsing silently drops TAB/CR/LF and reads \ as /: refuse rather than guess.
-  if (/[\p{C}\p{Z}\\]/u.test(raw)) refuse("it contains whitespace, control characters or backslashes");
+  if (FORBIDDEN_IN_URL.test(raw)) refuse("it contains whitespace, control characters or backslashes");
   if (raw.includes("#")) refuse("a fragment is not allowed");
   let url: URL;
   try {
@@ -253,6 +236,8 @@ function upstreamUrl(raw: string, policy: HostPolicy, schemes: readonly string[]
   }
   if (url.username !== "" || url.password !== "") refuse("user info is not allowed");
   const instance = canonicalInstance(url.host, policy);
+  // "mastodon.social." fetches the same server but is another origin: keep one spelling per host.
+  if (instance.host !== url.host) refuse(`the host ${url.host} is not in canonical form`);
   const insecure = policy.insecureHosts.has(instance.host);
   const allowed = insecure ? schemes.flatMap((s) => [s, INSECURE_EQUIVALENT[s] ?? s]) : schemes;
   if (!allowed.includes(url.protocol))

@@ -1,6 +1,9 @@
+/// <reference types="vite/client" />
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BffError } from "../../src/errors.ts";
 import { checkUpstreamUrl, type HostPolicy, isSameOrigin, parseInstance } from "../../src/instance/host.ts";
+import corpusText from "../corpus/hostile-hosts.txt?raw";
 
 const PUBLIC: HostPolicy = { insecureHosts: new Set() };
 const DEV: HostPolicy = { insecureHosts: new Set(["127.0.0.1:3999", "localhost:3000"]) };
@@ -184,6 +187,7 @@ describe("checkUpstreamUrl", () => {
     ["a cloud metadata address", "https://169.254.169.254/latest/meta-data"],
     ["an internal name", "https://metadata.google.internal/"],
     ["a port", "https://mastodon.social:8443/"],
+    ["a trailing dot (another origin for the same host)", "https://mastodon.social./"],
     ["a newline (silently dropped by URL parsing)", "https://mastodon.soc\nial/"],
     ["a backslash", "https:\\\\127.0.0.1/"],
     ["javascript:", "javascript:alert(1)"],
@@ -231,5 +235,239 @@ describe("isSameOrigin", () => {
   it("never matches an opaque origin", () => {
     expect(isSameOrigin(new URL("data:text/plain,x"), "null")).toBe(false);
     expect(isSameOrigin(new URL("https://mastodon.social/"), "not a url")).toBe(false);
+  });
+});
+
+/** Corpus entries that look odd but map to a harmless public name; everything else must be refused. */
+const SAFE_NORMALIZATIONS: Record<string, string> = {
+  "ｍａｓｔｏｄｏｎ．ｓｏｃｉａｌ": "mastodon.social",
+  "mastodon。social": "mastodon.social",
+  "MASTODON.SOCIAL.": "mastodon.social",
+  "ⓜⓐⓢⓣⓞⓓⓞⓝ.social": "mastodon.social",
+};
+
+function readCorpus(text: string): string[] {
+  const lines = text.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("#"));
+  return lines.map((line) => {
+    const value: unknown = JSON.parse(line);
+    if (typeof value !== "string") throw new Error(`corpus line is not a JSON string: ${line}`);
+    return value;
+  });
+}
+
+/** The error code parseInstance throws for `input`, or the host it accepted. */
+function outcome(input: string): string {
+  try {
+    return `accepted as ${parseInstance(input, PUBLIC).host}`;
+  } catch (error) {
+    return error instanceof BffError ? error.code : `threw ${String(error)}`;
+  }
+}
+
+describe("hostile-hosts corpus", () => {
+  const corpus = readCorpus(corpusText);
+
+  it("holds at least 300 unique entries, including every safe normalization", () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(300);
+    expect(new Set(corpus).size).toBe(corpus.length);
+    for (const input of Object.keys(SAFE_NORMALIZATIONS)) expect(corpus).toContain(input);
+  });
+
+  it("refuses every hostile entry with invalid_instance", () => {
+    const notRefused = corpus
+      .filter((input) => SAFE_NORMALIZATIONS[input] === undefined)
+      .map((input) => [input, outcome(input)])
+      .filter(([, result]) => result !== "invalid_instance");
+    expect(notRefused).toEqual([]);
+  });
+
+  it.each(Object.entries(SAFE_NORMALIZATIONS))("normalizes %j to exactly %s", (input, host) => {
+    expect(parseInstance(input, PUBLIC)).toEqual({ host, origin: `https://${host}` });
+  });
+});
+
+// Properties: whatever the input, the result is a refusal or a canonical public host.
+const RESERVED =
+  /(^|\.)(local|internal|localhost|arpa|onion|test|invalid|example|lan|intranet|corp|home|localdomain)$/;
+const NUMERIC_LAST_LABEL = /(^|\.)(\d+|0x[0-9a-f]*)$/;
+
+function expectRefusedOrCanonical(input: string, policy: HostPolicy = PUBLIC): void {
+  let result: ReturnType<typeof parseInstance>;
+  try {
+    result = parseInstance(input, policy);
+  } catch (error) {
+    expect(error).toBeInstanceOf(BffError);
+    expect((error as BffError).code).toBe("invalid_instance");
+    return;
+  }
+  if (policy.insecureHosts.has(result.host)) return;
+  const { host } = result;
+  expect(host).toMatch(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/);
+  expect(host.length).toBeLessThanOrEqual(253);
+  expect(host).not.toMatch(NUMERIC_LAST_LABEL);
+  expect(host).not.toMatch(RESERVED);
+  expect(result.origin).toBe(`https://${host}`);
+  expect(parseInstance(host, policy).host).toBe(host);
+}
+
+const PIECES = [
+  ".",
+  "..",
+  "0",
+  "1",
+  "127",
+  "0x7f",
+  "ü",
+  "ｍ",
+  "．",
+  "。",
+  "\u200b",
+  "\u00ad",
+  "\u202e",
+  "\u0000",
+  "\r\n",
+  "\t",
+  "\u007f",
+  "@",
+  ":",
+  ":443",
+  "/",
+  "//",
+  "%",
+  "%2e",
+  " ",
+  "\\",
+  "[",
+  "]",
+  "?",
+  "#",
+  "xn--",
+  "-",
+  "_",
+  "*",
+  "localhost",
+  "https://",
+  "http://",
+  "\ud800",
+  "Ⅻ",
+  "ß",
+  "ς",
+  "İ",
+  "①",
+  "𝟏",
+];
+
+/** A valid hostname with a few pieces inserted at arbitrary positions. */
+const mutatedHostname = fc
+  .tuple(
+    fc.domain(),
+    fc.array(fc.tuple(fc.nat(), fc.constantFrom(...PIECES)), { minLength: 1, maxLength: 4 }),
+  )
+  .map(([domain, edits]) =>
+    edits.reduce((text, [at, piece]) => {
+      const i = at % (text.length + 1);
+      return text.slice(0, i) + piece + text.slice(i);
+    }, domain),
+  );
+
+const anyString = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.string({ unit: "binary-ascii" }));
+
+describe("parseInstance properties", () => {
+  it("refuses or returns a canonical public host for arbitrary strings", () => {
+    fc.assert(
+      fc.property(anyString, (input) => expectRefusedOrCanonical(input)),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("refuses or returns a canonical public host for mutated hostnames", () => {
+    fc.assert(
+      fc.property(mutatedHostname, (input) => expectRefusedOrCanonical(input)),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("accepts valid hostnames unchanged unless they are reserved or invalid punycode", () => {
+    fc.assert(
+      fc.property(fc.domain(), (domain) => {
+        fc.pre(!RESERVED.test(domain) && !/(^|\.)xn--/.test(domain) && !/\.[a-z]$/.test(domain));
+        expect(parseInstance(domain, PUBLIC).host).toBe(domain);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("relaxes only the listed dev entries", () => {
+    const mutatedDev = fc
+      .tuple(
+        fc.constantFrom("127.0.0.1:3999", "localhost:3000", "http://127.0.0.1:3999/"),
+        fc.nat(),
+        fc.constantFrom(...PIECES),
+      )
+      .map(
+        ([host, at, piece]) =>
+          host.slice(0, at % (host.length + 1)) + piece + host.slice(at % (host.length + 1)),
+      );
+    fc.assert(
+      fc.property(mutatedDev, (input) => expectRefusedOrCanonical(input, DEV)),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+const hostLike = fc.oneof(
+  fc.domain(),
+  mutatedHostname,
+  fc.ipV4(),
+  fc.ipV4Extended(),
+  fc.ipV6().map((ip) => `[${ip}]`),
+  fc.constantFrom(
+    "mastodon.social.",
+    "Mastodon.Social",
+    "bücher.example.org",
+    "localhost",
+    "127.0.0.1.nip.io",
+    "metadata.google.internal",
+    "2130706433",
+    "0x7f.1",
+  ),
+);
+
+const urlLike = fc.oneof(
+  fc.webUrl({
+    validSchemes: ["https", "http", "wss", "ftp"],
+    withQueryParameters: true,
+    withFragments: true,
+  }),
+  fc
+    .tuple(
+      fc.constantFrom("https://", "http://", "https:", "//", "", "HTTPS://", "https:\\\\", "wss://"),
+      fc.constantFrom("", "user@", "a:b@"),
+      hostLike,
+      fc.constantFrom("", ":443", ":8443", ":0"),
+      fc.constantFrom("", "/", "/api/v1/instance", "?x=1", "#f", "/%2e%2e/"),
+    )
+    .map((parts) => parts.join("")),
+  anyString,
+);
+
+describe("checkUpstreamUrl properties", () => {
+  it("refuses or returns an https URL whose host passes parseInstance", () => {
+    fc.assert(
+      fc.property(urlLike, (raw) => {
+        let url: URL;
+        try {
+          url = checkUpstreamUrl(raw, PUBLIC);
+        } catch (error) {
+          expect(error).toBeInstanceOf(BffError);
+          expect((error as BffError).code).toBe("invalid_upstream_response");
+          return;
+        }
+        expect(url.protocol).toBe("https:");
+        expect(url.username + url.password + url.hash).toBe("");
+        expect(parseInstance(url.host, PUBLIC).host).toBe(url.host);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
