@@ -217,7 +217,9 @@ export function checkUpstreamUrl(
   } catch (error) {
     if (!(error instanceof HostRefusal)) throw error;
     const code = options.code ?? "invalid_upstream_response";
-    throw new BffError(code, `the instance sent the URL ${quote(url)}, which is refused: ${error.message}`);
+    // The query is left out of the message: it may carry a code or token.
+    const shown = quote(typeof url === "string" ? url.split(/[?#]/)[0] : url);
+    throw new BffError(code, `the instance sent the URL ${shown}, which is refused: ${error.message}`);
   }
 }
 
@@ -235,13 +237,16 @@ function upstreamUrl(raw: string, policy: HostPolicy, schemes: readonly string[]
     refuse("it is not an absolute URL");
   }
   if (url.username !== "" || url.password !== "") refuse("user info is not allowed");
+  const secure = schemes.includes(url.protocol);
+  if (!secure && !schemes.some((s) => INSECURE_EQUIVALENT[s] === url.protocol)) {
+    refuse(`the scheme ${url.protocol} is not one of ${schemes.join(" ")}`);
+  }
   const instance = canonicalInstance(url.host, policy);
   // "mastodon.social." fetches the same server but is another origin: keep one spelling per host.
   if (instance.host !== url.host) refuse(`the host ${url.host} is not in canonical form`);
-  const insecure = policy.insecureHosts.has(instance.host);
-  const allowed = insecure ? schemes.flatMap((s) => [s, INSECURE_EQUIVALENT[s] ?? s]) : schemes;
-  if (!allowed.includes(url.protocol))
-    refuse(`the scheme ${url.protocol} is not one of ${schemes.join(" ")}`);
+  if (!secure && !policy.insecureHosts.has(instance.host)) {
+    refuse(`${url.protocol} is allowed only for insecure dev hosts (ALLOW_INSECURE_INSTANCES)`);
+  }
   return url;
 }
 

@@ -26,7 +26,7 @@ export function parseHostList(
       patterns.push(parsePattern(entry, policy));
     } catch (error) {
       if (!isBffError(error)) throw error;
-      problems.push(error.message);
+      problems.push(`${JSON.stringify(entry)}: ${error.message}`);
     }
   }
   return { patterns, problems };

@@ -200,6 +200,12 @@ describe("checkUpstreamUrl", () => {
     });
   });
 
+  it("keeps the query out of the message, where a code or token may sit", () => {
+    const error = errorOf(() => checkUpstreamUrl("https://10.0.0.1/cb?code=secret", PUBLIC));
+    expect(error.message).toContain('"https://10.0.0.1/cb"');
+    expect(error.message).not.toContain("secret");
+  });
+
   it("uses the caller's error code", () => {
     expect(
       errorOf(() => checkUpstreamUrl("https://10.0.0.1/", PUBLIC, { code: "invalid_account" })).code,
