@@ -19,7 +19,10 @@ const MAX_BODY = 1 << 20;
 /** The origin a request was meant for: x-fake-origin (via the outbound router) or the Host header. */
 export function requestOrigin(req: IncomingMessage): string | undefined {
   const forwarded = req.headers["x-fake-origin"];
-  const raw = typeof forwarded === "string" ? forwarded : `http://${req.headers.host ?? ""}`;
+  const host = req.headers.host ?? "";
+  // Loopback is the demo (plain http); any other name came from a Worker meaning https.
+  const scheme = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host) ? "http" : "https";
+  const raw = typeof forwarded === "string" ? forwarded : `${scheme}://${host}`;
   try {
     return new URL(raw).origin;
   } catch {

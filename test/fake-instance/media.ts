@@ -4,9 +4,9 @@ import type { Upload } from "./state.ts";
 
 const HEAD_BYTES = 64 * 1024;
 
-/** What the first 64 KiB of a multipart body tell us; the rest is only counted. */
-function inspect(head: Buffer): { hasFile: boolean; description: string | null; type: string } {
-  const text = head.toString("latin1");
+/** What the first and last 64 KiB of a multipart body tell us; the rest is only counted. */
+function inspect(head: Buffer, tail: Buffer): { hasFile: boolean; description: string | null; type: string } {
+  const text = `${head.toString("latin1")}\n${tail.toString("latin1")}`;
   const description = /name="description"\r\n(?:[^\r\n]+\r\n)*\r\n([^\r]*)\r\n/.exec(text)?.[1] ?? null;
   const filePart = /name="file"[^\r]*\r\n(?:([^\r\n]+)\r\n)*/.exec(text);
   const type = /content-type:\s*([^\r\n]+)/i.exec(filePart?.[0] ?? "")?.[1]?.trim() ?? "image/png";
@@ -25,20 +25,18 @@ export function uploadMedia(ctx: Ctx): void {
   }
   const upload: Upload = { bytes: 0, startAt: Date.now(), firstByteAt: null, endAt: null };
   ctx.site.uploads.push(upload);
-  const heads: Buffer[] = [];
-  let headSize = 0;
+  let head = Buffer.alloc(0);
+  let tail = Buffer.alloc(0);
   ctx.req.on("data", (chunk: Buffer) => {
     upload.firstByteAt ??= Date.now();
     upload.bytes += chunk.length;
-    if (headSize < HEAD_BYTES) {
-      heads.push(chunk.subarray(0, HEAD_BYTES - headSize));
-      headSize += Math.min(chunk.length, HEAD_BYTES - headSize);
-    }
+    if (head.length < HEAD_BYTES) head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
+    else tail = Buffer.concat([tail, chunk]).subarray(-HEAD_BYTES);
   });
   ctx.req.on("end", () => {
     upload.endAt = Date.now();
     const multipart = (ctx.req.headers["content-type"] ?? "").startsWith("multipart/form-data");
-    const info = inspect(Buffer.concat(heads));
+    const info = inspect(head, tail);
     if (!multipart || !info.hasFile) {
       return sendJson(ctx, 422, { error: "Validation failed: File can't be blank" });
     }
