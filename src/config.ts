@@ -112,7 +112,8 @@ function parseSessionKeys(raw: string | undefined, development: boolean, problem
 function parsePublicUrl(raw: string | undefined, development: boolean, problems: string[]): string | null {
   const value = raw?.trim();
   if (!value) {
-    if (!development) problems.push("PUBLIC_URL: missing (the BFF's own origin, e.g. https://bff.example.org)");
+    if (!development)
+      problems.push("PUBLIC_URL: missing (the BFF's own origin, e.g. https://bff.example.org)");
     return null;
   }
   const origin = toOrigin(value);
@@ -163,7 +164,8 @@ function parsePrefixes(raw: string | undefined, problems: string[]): string[] {
   const prefixes = list(raw);
   if (prefixes.length === 0) return ["/api/v1/", "/api/v2/"];
   for (const p of prefixes) {
-    if (!/^\/api\/[a-z0-9_/-]*\/$/.test(p)) problems.push(`PROXY_PATH_PREFIXES: "${p}" must look like /api/v1/`);
+    if (!/^\/api\/[a-z0-9_/-]*\/$/.test(p))
+      problems.push(`PROXY_PATH_PREFIXES: "${p}" must look like /api/v1/`);
   }
   return prefixes;
 }

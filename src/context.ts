@@ -7,7 +7,7 @@ import type { Env } from "./env.ts";
 import { type FetchLike, type UpstreamContext, userAgent } from "./http/upstream.ts";
 import type { HostPolicy } from "./instance/host.ts";
 import type { RegistryDeps } from "./instance/registry.ts";
-import { type KeyRing, getKeyRing } from "./session/keys.ts";
+import { getKeyRing, type KeyRing } from "./session/keys.ts";
 
 export interface Deps {
   readonly env: Env;
@@ -20,7 +20,11 @@ export interface Deps {
   readonly registry: RegistryDeps;
 }
 
-export async function buildDeps(env: Env, requestUrl: string, fetcher: FetchLike = (i, init) => fetch(i, init)): Promise<Deps> {
+export async function buildDeps(
+  env: Env,
+  requestUrl: string,
+  fetcher: FetchLike = (i, init) => fetch(i, init),
+): Promise<Deps> {
   const config = loadConfig(env);
   const ring = await getKeyRing(config.sessionKeys);
   const publicOrigin = config.publicUrl ?? new URL(requestUrl).origin;

@@ -11,9 +11,12 @@ const MAX_LENGTH = 2048;
 export function parseReturnTo(raw: string | undefined, deps: Deps): string {
   if (raw === undefined || raw === "") return "/";
   const refuse = (why: string) =>
-    new BffError("invalid_return_to", "return_to must be a path on this site, such as /home.", { internal: why });
+    new BffError("invalid_return_to", "return_to must be a path on this site, such as /home.", {
+      internal: why,
+    });
   // Control characters, whitespace and backslashes are normalized differently by browsers.
-  if (raw.length > MAX_LENGTH || /[\u0000-\u0020\u007f-\u009f\\]/.test(raw)) throw refuse("bad characters or length");
+  if (raw.length > MAX_LENGTH || /[\u0000-\u0020\u007f-\u009f\\]/.test(raw))
+    throw refuse("bad characters or length");
   if (raw.startsWith("/")) {
     if (raw.startsWith("//")) throw refuse("protocol-relative");
     const url = new URL(raw, deps.publicOrigin);
@@ -26,7 +29,8 @@ export function parseReturnTo(raw: string | undefined, deps: Deps): string {
   } catch {
     throw refuse("not a path or URL");
   }
-  if (!deps.config.frontendOrigins.has(url.origin) || url.username || url.password) throw refuse("foreign origin");
+  if (!deps.config.frontendOrigins.has(url.origin) || url.username || url.password)
+    throw refuse("foreign origin");
   return url.href;
 }
 

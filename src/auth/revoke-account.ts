@@ -8,11 +8,18 @@ export async function revokeAccount(deps: Deps, account: SessionAccount): Promis
   try {
     const registration = await registrationForClient(
       deps.registry,
-      { host: account.instance, origin: account.origin, redirectUri: `${deps.publicOrigin}/auth/callback`, scopes: deps.config.scopes.join(" ") },
+      {
+        host: account.instance,
+        origin: account.origin,
+        redirectUri: `${deps.publicOrigin}/auth/callback`,
+        scopes: deps.config.scopes.join(" "),
+      },
       account.clientId,
     );
     if (registration === null) {
-      console.warn(JSON.stringify({ context: "revoke", host: account.instance, warning: "registration gone" }));
+      console.warn(
+        JSON.stringify({ context: "revoke", host: account.instance, warning: "registration gone" }),
+      );
       return false;
     }
     return await revokeToken(deps.upstream, registration, account.token);

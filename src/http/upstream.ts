@@ -21,7 +21,11 @@ export function userAgent(publicUrl: string | null): string {
 }
 
 /** Fetches with the UA, a head timeout and manual redirects; throws BffError on network failure. */
-export async function upstreamFetch(ctx: UpstreamContext, url: string | URL, init: RequestInit = {}): Promise<Response> {
+export async function upstreamFetch(
+  ctx: UpstreamContext,
+  url: string | URL,
+  init: RequestInit = {},
+): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has("user-agent")) headers.set("user-agent", ctx.userAgent);
   const timeout = AbortSignal.timeout(ctx.timeoutMs);
@@ -50,7 +54,11 @@ export const MAX_JSON_BYTES = 256 * 1024;
  */
 export async function readJson(
   res: Response,
-  code: "invalid_upstream_response" | "registration_failed" | "token_exchange_failed" | "account_lookup_failed",
+  code:
+    | "invalid_upstream_response"
+    | "registration_failed"
+    | "token_exchange_failed"
+    | "account_lookup_failed",
   maxBytes: number = MAX_JSON_BYTES,
 ): Promise<unknown> {
   const type = res.headers.get("content-type") ?? "";
@@ -64,11 +72,17 @@ export async function readJson(
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new BffError(code, "The instance answered with malformed JSON.", { internal: `status ${res.status}` });
+    throw new BffError(code, "The instance answered with malformed JSON.", {
+      internal: `status ${res.status}`,
+    });
   }
 }
 
-async function readTextCapped(res: Response, maxBytes: number, code: Parameters<typeof readJson>[1]): Promise<string> {
+async function readTextCapped(
+  res: Response,
+  maxBytes: number,
+  code: Parameters<typeof readJson>[1],
+): Promise<string> {
   const declared = Number(res.headers.get("content-length") ?? "0");
   const tooBig = () =>
     new BffError(code, "The instance's answer was too large.", { internal: `body over ${maxBytes} bytes` });

@@ -5,8 +5,8 @@
  * a hostile metadata document can never point the BFF (and its client_secret) elsewhere.
  */
 import { BffError, isBffError } from "../errors.ts";
-import { type UpstreamContext, discard, readJson, upstreamFetch } from "../http/upstream.ts";
-import { type HostPolicy, checkUpstreamUrl, isSameOrigin } from "./host.ts";
+import { discard, readJson, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
+import { checkUpstreamUrl, type HostPolicy, isSameOrigin } from "./host.ts";
 import type { Endpoints } from "./registration.ts";
 
 export interface InstanceInfo {
@@ -28,7 +28,11 @@ const FORCE_LOGIN_SOFTWARE = new Set(["pleroma", "akkoma"]);
 /** No Mastodon client API at all. */
 const UNSUPPORTED_SOFTWARE = new Set(["misskey"]);
 
-export async function discoverInstance(ctx: UpstreamContext, origin: string, policy: HostPolicy): Promise<InstanceInfo> {
+export async function discoverInstance(
+  ctx: UpstreamContext,
+  origin: string,
+  policy: HostPolicy,
+): Promise<InstanceInfo> {
   const [endpoints, software, streaming] = await Promise.all([
     discoverEndpoints(ctx, origin, policy),
     discoverSoftware(ctx, origin, policy),
@@ -49,7 +53,11 @@ export function conventionalEndpoints(origin: string): Endpoints {
   };
 }
 
-async function discoverEndpoints(ctx: UpstreamContext, origin: string, policy: HostPolicy): Promise<Endpoints> {
+async function discoverEndpoints(
+  ctx: UpstreamContext,
+  origin: string,
+  policy: HostPolicy,
+): Promise<Endpoints> {
   const fallback = conventionalEndpoints(origin);
   const doc = await fetchOptionalJson(ctx, `${origin}/.well-known/oauth-authorization-server`);
   if (doc === null) return fallback;
@@ -78,13 +86,16 @@ async function discoverSoftware(ctx: UpstreamContext, origin: string, policy: Ho
   const index = await fetchOptionalJson(ctx, `${origin}/.well-known/nodeinfo`);
   const links = Array.isArray(index?.links) ? (index.links as unknown[]) : [];
   const href = links
-    .map((link) => (typeof link === "object" && link !== null ? (link as Record<string, unknown>).href : null))
+    .map((link) =>
+      typeof link === "object" && link !== null ? (link as Record<string, unknown>).href : null,
+    )
     .find((h): h is string => typeof h === "string");
   const url = href === undefined ? null : sameOriginUrl(href, origin, policy);
   if (url === null) return "";
   const info = await fetchOptionalJson(ctx, url);
   const software = info?.software;
-  const name = typeof software === "object" && software !== null ? (software as Record<string, unknown>).name : null;
+  const name =
+    typeof software === "object" && software !== null ? (software as Record<string, unknown>).name : null;
   return typeof name === "string" && /^[a-z0-9._-]{1,40}$/i.test(name) ? name.toLowerCase() : "";
 }
 
@@ -120,7 +131,9 @@ async function fetchOptionalJson(ctx: UpstreamContext, url: string): Promise<Rec
   }
   try {
     const body = await readJson(res, "invalid_upstream_response");
-    return typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+    return typeof body === "object" && body !== null && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }

@@ -6,7 +6,9 @@ import { base64url } from "jose";
 import type { RegistrationRequest } from "./registration.ts";
 
 /** Which app a login needs, as a short digest of (redirect_uri, scopes). */
-export async function registrationFingerprint(req: Pick<RegistrationRequest, "redirectUri" | "scopes">): Promise<string> {
+export async function registrationFingerprint(
+  req: Pick<RegistrationRequest, "redirectUri" | "scopes">,
+): Promise<string> {
   const data = new TextEncoder().encode(`${req.redirectUri}\n${req.scopes}`);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
   return base64url.encode(digest.slice(0, 12));

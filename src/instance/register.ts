@@ -3,7 +3,13 @@
  * form-encoded with `redirect_uris` as ONE string: GoToSocial rejects an array.
  */
 import { BffError } from "../errors.ts";
-import { type UpstreamContext, discard, readJson, retryAfterSeconds, upstreamFetch } from "../http/upstream.ts";
+import {
+  discard,
+  readJson,
+  retryAfterSeconds,
+  type UpstreamContext,
+  upstreamFetch,
+} from "../http/upstream.ts";
 
 export interface AppCredentials {
   readonly clientId: string;
@@ -19,7 +25,10 @@ export interface AppRegistrationInput {
   readonly appWebsite: string | null;
 }
 
-export async function registerApp(ctx: UpstreamContext, input: AppRegistrationInput): Promise<AppCredentials> {
+export async function registerApp(
+  ctx: UpstreamContext,
+  input: AppRegistrationInput,
+): Promise<AppCredentials> {
   const body = new URLSearchParams({
     client_name: input.appName,
     redirect_uris: input.redirectUri,
@@ -39,10 +48,14 @@ export async function processRegistrationResponse(res: Response, host: string): 
   if (res.status === 429) {
     const retryAfter = retryAfterSeconds(res);
     await discard(res);
-    throw new BffError("registration_rate_limited", `${host} is rate-limiting app registrations; try again later.`, {
-      headers: { "retry-after": String(retryAfter) },
-      internal: `429 from ${host}, retry after ${retryAfter}s`,
-    });
+    throw new BffError(
+      "registration_rate_limited",
+      `${host} is rate-limiting app registrations; try again later.`,
+      {
+        headers: { "retry-after": String(retryAfter) },
+        internal: `429 from ${host}, retry after ${retryAfter}s`,
+      },
+    );
   }
   if (res.status === 404 || res.status === 405 || res.status === 501) {
     await discard(res);
@@ -61,9 +74,13 @@ export async function processRegistrationResponse(res: Response, host: string): 
   const clientId = record.client_id;
   const clientSecret = record.client_secret;
   if (!isCredential(clientId) || !isCredential(clientSecret)) {
-    throw new BffError("registration_failed", `${host} answered the app registration without usable credentials.`, {
-      internal: "client_id/client_secret missing or malformed",
-    });
+    throw new BffError(
+      "registration_failed",
+      `${host} answered the app registration without usable credentials.`,
+      {
+        internal: "client_id/client_secret missing or malformed",
+      },
+    );
   }
   return { clientId, clientSecret };
 }

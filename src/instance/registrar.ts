@@ -15,11 +15,21 @@ import { nowSeconds, open, seal } from "../session/seal.ts";
 import { discoverInstance } from "./discovery.ts";
 import { appKvKey, doBackoffKey, doClientKey, doCurrentKey, registrationFingerprint } from "./keys.ts";
 import { registerApp } from "./register.ts";
-import { REGISTRATION_TTL, type Registration, type RegistrationRequest, decodeRegistration } from "./registration.ts";
+import {
+  decodeRegistration,
+  REGISTRATION_TTL,
+  type Registration,
+  type RegistrationRequest,
+} from "./registration.ts";
 
 export type RegistrarResult =
   | { readonly ok: true; readonly sealed: string }
-  | { readonly ok: false; readonly code: ErrorCode; readonly description: string; readonly retryAfter?: number };
+  | {
+      readonly ok: false;
+      readonly code: ErrorCode;
+      readonly description: string;
+      readonly retryAfter?: number;
+    };
 
 interface Backoff {
   until: number;
@@ -62,7 +72,12 @@ export class Registrar extends DurableObject<Env> {
     const backoff = await this.ctx.storage.get<Backoff>(doBackoffKey(fp));
     const now = nowSeconds();
     if (backoff !== undefined && backoff.until > now) {
-      return { ok: false, code: backoff.code, description: backoff.description, retryAfter: backoff.until - now };
+      return {
+        ok: false,
+        code: backoff.code,
+        description: backoff.description,
+        retryAfter: backoff.until - now,
+      };
     }
     const sealed = await this.ctx.storage.get<string>(doCurrentKey(fp));
     const current = sealed === undefined ? null : await this.#open(sealed, req.host);
@@ -82,16 +97,25 @@ export class Registrar extends DurableObject<Env> {
       const ring = await getKeyRing(config.sessionKeys);
       // Kept as long as a session made with it may still want to revoke its token.
       const sealed = await seal({ ...registration }, "app", ring, REGISTRATION_TTL + config.sessionTtl);
-      await this.ctx.storage.put({ [doCurrentKey(fp)]: sealed, [doClientKey(registration.clientId)]: sealed });
+      await this.ctx.storage.put({
+        [doCurrentKey(fp)]: sealed,
+        [doClientKey(registration.clientId)]: sealed,
+      });
       await this.ctx.storage.delete(doBackoffKey(fp));
       this.#publishedAt.delete(fp);
       await this.#publish(req.host, fp, sealed, registration);
       return { ok: true, sealed };
     } catch (error) {
       if (!isBffError(error)) throw error;
-      console.warn(JSON.stringify({ context: "registrar", host: req.host, error: error.code, internal: error.internal }));
+      console.warn(
+        JSON.stringify({ context: "registrar", host: req.host, error: error.code, internal: error.internal }),
+      );
       const retryAfter = Number(error.headers["retry-after"] ?? BACKOFF_SECONDS[error.code] ?? 60);
-      const backoff: Backoff = { until: nowSeconds() + retryAfter, code: error.code, description: error.message };
+      const backoff: Backoff = {
+        until: nowSeconds() + retryAfter,
+        code: error.code,
+        description: error.message,
+      };
       await this.ctx.storage.put(doBackoffKey(fp), backoff);
       return { ok: false, code: error.code, description: error.message, retryAfter };
     }
@@ -113,7 +137,9 @@ export class Registrar extends DurableObject<Env> {
     try {
       await this.env.APPS.put(appKvKey(host, fp), sealed, { expirationTtl: ttl });
     } catch (error) {
-      console.warn(JSON.stringify({ context: "registrar", host, warning: "KV write failed", detail: String(error) }));
+      console.warn(
+        JSON.stringify({ context: "registrar", host, warning: "KV write failed", detail: String(error) }),
+      );
     }
   }
 }

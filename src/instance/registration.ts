@@ -39,7 +39,16 @@ export interface RegistrationRequest {
 /** Registrations are renewed after this long (an admin may have deleted the app upstream). */
 export const REGISTRATION_TTL = 7 * 86_400;
 
-const STRING_FIELDS = ["host", "origin", "clientId", "clientSecret", "redirectUri", "scopes", "software", "streaming"];
+const STRING_FIELDS = [
+  "host",
+  "origin",
+  "clientId",
+  "clientSecret",
+  "redirectUri",
+  "scopes",
+  "software",
+  "streaming",
+];
 const ENDPOINT_FIELDS = ["register", "authorize", "token", "revoke"];
 
 /** Checks an opened payload field by field; anything off is null (a fresh registration follows). */

@@ -10,7 +10,7 @@ import type { KeyRing } from "../session/keys.ts";
 import { open } from "../session/seal.ts";
 import { appKvKey, registrationFingerprint } from "./keys.ts";
 import type { RegistrarResult } from "./registrar.ts";
-import { type Registration, type RegistrationRequest, decodeRegistration } from "./registration.ts";
+import { decodeRegistration, type Registration, type RegistrationRequest } from "./registration.ts";
 
 export interface RegistryDeps {
   readonly kv: KVNamespace;
@@ -19,10 +19,17 @@ export interface RegistryDeps {
 }
 
 /** The registration a new login uses: one KV read when cached. */
-export async function registrationForLogin(deps: RegistryDeps, req: RegistrationRequest): Promise<Registration> {
+export async function registrationForLogin(
+  deps: RegistryDeps,
+  req: RegistrationRequest,
+): Promise<Registration> {
   const cached = await readKv(deps, req, true);
   if (cached !== null) return cached;
-  return fromResult(deps, req, await callRegistrar<RegistrarResult>(deps, req.host, (stub) => stub.ensure(req)));
+  return fromResult(
+    deps,
+    req,
+    await callRegistrar<RegistrarResult>(deps, req.host, (stub) => stub.ensure(req)),
+  );
 }
 
 /** The registration with this client_id on this host (KV first, then the Durable Object), or null. */
@@ -45,11 +52,17 @@ export async function replaceRegistration(
   req: RegistrationRequest,
   deadClientId: string,
 ): Promise<Registration> {
-  const result = await callRegistrar<RegistrarResult>(deps, req.host, (stub) => stub.replace(req, deadClientId));
+  const result = await callRegistrar<RegistrarResult>(deps, req.host, (stub) =>
+    stub.replace(req, deadClientId),
+  );
   return fromResult(deps, req, result);
 }
 
-async function readKv(deps: RegistryDeps, req: RegistrationRequest, required: boolean): Promise<Registration | null> {
+async function readKv(
+  deps: RegistryDeps,
+  req: RegistrationRequest,
+  required: boolean,
+): Promise<Registration | null> {
   const key = appKvKey(req.host, await registrationFingerprint(req));
   let sealed: string | null;
   try {
@@ -63,7 +76,11 @@ async function readKv(deps: RegistryDeps, req: RegistrationRequest, required: bo
   return sealed === null ? null : openRegistration(deps, sealed, req.host);
 }
 
-async function openRegistration(deps: RegistryDeps, sealed: string, host: string): Promise<Registration | null> {
+async function openRegistration(
+  deps: RegistryDeps,
+  sealed: string,
+  host: string,
+): Promise<Registration | null> {
   const payload = await open(sealed, "app", deps.ring);
   const registration = payload === null ? null : decodeRegistration(payload);
   // A registration is only ever used for the host it was made on (an instance picks its own
@@ -73,7 +90,11 @@ async function openRegistration(deps: RegistryDeps, sealed: string, host: string
 
 type RegistrarStub = ReturnType<Env["REGISTRAR"]["get"]>;
 
-async function callRegistrar<T>(deps: RegistryDeps, host: string, call: (stub: RegistrarStub) => unknown): Promise<T> {
+async function callRegistrar<T>(
+  deps: RegistryDeps,
+  host: string,
+  call: (stub: RegistrarStub) => unknown,
+): Promise<T> {
   try {
     // RPC stubs wrap results in proxy types; the values are plain data (RegistrarResult, string).
     return (await call(deps.registrar.get(deps.registrar.idFromName(host)))) as T;
@@ -84,9 +105,15 @@ async function callRegistrar<T>(deps: RegistryDeps, host: string, call: (stub: R
   }
 }
 
-async function fromResult(deps: RegistryDeps, req: RegistrationRequest, result: RegistrarResult): Promise<Registration> {
+async function fromResult(
+  deps: RegistryDeps,
+  req: RegistrationRequest,
+  result: RegistrarResult,
+): Promise<Registration> {
   if (!result.ok) {
-    const headers: Record<string, string> = result.retryAfter ? { "retry-after": String(result.retryAfter) } : {};
+    const headers: Record<string, string> = result.retryAfter
+      ? { "retry-after": String(result.retryAfter) }
+      : {};
     throw new BffError(result.code, result.description, { headers });
   }
   const registration = await openRegistration(deps, result.sealed, req.host);

@@ -6,7 +6,8 @@ import type { MiddlewareHandler } from "hono";
 import { BffError, errorResponse } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
 
-const ALLOW_HEADERS = "accept, accept-language, content-type, idempotency-key, if-none-match, x-csrf, x-account";
+const ALLOW_HEADERS =
+  "accept, accept-language, content-type, idempotency-key, if-none-match, x-csrf, x-account";
 const ALLOW_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 /** What a frontend must read: pagination and rate-limit state. */
 const EXPOSE_HEADERS = "link, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset";

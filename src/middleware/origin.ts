@@ -53,7 +53,11 @@ export function assertLoginStart(headers: Headers, deps: Deps): void {
   const site = headers.get("sec-fetch-site");
   if (site === null || site === "same-origin" || site === "none") return;
   if (headers.get(CSRF_HEADER) === "1" || headers.get("origin") !== null) return;
-  if (site === "same-site" && refererOrigin(headers) !== null && isAllowedOrigin(refererOrigin(headers) ?? "", deps)) {
+  if (
+    site === "same-site" &&
+    refererOrigin(headers) !== null &&
+    isAllowedOrigin(refererOrigin(headers) ?? "", deps)
+  ) {
     return;
   }
   throw new BffError("forbidden_origin", "A login must be started from the application itself.");

@@ -1,6 +1,6 @@
 /** `GET /api/v1/accounts/verify_credentials`: who the token belongs to, checked field by field. */
 import { BffError } from "../errors.ts";
-import { type UpstreamContext, discard, readJson, upstreamFetch } from "../http/upstream.ts";
+import { discard, readJson, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
 
 export interface AccountInfo {
   readonly id: string;
@@ -11,7 +11,11 @@ export interface AccountInfo {
   readonly url: string;
 }
 
-export async function verifyCredentials(ctx: UpstreamContext, origin: string, token: string): Promise<AccountInfo> {
+export async function verifyCredentials(
+  ctx: UpstreamContext,
+  origin: string,
+  token: string,
+): Promise<AccountInfo> {
   const res = await upstreamFetch(ctx, `${origin}/api/v1/accounts/verify_credentials`, {
     headers: { accept: "application/json", authorization: `Bearer ${token}` },
   });

@@ -1,9 +1,13 @@
 /** Token revocation (RFC 7009, Mastodon `POST /oauth/revoke`). Best effort: never throws. */
-import { type UpstreamContext, discard, upstreamFetch } from "../http/upstream.ts";
+import { discard, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
 import type { Registration } from "../instance/registration.ts";
 
 /** True when the instance confirmed the revocation. Failures are logged without the token. */
-export async function revokeToken(ctx: UpstreamContext, registration: Registration, token: string): Promise<boolean> {
+export async function revokeToken(
+  ctx: UpstreamContext,
+  registration: Registration,
+  token: string,
+): Promise<boolean> {
   const body = new URLSearchParams({
     client_id: registration.clientId,
     client_secret: registration.clientSecret,

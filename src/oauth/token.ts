@@ -4,7 +4,7 @@
  * least one server rejects it).
  */
 import { BffError } from "../errors.ts";
-import { type UpstreamContext, discard, readJson, upstreamFetch } from "../http/upstream.ts";
+import { discard, readJson, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
 import type { Registration } from "../instance/registration.ts";
 
 export interface TokenSet {
@@ -43,7 +43,8 @@ export async function exchangeCode(
 export async function processTokenResponse(res: Response, registration: Registration): Promise<TokenSet> {
   if (res.status === 400 || res.status === 401) {
     const error = await oauthErrorCode(res);
-    if (error === "invalid_client") throw new DeadClientError(`${registration.host} no longer knows the client`);
+    if (error === "invalid_client")
+      throw new DeadClientError(`${registration.host} no longer knows the client`);
     throw exchangeFailed(registration.host, `token endpoint ${res.status} ${error ?? ""}`);
   }
   if (res.status !== 200) {
@@ -74,5 +75,7 @@ export async function oauthErrorCode(res: Response): Promise<string | null> {
 }
 
 function exchangeFailed(host: string, internal: string): BffError {
-  return new BffError("token_exchange_failed", `${host} did not accept the sign-in; please try again.`, { internal });
+  return new BffError("token_exchange_failed", `${host} did not accept the sign-in; please try again.`, {
+    internal,
+  });
 }

@@ -4,10 +4,11 @@
  * session cookie and redirects to return_to. Once the transaction is known, every failure goes
  * back to the frontend as `?auth_error=<code>` rather than a raw JSON page.
  */
+
+import { withAuthError } from "../auth/return-to.ts";
+import { revokeAccount } from "../auth/revoke-account.ts";
 import type { Deps } from "../context.ts";
 import { BffError, isBffError, logError } from "../errors.ts";
-import { revokeAccount } from "../auth/revoke-account.ts";
-import { withAuthError } from "../auth/return-to.ts";
 import type { Registration, RegistrationRequest } from "../instance/registration.ts";
 import { registrationForClient, replaceRegistration } from "../instance/registry.ts";
 import { verifyCredentials } from "../oauth/account.ts";
@@ -15,7 +16,7 @@ import { timingSafeEqual } from "../oauth/pkce.ts";
 import { revokeToken } from "../oauth/revoke.ts";
 import { DeadClientError, exchangeCode } from "../oauth/token.ts";
 import { addAccount } from "../session/accounts.ts";
-import { type LoginTransaction, clearLoginCookie, readLoginTransaction } from "../session/login.ts";
+import { clearLoginCookie, type LoginTransaction, readLoginTransaction } from "../session/login.ts";
 import type { SessionAccount } from "../session/session.ts";
 import { readSession, sessionSetCookie } from "../session/store.ts";
 import type { AppContext } from "../types.ts";
@@ -50,19 +51,34 @@ export async function callback(c: AppContext): Promise<Response> {
   }
 }
 
-async function finish(c: AppContext, deps: Deps, tx: LoginTransaction, query: URLSearchParams): Promise<Response> {
-  const request: RegistrationRequest = { host: tx.host, origin: tx.origin, redirectUri: tx.redirectUri, scopes: tx.scopes };
+async function finish(
+  c: AppContext,
+  deps: Deps,
+  tx: LoginTransaction,
+  query: URLSearchParams,
+): Promise<Response> {
+  const request: RegistrationRequest = {
+    host: tx.host,
+    origin: tx.origin,
+    redirectUri: tx.redirectUri,
+    scopes: tx.scopes,
+  };
   const error = query.get("error");
   if (error !== null) {
     throw error === "access_denied"
       ? new BffError("access_denied", "The sign-in was cancelled on the instance.")
-      : new BffError("authorization_failed", "The instance refused the sign-in.", { internal: error.slice(0, 100) });
+      : new BffError("authorization_failed", "The instance refused the sign-in.", {
+          internal: error.slice(0, 100),
+        });
   }
   const registration = await registrationForClient(deps.registry, request, tx.clientId);
-  if (registration === null) throw new BffError("login_expired", "The login can no longer be completed; start again.");
-  if (query.has("access_token")) return tokenInUrl(c, deps, tx, registration, query.get("access_token") ?? "");
+  if (registration === null)
+    throw new BffError("login_expired", "The login can no longer be completed; start again.");
+  if (query.has("access_token"))
+    return tokenInUrl(c, deps, tx, registration, query.get("access_token") ?? "");
   const code = query.get("code") ?? "";
-  if (!/^[\x21-\x7e]{1,1024}$/.test(code)) throw new BffError("invalid_callback", "The sign-in answer carries no code.");
+  if (!/^[\x21-\x7e]{1,1024}$/.test(code))
+    throw new BffError("invalid_callback", "The sign-in answer carries no code.");
   let accessToken: string;
   let scope: string;
   try {
@@ -86,22 +102,34 @@ async function finish(c: AppContext, deps: Deps, tx: LoginTransaction, query: UR
   return signIn(c, deps, tx, sessionAccount);
 }
 
-async function signIn(c: AppContext, deps: Deps, tx: LoginTransaction, account: SessionAccount): Promise<Response> {
+async function signIn(
+  c: AppContext,
+  deps: Deps,
+  tx: LoginTransaction,
+  account: SessionAccount,
+): Promise<Response> {
   const session = await readSession(c.req.header("cookie") ?? null, deps.ring);
   const merged = addAccount(session, account);
   if (merged === null) {
     c.executionCtx.waitUntil(revokeAccount(deps, account));
-    throw new BffError("too_many_accounts", "This browser session already holds the maximum number of accounts.");
+    throw new BffError(
+      "too_many_accounts",
+      "This browser session already holds the maximum number of accounts.",
+    );
   }
   for (const old of merged.replaced) c.executionCtx.waitUntil(revokeAccount(deps, old));
   let target = tx.returnTo;
-  const acct = `${account.acct.includes("@") ? account.acct : `${account.acct}@${account.instance}`}`.toLowerCase();
+  const acct =
+    `${account.acct.includes("@") ? account.acct : `${account.acct}@${account.instance}`}`.toLowerCase();
   if (tx.expectedAcct !== "" && tx.expectedAcct !== acct) {
     // Login by handle: the user signed in as someone else than the handle they typed.
     target = withParam(target, "auth_warning", "account_mismatch", deps);
   }
   const res = redirect(target);
-  res.headers.append("set-cookie", await sessionSetCookie(merged.accounts, merged.active, deps.ring, deps.config.sessionTtl));
+  res.headers.append(
+    "set-cookie",
+    await sessionSetCookie(merged.accounts, merged.active, deps.ring, deps.config.sessionTtl),
+  );
   res.headers.append("set-cookie", clearLoginCookie(tx.state));
   return res;
 }
@@ -114,7 +142,8 @@ async function tokenInUrl(
   registration: Registration,
   token: string,
 ): Promise<Response> {
-  if (/^[\x21-\x7e]{1,1024}$/.test(token)) c.executionCtx.waitUntil(revokeToken(deps.upstream, registration, token));
+  if (/^[\x21-\x7e]{1,1024}$/.test(token))
+    c.executionCtx.waitUntil(revokeToken(deps.upstream, registration, token));
   if (tx.retried || tx.forceLogin) {
     throw new BffError("invalid_callback", "The instance sent a token in the URL; it was revoked.");
   }

@@ -4,10 +4,11 @@
  * the instance's authorize endpoint with state and PKCE. With `Accept: application/json` the
  * answer is `{ authorize_url }` instead of a redirect (for frontends that navigate themselves).
  */
+
+import { parseReturnTo } from "../auth/return-to.ts";
 import type { Deps } from "../context.ts";
 import { redirectUri } from "../context.ts";
 import { BffError } from "../errors.ts";
-import { parseReturnTo } from "../auth/return-to.ts";
 import { type InstanceOrigin, parseInstance } from "../instance/host.ts";
 import { assertInstanceAllowed } from "../instance/policy.ts";
 import type { Registration } from "../instance/registration.ts";
@@ -61,7 +62,9 @@ export async function startAuthorization(
   });
   const cookies = await loginSetCookies(tx, deps.ring, c.req.header("cookie") ?? null);
   const wantsJson = (c.req.header("accept") ?? "").includes("application/json");
-  const res = wantsJson ? Response.json({ authorize_url: url }) : new Response(null, { status: 302, headers: { location: url } });
+  const res = wantsJson
+    ? Response.json({ authorize_url: url })
+    : new Response(null, { status: 302, headers: { location: url } });
   for (const cookie of cookies) res.headers.append("set-cookie", cookie);
   return res;
 }
@@ -69,7 +72,8 @@ export async function startAuthorization(
 function resolveInstance(raw: string | null, deps: Deps): InstanceOrigin {
   const only = deps.config.allowlist.length === 1 && deps.config.allowlist[0]?.kind === "exact";
   // Single-instance mode: an allowlist of one host needs no `instance` parameter.
-  const input = raw === null || raw.trim() === "" ? (only ? deps.config.allowlist[0]?.value : undefined) : raw;
+  const input =
+    raw === null || raw.trim() === "" ? (only ? deps.config.allowlist[0]?.value : undefined) : raw;
   if (input === undefined) {
     throw new BffError("invalid_instance", "Say which instance to log in with: ?instance=mastodon.example.");
   }

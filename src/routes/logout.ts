@@ -3,8 +3,9 @@
  * drops it from the session; a failed revoke never blocks the logout. `POST /auth/switch`
  * makes another account active.
  */
-import { BffError } from "../errors.ts";
+
 import { revokeAccount } from "../auth/revoke-account.ts";
+import { BffError } from "../errors.ts";
 import { assertSameOriginAction } from "../middleware/origin.ts";
 import { findAccount } from "../session/accounts.ts";
 import { clearSessionCookie, readSession, sessionSetCookie } from "../session/store.ts";
@@ -26,7 +27,12 @@ export async function logout(c: AppContext): Promise<Response> {
   const cookie =
     staying.length === 0
       ? clearSessionCookie()
-      : await sessionSetCookie(staying, 0, deps.ring, Math.max(60, session.exp - Math.floor(Date.now() / 1000)));
+      : await sessionSetCookie(
+          staying,
+          0,
+          deps.ring,
+          Math.max(60, session.exp - Math.floor(Date.now() / 1000)),
+        );
   res.headers.append("set-cookie", cookie);
   return res;
 }
@@ -53,7 +59,8 @@ async function accountParam(c: AppContext): Promise<string> {
   if (type.startsWith("application/json")) {
     try {
       const body = JSON.parse(text) as unknown;
-      const account = typeof body === "object" && body !== null ? (body as Record<string, unknown>).account : null;
+      const account =
+        typeof body === "object" && body !== null ? (body as Record<string, unknown>).account : null;
       if (typeof account === "string") return account;
     } catch {
       // fall through to the error below
@@ -62,5 +69,5 @@ async function accountParam(c: AppContext): Promise<string> {
     const account = new URLSearchParams(text).get("account");
     if (account !== null) return account;
   }
-  throw new BffError("invalid_account", "Name the account to switch to: { \"account\": \"<id>@<instance>\" }.");
+  throw new BffError("invalid_account", 'Name the account to switch to: { "account": "<id>@<instance>" }.');
 }

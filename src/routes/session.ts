@@ -3,7 +3,7 @@
  * in the session at login; no upstream call). Never the token.
  */
 import { BffError } from "../errors.ts";
-import { type Session, type SessionAccount, accountKey, activeAccount } from "../session/session.ts";
+import { accountKey, activeAccount, type Session, type SessionAccount } from "../session/session.ts";
 import { readSession } from "../session/store.ts";
 import type { AppContext } from "../types.ts";
 
@@ -16,7 +16,11 @@ export async function sessionInfo(c: AppContext): Promise<Response> {
     scopes: active.scope.split(" ").filter(Boolean),
     account: publicAccount(active),
     active: accountKey(active),
-    accounts: session.accounts.map((a) => ({ key: accountKey(a), instance: a.instance, ...publicAccount(a) })),
+    accounts: session.accounts.map((a) => ({
+      key: accountKey(a),
+      instance: a.instance,
+      ...publicAccount(a),
+    })),
     expires_at: new Date(session.exp * 1000).toISOString(),
   });
 }
@@ -28,5 +32,12 @@ export async function requireSession(c: AppContext): Promise<Session> {
 }
 
 function publicAccount(a: SessionAccount) {
-  return { id: a.id, acct: a.acct, username: a.username, display_name: a.displayName, avatar: a.avatar, url: a.url };
+  return {
+    id: a.id,
+    acct: a.acct,
+    username: a.username,
+    display_name: a.displayName,
+    avatar: a.avatar,
+    url: a.url,
+  };
 }

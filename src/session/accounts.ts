@@ -2,7 +2,7 @@
  * Several accounts in one browser session. The cookie holds them all, so their number is capped
  * to keep it under a browser's ~4 KB (README: "Multiple accounts").
  */
-import { type Session, type SessionAccount, accountKey } from "./session.ts";
+import { accountKey, type Session, type SessionAccount } from "./session.ts";
 
 export const MAX_ACCOUNTS = 4;
 

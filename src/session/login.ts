@@ -3,7 +3,14 @@
  * exact client used), sealed into a short-lived cookie named after its state so that two tabs
  * can log in at once. Nothing of it is stored server-side.
  */
-import { LOGIN_COOKIE_PREFIX, MAX_LOGIN_COOKIES, clearCookie, loginCookieName, parseCookies, serializeCookie } from "./cookies.ts";
+import {
+  clearCookie,
+  LOGIN_COOKIE_PREFIX,
+  loginCookieName,
+  MAX_LOGIN_COOKIES,
+  parseCookies,
+  serializeCookie,
+} from "./cookies.ts";
 import type { KeyRing } from "./keys.ts";
 import { nowSeconds, open, seal } from "./seal.ts";
 
@@ -43,11 +50,20 @@ const FIELDS: Record<keyof LoginTransaction, "string" | "boolean"> = {
 };
 
 /** Set-Cookie headers: the new login cookie, plus clearing older ones beyond MAX_LOGIN_COOKIES. */
-export async function loginSetCookies(tx: LoginTransaction, ring: KeyRing, cookieHeader: string | null): Promise<string[]> {
+export async function loginSetCookies(
+  tx: LoginTransaction,
+  ring: KeyRing,
+  cookieHeader: string | null,
+): Promise<string[]> {
   const sealed = await seal({ ...tx }, "login", ring, LOGIN_TTL);
-  const existing = [...parseCookies(cookieHeader).keys()].filter((name) => name.startsWith(LOGIN_COOKIE_PREFIX));
+  const existing = [...parseCookies(cookieHeader).keys()].filter((name) =>
+    name.startsWith(LOGIN_COOKIE_PREFIX),
+  );
   const stale = existing.slice(0, Math.max(0, existing.length - (MAX_LOGIN_COOKIES - 1)));
-  return [...stale.map(clearCookie), serializeCookie(loginCookieName(tx.state), sealed, LOGIN_COOKIE_MAX_AGE)];
+  return [
+    ...stale.map(clearCookie),
+    serializeCookie(loginCookieName(tx.state), sealed, LOGIN_COOKIE_MAX_AGE),
+  ];
 }
 
 /**

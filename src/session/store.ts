@@ -3,10 +3,11 @@
  * keyed by the sealed value, expiry re-checked on every hit): the proxy then pays for AES-GCM only
  * on the first request of a session in an isolate. The map lives in memory only.
  */
+
+import { clearCookie, parseCookies, SESSION_COOKIE, serializeCookie } from "./cookies.ts";
 import type { KeyRing } from "./keys.ts";
 import { nowSeconds, open, seal } from "./seal.ts";
-import { SESSION_COOKIE, clearCookie, parseCookies, serializeCookie } from "./cookies.ts";
-import { type Session, type SessionAccount, decodeSession, encodeSession } from "./session.ts";
+import { decodeSession, encodeSession, type Session, type SessionAccount } from "./session.ts";
 
 const MEMO_LIMIT = 1000;
 const memo = new Map<string, Session>();

@@ -1,14 +1,14 @@
-import { CompactEncrypt, EncryptJWT, base64url } from "jose";
+import { base64url, CompactEncrypt, EncryptJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { generateKey, getKeyRing } from "../../src/session/keys.ts";
 import { MAX_SEALED_LENGTH, nowSeconds, open, seal } from "../../src/session/seal.ts";
-import { readSession, sessionSetCookie } from "../../src/session/store.ts";
 import type { SessionAccount } from "../../src/session/session.ts";
+import { readSession, sessionSetCookie } from "../../src/session/store.ts";
 
 const keyA = generateKey();
 const keyB = generateKey();
 
-export const sampleAccount: SessionAccount = {
+const sampleAccount: SessionAccount = {
   instance: "mastodon.example.net",
   origin: "https://mastodon.example.net",
   token: "t".repeat(43),
@@ -18,7 +18,8 @@ export const sampleAccount: SessionAccount = {
   acct: "alice",
   username: "alice",
   displayName: "Alice Example, with a reasonably long display name",
-  avatar: "https://files.mastodon.example.net/accounts/avatars/109/348/123/456/789/012/original/0123456789abcdef.png",
+  avatar:
+    "https://files.mastodon.example.net/accounts/avatars/109/348/123/456/789/012/original/0123456789abcdef.png",
   url: "https://mastodon.example.net/@alice",
   streaming: "wss://streaming.mastodon.example.net",
 };
@@ -62,7 +63,12 @@ describe("sealed values", () => {
       .encrypt(secret.slice(0, 16));
     expect(await open(a128, "session", ring)).toBeNull();
     const pbes2 = await new CompactEncrypt(new TextEncoder().encode("{}"))
-      .setProtectedHeader({ alg: "PBES2-HS256+A128KW", enc: "A256GCM", p2c: 1000, p2s: base64url.encode("saltsaltsalt") })
+      .setProtectedHeader({
+        alg: "PBES2-HS256+A128KW",
+        enc: "A256GCM",
+        p2c: 1000,
+        p2s: base64url.encode("saltsaltsalt"),
+      })
       .encrypt(new TextEncoder().encode("password"));
     expect(await open(pbes2, "session", ring)).toBeNull();
   });
@@ -74,7 +80,9 @@ describe("session cookie", () => {
     const setCookie = await sessionSetCookie([sampleAccount], 0, ring, 3600);
     const value = setCookie.split(";")[0] ?? "";
     expect(value.length).toBeLessThan(1200);
-    expect(setCookie).toMatch(/^__Host-fedi-bff-session=.*; Max-Age=3600; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    expect(setCookie).toMatch(
+      /^__Host-fedi-bff-session=.*; Max-Age=3600; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
+    );
     const session = await readSession(value, ring);
     expect(session?.accounts).toEqual([sampleAccount]);
   });
