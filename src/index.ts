@@ -7,6 +7,7 @@ import { securityHeaders } from "./middleware/security-headers.ts";
 import { callback } from "./routes/callback.ts";
 import { login } from "./routes/login.ts";
 import { logout, switchAccount } from "./routes/logout.ts";
+import { proxy } from "./routes/proxy.ts";
 import { sessionInfo } from "./routes/session.ts";
 import type { AppEnv } from "./types.ts";
 
@@ -27,6 +28,7 @@ app.get("/auth/callback", callback);
 app.get("/auth/session", sessionInfo);
 app.post("/auth/logout", logout);
 app.post("/auth/switch", switchAccount);
+app.all("/api/*", proxy);
 
 app.notFound(() => errorResponse(new BffError("not_found", "No such route.")));
 app.onError((error, c) => {

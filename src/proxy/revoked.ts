@@ -1,0 +1,32 @@
+/**
+ * An instance answering 401 has revoked (or forgotten) the account's token. Only that account
+ * leaves the session — the browser may hold others that still work — and the browser is told with
+ * 401 `session_revoked`, carrying the re-sealed cookie (or a cleared one when none is left).
+ */
+import type { Deps } from "../context.ts";
+import { BffError } from "../errors.ts";
+import type { Session } from "../session/session.ts";
+import { clearSessionCookie, sessionSetCookie } from "../session/store.ts";
+
+/** The error to throw when the instance refused the token of `session.accounts[index]`. */
+export async function sessionRevoked(session: Session, index: number, deps: Deps): Promise<BffError> {
+  const staying = session.accounts.filter((_, i) => i !== index);
+  let cookie: string;
+  if (staying.length === 0) {
+    cookie = clearSessionCookie();
+  } else {
+    const active =
+      session.active === index ? 0 : session.active > index ? session.active - 1 : session.active;
+    const ttl = Math.max(60, session.exp - Math.floor(Date.now() / 1000));
+    cookie = await sessionSetCookie(staying, active, deps.ring, ttl);
+  }
+  const account = session.accounts[index];
+  return new BffError(
+    "session_revoked",
+    "The instance no longer accepts this account's sign-in; sign in again.",
+    {
+      internal: `upstream 401 for ${account?.instance ?? "?"}`,
+      headers: { "set-cookie": cookie },
+    },
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * `ANY /api/*`: the authenticated API proxy (README "The API proxy"). The upstream is the signed-in
+ * account's instance — from the sealed session only, never from the request — and the path is the
+ * request's own, checked raw (proxy/path.ts). The browser proves intent with `X-CSRF: 1`, or for
+ * EventSource/WebSocket with its Origin (proxy/streaming.ts). Bodies stream both ways; only the
+ * response head has a timeout. No storage is touched on this path (ruling 4): the session is the
+ * cookie, opened once per isolate.
+ */
+import type { Deps } from "../context.ts";
+import { BffError } from "../errors.ts";
+import { discard } from "../http/upstream.ts";
+import { assertCsrfHeader } from "../middleware/origin.ts";
+import { fetchWithHeadTimeout, type HeadFetch } from "../proxy/fetch-head.ts";
+import { parseProxyTarget } from "../proxy/path.ts";
+import { upstreamRequestHeaders } from "../proxy/request-headers.ts";
+import { proxiedResponseHeaders } from "../proxy/response-headers.ts";
+import { sessionRevoked } from "../proxy/revoked.ts";
+import { assertStreamOrigin, streamKind, websocketUpstreamUrl } from "../proxy/streaming.ts";
+import { findAccount } from "../session/accounts.ts";
+import type { Session, SessionAccount } from "../session/session.ts";
+import { readSession } from "../session/store.ts";
+import type { AppContext } from "../types.ts";
+
+/** Statuses whose answer never has a body (Fetch: "null body status"). */
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+
+export async function proxy(c: AppContext): Promise<Response> {
+  const { deps } = c.var;
+  const request = c.req.raw;
+  const { headers, method } = request;
+  const target = parseProxyTarget(request.url, deps.config.proxyPrefixes);
+  const kind = streamKind(method, target.path, headers);
+  if (kind === null) assertCsrfHeader(headers, deps);
+  else assertStreamOrigin(kind, headers, deps);
+  const session = await readSession(headers.get("cookie"), deps.ring);
+  if (session === null) throw new BffError("not_authenticated", "Sign in first: the API needs a session.");
+  const index = accountIndex(session, headers.get("x-account"));
+  const account = session.accounts[index] as SessionAccount;
+  const head: HeadFetch = {
+    fetch: deps.upstream.fetch,
+    timeoutMs: deps.upstream.timeoutMs,
+    host: account.instance,
+  };
+  const upstreamHeaders = upstreamRequestHeaders(headers, account.token, deps.upstream.userAgent);
+  let url: string;
+  let upstream: Response;
+  if (kind === "websocket") {
+    url = websocketUpstreamUrl(account.streaming, target.query);
+    upstreamHeaders.set("upgrade", "websocket");
+    upstream = await fetchWithHeadTimeout(head, url, { headers: upstreamHeaders });
+    // Returned as it is, wrapped only to drop the instance's headers (PLATFORM.md: keep webSocket).
+    if (upstream.status === 101 && upstream.webSocket !== null) {
+      return new Response(null, { status: 101, webSocket: upstream.webSocket });
+    }
+  } else {
+    url = `${account.origin}${target.path}${target.query}`;
+    const body = method === "GET" || method === "HEAD" ? null : request.body;
+    upstream = await fetchWithHeadTimeout(head, url, { method, headers: upstreamHeaders, body });
+  }
+  if (upstream.status === 401) {
+    await discard(upstream);
+    throw await sessionRevoked(session, index, deps);
+  }
+  return proxiedResponse(upstream, method, url, account, deps);
+}
+
+/** The account named by `X-Account: <id>@<instance>`, else the active one. */
+function accountIndex(session: Session, named: string | null): number {
+  if (named === null) return session.active;
+  const index = findAccount(session, named.trim());
+  if (index < 0) {
+    throw new BffError(
+      "invalid_account",
+      "X-Account names no account of this session (expected <id>@<instance>).",
+    );
+  }
+  return index;
+}
+
+function proxiedResponse(
+  upstream: Response,
+  method: string,
+  url: string,
+  account: SessionAccount,
+  deps: Deps,
+) {
+  const hasBody = method !== "HEAD" && !NULL_BODY_STATUS.has(upstream.status) && upstream.body !== null;
+  if (!hasBody) void discard(upstream);
+  const headers = proxiedResponseHeaders(upstream.headers, hasBody, {
+    base: url,
+    instanceOrigin: account.origin,
+    publicOrigin: deps.publicOrigin,
+    prefixes: deps.config.proxyPrefixes,
+  });
+  return new Response(hasBody ? upstream.body : null, { status: upstream.status, headers });
+}
