@@ -97,6 +97,11 @@ export function verifyApp(ctx: Ctx) {
   const token = liveToken(ctx.site, bearer(ctx));
   const app = token && ctx.site.apps.get(token.clientId);
   if (!token || !app) return sendJson(ctx, 401, { error: "The access token is invalid" });
-  const scopes = ctx.site.flavour === "mastodon" ? { scopes: app.scopes } : {};
-  sendJson(ctx, 200, { id: app.id, name: app.name, website: app.website, ...scopes, vapid_key: VAPID_KEY });
+  sendJson(ctx, 200, {
+    id: app.id,
+    name: app.name,
+    website: app.website,
+    scopes: app.scopes,
+    vapid_key: VAPID_KEY,
+  });
 }

@@ -7,7 +7,9 @@ import { CONTROL_HOST, flavourOf } from "./flavour.ts";
 import { type Ctx, requestOrigin, send } from "./http.ts";
 import { dispatch } from "./routes.ts";
 import { type Site, siteFor, unexpectedHosts } from "./state.ts";
-import { closeWebSockets, streamWebSocket } from "./streaming.ts";
+import { closeWebSockets, refuse, streamWebSocket } from "./streaming.ts";
+
+const MAX_LOGGED = 10_000;
 
 type Target = { kind: "control"; url: URL } | { kind: "site"; site: Site; url: URL } | { kind: "refused" };
 
@@ -36,6 +38,8 @@ function logRequest(site: Site, req: IncomingMessage, url: URL): void {
   }
   const query = Object.fromEntries(url.searchParams);
   site.requests.push({ method: req.method ?? "GET", path: url.pathname, query, headers, at: Date.now() });
+  // Bounded so a benchmark hammering one origin does not grow the log without limit.
+  if (site.requests.length > MAX_LOGGED) site.requests.splice(0, site.requests.length - MAX_LOGGED);
 }
 
 /**
@@ -63,12 +67,15 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   await dispatch(ctx);
 }
 
-function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
   const t = target(req);
   if (t.kind !== "site") return void socket.destroy();
   logRequest(t.site, req, t.url);
   const fault = takeFault(t.site, "GET", t.url.pathname);
   if (fault?.kind === "hang") return;
+  if (fault?.kind === "status" || fault?.kind === "rate_limit") {
+    return refuse(socket, fault.status ?? (fault.kind === "rate_limit" ? 429 : 502), "Refused by fault");
+  }
   if (fault) return void socket.destroy();
   streamWebSocket(t.site, req, socket, head);
 }

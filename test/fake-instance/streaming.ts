@@ -54,7 +54,7 @@ const { WebSocketServer } = createRequire(import.meta.url)("ws") as { WebSocketS
 const wss = new WebSocketServer({ noServer: true });
 
 /** Refuses a WebSocket upgrade with a plain HTTP answer. */
-function refuse(socket: Duplex, status: number, text: string) {
+export function refuse(socket: Duplex, status: number, text: string) {
   const body = JSON.stringify({ error: text });
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
