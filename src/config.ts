@@ -54,8 +54,9 @@ function parseConfig(env: Env): Config | BffError {
   for (const scope of scopes) if (!KNOWN_SCOPE.test(scope)) problems.push(`SCOPES: unknown scope "${scope}"`);
   const sessionTtl = parseSeconds(env.SESSION_TTL, 30 * DAY, "SESSION_TTL", problems);
   const insecureHosts = parseInsecureHosts(env.ALLOW_INSECURE_INSTANCES, development, problems);
-  const allow = parseHostList(env.INSTANCE_ALLOWLIST);
-  const deny = parseHostList(env.INSTANCE_DENYLIST);
+  // In development an allowlist may name a dev-allowed insecure host such as 127.0.0.1:3999.
+  const allow = parseHostList(env.INSTANCE_ALLOWLIST, { insecureHosts });
+  const deny = parseHostList(env.INSTANCE_DENYLIST, { insecureHosts });
   problems.push(...allow.problems.map((p) => `INSTANCE_ALLOWLIST: ${p}`));
   problems.push(...deny.problems.map((p) => `INSTANCE_DENYLIST: ${p}`));
   const frontendOrigins = parseOrigins(env.FRONTEND_ORIGINS, development, problems);

@@ -1,0 +1,82 @@
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.ts";
+import type { Env } from "../src/env.ts";
+import { BffError } from "../src/errors.ts";
+import app from "../src/index.ts";
+
+const KEY = "dGVzdC1rZXktMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA";
+
+function problemsOf(vars: Partial<Env>): string {
+  try {
+    loadConfig({
+      ...env,
+      ENVIRONMENT: undefined,
+      PUBLIC_URL: undefined,
+      SESSION_KEYS: undefined,
+      ...vars,
+    } as Env);
+    return "";
+  } catch (error) {
+    return error instanceof BffError ? `${error.code}: ${error.internal}` : String(error);
+  }
+}
+
+describe("configuration", () => {
+  it("accepts a complete production configuration", () => {
+    expect(problemsOf({ SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" })).toBe("");
+  });
+
+  it("treats anything but ENVIRONMENT=development as production and reports every problem together", () => {
+    const problems = problemsOf({ ENVIRONMENT: "dev", ALLOW_INSECURE_INSTANCES: "127.0.0.1:3000" });
+    expect(problems).toMatch(/^misconfigured: /);
+    expect(problems).toContain("SESSION_KEYS: missing");
+    expect(problems).toContain("PUBLIC_URL: missing");
+    expect(problems).toContain("ALLOW_INSECURE_INSTANCES: only allowed with ENVIRONMENT=development");
+  });
+
+  it("refuses weak or malformed session keys", () => {
+    expect(problemsOf({ SESSION_KEYS: "short", PUBLIC_URL: "https://a.example.org" })).toContain("key #1");
+    expect(problemsOf({ SESSION_KEYS: "A".repeat(43), PUBLIC_URL: "https://a.example.org" })).toContain(
+      "not random",
+    );
+  });
+
+  it("refuses a bare true for ALLOW_INSECURE_INSTANCES even in development", () => {
+    expect(problemsOf({ ENVIRONMENT: "development", ALLOW_INSECURE_INSTANCES: "true" })).toContain(
+      "bare true",
+    );
+    expect(problemsOf({ ENVIRONMENT: "development", ALLOW_INSECURE_INSTANCES: "127.0.0.1:3999" })).toBe("");
+  });
+
+  it("refuses an http PUBLIC_URL, a PUBLIC_URL with a path, and bad numbers in production", () => {
+    expect(problemsOf({ SESSION_KEYS: KEY, PUBLIC_URL: "http://bff.example.org" })).toContain(
+      "must be https",
+    );
+    expect(problemsOf({ SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org/x" })).toContain(
+      "PUBLIC_URL",
+    );
+    expect(
+      problemsOf({ SESSION_KEYS: KEY, PUBLIC_URL: "https://b.example.org", SESSION_TTL: "-1" }),
+    ).toContain("SESSION_TTL");
+    expect(
+      problemsOf({ SESSION_KEYS: KEY, PUBLIC_URL: "https://b.example.org", SCOPES: "read sudo" }),
+    ).toContain("sudo");
+  });
+
+  it("answers every request with 500 misconfigured when production lacks SESSION_KEYS, and logs why", async () => {
+    const broken = { ...env, ENVIRONMENT: "production", SESSION_KEYS: undefined } as Env;
+    const res = await app.fetch(
+      new Request("https://bff.example.com/auth/session"),
+      broken,
+      createExecutionContext(),
+    );
+    expect(res.status).toBe(500);
+    const body = await res.json();
+    expect(body).toEqual({
+      error: "misconfigured",
+      error_description: "fedi-bff is misconfigured; the operator must check its logs.",
+    });
+  });
+});
