@@ -1,0 +1,92 @@
+/**
+ * Shared steps of the proxy tests: a signed-in browser on a fresh fake instance, API calls that
+ * carry the CSRF header, and the app driven with a modified env (short timeouts, counted storage).
+ */
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import type { Env } from "../../src/env.ts";
+import app from "../../src/index.ts";
+import { BFF, bff, type CookieJar, fullLogin } from "../helpers/bff.ts";
+import { type FakeRequest, type Flavour, fakeState, uniqueHost } from "../helpers/fake.ts";
+
+export { BFF };
+
+export interface SignedIn {
+  readonly host: string;
+  readonly origin: string;
+  readonly jar: CookieJar;
+}
+
+/** A browser signed in to a fresh fake instance (the account becomes the active one). */
+export async function signedIn(
+  flavour: Flavour = "mastodon",
+  jar?: CookieJar,
+  user = "alice",
+): Promise<SignedIn> {
+  const host = uniqueHost(flavour);
+  const login = await fullLogin(host, { user, ...(jar ? { jar } : {}) });
+  expect(login.callback.status).toBe(302);
+  return { host, origin: `https://${host}`, jar: login.jar };
+}
+
+/** An API call as the application makes it: session cookie and `X-CSRF: 1`. */
+export function api(path: string, jar: CookieJar, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("x-csrf")) headers.set("x-csrf", "1");
+  return bff(path, { ...init, headers, jar });
+}
+
+/** The fake's log of requests for `path` (optionally one method). */
+export async function seen(host: string, path: string, method?: string): Promise<FakeRequest[]> {
+  const state = await fakeState(host);
+  return state.requests.filter((r) => r.path === path && (method === undefined || r.method === method));
+}
+
+export async function errorOf(res: Response): Promise<string> {
+  const body = (await res.json()) as { error?: string };
+  return body.error ?? "";
+}
+
+/** The session's account keys, active first is not implied: `{ active, keys }`. */
+export async function sessionKeys(jar: CookieJar): Promise<{ active: string; keys: string[] }> {
+  const res = await bff("/auth/session", { jar });
+  const body = (await res.json()) as { active: string; accounts: { key: string }[] };
+  return { active: body.active, keys: body.accounts.map((a) => a.key) };
+}
+
+/** The app with env overrides: requests go straight to its fetch handler, like the Worker's. */
+export function appWith(overrides: Partial<Env>, base: Env = env as Env) {
+  const modified = { ...base, ...overrides } as Env;
+  return (request: Request): Promise<Response> =>
+    Promise.resolve(app.fetch(request, modified, createExecutionContext()));
+}
+
+/** Builds a BFF request with the jar's cookie. */
+export function bffRequest(path: string, jar: CookieJar | null, init: RequestInit = {}): Request {
+  const headers = new Headers(init.headers);
+  if (jar !== null && jar.cookies.size > 0) headers.set("cookie", jar.header());
+  return new Request(new URL(path, BFF), { ...init, headers, redirect: "manual" });
+}
+
+/** Reads a streamed body until `done(text)` holds or `ms` pass; returns the text so far. */
+export async function readUntil(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  done: (text: string) => boolean,
+  ms: number,
+): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  const deadline = Date.now() + ms;
+  while (!done(text)) {
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    const chunk = await Promise.race([
+      reader.read(),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), left)),
+    ]);
+    if (chunk === null || chunk.done) break;
+    text += decoder.decode(chunk.value, { stream: true });
+  }
+  return text;
+}
