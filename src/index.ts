@@ -1,6 +1,7 @@
 /** fedi-bff: wires the Hono app (middleware, routes, errors) and exports the Durable Object. */
 import { Hono } from "hono";
 import { buildDeps } from "./context.ts";
+import { demo } from "./demo/route.ts";
 import { BffError, errorResponse, isBffError, logError } from "./errors.ts";
 import { cors } from "./middleware/cors.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
@@ -29,6 +30,8 @@ app.get("/auth/session", sessionInfo);
 app.post("/auth/logout", logout);
 app.post("/auth/switch", switchAccount);
 app.all("/api/*", proxy);
+// The demo frontend at / (only with demoPage: development or DEMO_PAGE=true; else 404).
+app.route("/", demo);
 
 app.notFound(() => errorResponse(new BffError("not_found", "No such route.")));
 app.onError((error, c) => {
