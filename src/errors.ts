@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   login_expired: 400,
   invalid_path: 400,
   invalid_account: 400,
+  handle_not_found: 404,
   too_many_accounts: 400,
   not_authenticated: 401,
   session_revoked: 401,

@@ -78,6 +78,11 @@ export async function readJson(
   }
 }
 
+/** A text body of at most `maxBytes` (throws invalid_upstream_response beyond). */
+export function readText(res: Response, maxBytes: number): Promise<string> {
+  return readTextCapped(res, maxBytes, "invalid_upstream_response");
+}
+
 async function readTextCapped(
   res: Response,
   maxBytes: number,

@@ -119,9 +119,7 @@ async function signIn(
   }
   for (const old of merged.replaced) c.executionCtx.waitUntil(revokeAccount(deps, old));
   let target = tx.returnTo;
-  const acct =
-    `${account.acct.includes("@") ? account.acct : `${account.acct}@${account.instance}`}`.toLowerCase();
-  if (tx.expectedAcct !== "" && tx.expectedAcct !== acct) {
+  if (tx.expectedAcct !== "" && tx.expectedAcct !== account.username.toLowerCase()) {
     // Login by handle: the user signed in as someone else than the handle they typed.
     target = withParam(target, "auth_warning", "account_mismatch", deps);
   }

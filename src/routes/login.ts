@@ -13,10 +13,12 @@ import { type InstanceOrigin, parseInstance } from "../instance/host.ts";
 import { assertInstanceAllowed } from "../instance/policy.ts";
 import type { Registration } from "../instance/registration.ts";
 import { registrationForLogin } from "../instance/registry.ts";
+import { parseHandle, resolveHandle } from "../instance/webfinger.ts";
 import { assertLoginStart } from "../middleware/origin.ts";
 import { authorizeUrl } from "../oauth/authorize.ts";
 import { codeChallenge, randomToken } from "../oauth/pkce.ts";
 import { type LoginTransaction, loginSetCookies } from "../session/login.ts";
+import { readSession } from "../session/store.ts";
 import type { AppContext } from "../types.ts";
 
 export async function login(c: AppContext): Promise<Response> {
@@ -24,9 +26,12 @@ export async function login(c: AppContext): Promise<Response> {
   const headers = c.req.raw.headers;
   assertLoginStart(headers, deps);
   const params = c.req.method === "POST" ? await formParams(c) : new URL(c.req.url).searchParams;
-  const target = resolveInstance(params.get("instance"), deps);
   const returnTo = parseReturnTo(params.get("return_to") ?? undefined, deps);
   await rateLimit(c, deps);
+  const { target, expectedAcct } = await resolveTarget(params.get("instance"), deps);
+  const session = await readSession(c.req.header("cookie") ?? null, deps.ring);
+  // A second account on the same server needs force_login, or the instance reuses its own session.
+  const sameInstance = session?.accounts.some((a) => a.instance === target.host) ?? false;
   const registration = await registrationForLogin(deps.registry, {
     host: target.host,
     origin: target.origin,
@@ -40,9 +45,9 @@ export async function login(c: AppContext): Promise<Response> {
     redirectUri: registration.redirectUri,
     scopes: registration.scopes,
     returnTo,
-    forceLogin: registration.forceLogin,
+    forceLogin: registration.forceLogin || sameInstance,
     retried: false,
-    expectedAcct: "",
+    expectedAcct,
   };
   return startAuthorization(c, registration, tx);
 }
@@ -69,7 +74,11 @@ export async function startAuthorization(
   return res;
 }
 
-function resolveInstance(raw: string | null, deps: Deps): InstanceOrigin {
+/** The instance to log in with: a host, or a handle resolved through WebFinger. */
+async function resolveTarget(
+  raw: string | null,
+  deps: Deps,
+): Promise<{ target: InstanceOrigin; expectedAcct: string }> {
   const only = deps.config.allowlist.length === 1 && deps.config.allowlist[0]?.kind === "exact";
   // Single-instance mode: an allowlist of one host needs no `instance` parameter.
   const input =
@@ -77,9 +86,17 @@ function resolveInstance(raw: string | null, deps: Deps): InstanceOrigin {
   if (input === undefined) {
     throw new BffError("invalid_instance", "Say which instance to log in with: ?instance=mastodon.example.");
   }
-  const target = parseInstance(input, deps.policy);
-  assertInstanceAllowed(target.host, { allow: deps.config.allowlist, deny: deps.config.denylist });
-  return target;
+  const lists = { allow: deps.config.allowlist, deny: deps.config.denylist };
+  const handle = parseHandle(input, deps.policy);
+  if (handle === null) {
+    const target = parseInstance(input, deps.policy);
+    assertInstanceAllowed(target.host, lists);
+    return { target, expectedAcct: "" };
+  }
+  assertInstanceAllowed(handle.domain.host, lists);
+  const target = await resolveHandle(deps.upstream, handle, deps.policy);
+  assertInstanceAllowed(target.host, lists);
+  return { target, expectedAcct: handle.username };
 }
 
 async function formParams(c: AppContext): Promise<URLSearchParams> {
@@ -103,7 +120,17 @@ async function rateLimit(c: AppContext, deps: Deps): Promise<void> {
   }
 }
 
-function clientKey(ip: string): string {
+/** IPv4 as is; IPv6 by its /64 (one host usually owns a whole /64). */
+export function clientKey(ip: string): string {
   if (!ip.includes(":")) return ip;
-  return ip.split(":").slice(0, 4).join(":");
+  const [head = "", tail = ""] = ip.split("::");
+  const left = head === "" ? [] : head.split(":");
+  const right = tail === "" ? [] : tail.split(":");
+  const groups = ip.includes("::")
+    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right]
+    : left;
+  return groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, "").toLowerCase())
+    .join(":");
 }
