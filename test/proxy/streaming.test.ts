@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import { bff } from "../helpers/bff.ts";
+import { pushEvent } from "../helpers/fake.ts";
+import { BFF, errorOf, readUntil, seen, signedIn } from "./support.ts";
+
+const SSE = { accept: "text/event-stream" };
+
+describe("server-sent events", () => {
+  it("flow as they arrive while the stream stays open", async () => {
+    const { origin, jar } = await signedIn();
+    const res = await bff("/api/v1/streaming/user", { jar, headers: { ...SSE, origin: BFF } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    expect(res.headers.get("content-disposition")).toBeNull();
+    expect(res.headers.get("cache-control")).toBe("private, no-store");
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = await readUntil(reader, (t) => t.includes("event: update"), 5000);
+    expect(first).toContain("event: update");
+    const { delivered } = await pushEvent(origin, { event: "notification", payload: { id: "n-1" } });
+    expect(delivered).toBeGreaterThan(0);
+    const later = await readUntil(reader, (t) => t.includes("event: notification"), 5000);
+    expect(later).toContain('data: {"id":"n-1"}');
+    await reader.cancel();
+  });
+
+  it("is allowed from the BFF's own page without Origin (same-origin GET), by Fetch Metadata", async () => {
+    const { jar } = await signedIn();
+    const res = await bff("/api/v1/streaming/user", {
+      jar,
+      headers: { ...SSE, "sec-fetch-site": "same-origin" },
+    });
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
+  });
+
+  it.each([
+    ["no Origin and no Fetch Metadata", {}],
+    ["a same-site page without Origin", { "sec-fetch-site": "same-site" }],
+    ["a foreign Origin", { origin: "https://evil.example" }],
+    ["a cross-site request", { origin: BFF, "sec-fetch-site": "cross-site" }],
+  ])("an EventSource with %s is refused", async (_, headers) => {
+    const { host, jar } = await signedIn();
+    const res = await bff("/api/v1/streaming/user", { jar, headers: { ...SSE, ...headers } });
+    expect(res.status).toBe(403);
+    expect(await errorOf(res)).toBe("forbidden_origin");
+    expect(await seen(host, "/api/v1/streaming/user")).toEqual([]);
+  });
+
+  it("a streaming path fetched without event-stream needs X-CSRF like any API call", async () => {
+    const { jar } = await signedIn();
+    const res = await bff("/api/v1/streaming/health", { jar, headers: { origin: BFF } });
+    expect(res.status).toBe(403);
+    expect(await errorOf(res)).toBe("csrf_required");
+  });
+});
+
+async function nextMessage(ws: WebSocket, match: (data: string) => boolean, ms = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no matching WebSocket message")), ms);
+    const onMessage = (event: MessageEvent) => {
+      const data = String(event.data);
+      if (!match(data)) return;
+      clearTimeout(timer);
+      ws.removeEventListener("message", onMessage);
+      resolve(data);
+    };
+    ws.addEventListener("message", onMessage);
+  });
+}
+
+describe("WebSocket streaming", () => {
+  it("echoes through the proxy, with the token added server-side", async () => {
+    const { host, jar } = await signedIn();
+    const res = await bff("/api/v1/streaming?stream=user&access_token=leak", {
+      jar,
+      headers: { upgrade: "websocket", origin: BFF },
+    });
+    expect(res.status).toBe(101);
+    const ws = res.webSocket as WebSocket;
+    ws.accept();
+    const update = nextMessage(ws, (d) => d.includes('"event":"update"'));
+    expect(JSON.parse(await update)).toMatchObject({ stream: ["user"], event: "update" });
+    const echo = nextMessage(ws, (d) => d.includes('"event":"echo"'));
+    ws.send("hello through fedi-bff");
+    expect(JSON.parse(await echo)).toEqual({ event: "echo", payload: "hello through fedi-bff" });
+    ws.close(1000, "done");
+    const [upgrade] = await seen(host, "/api/v1/streaming");
+    expect(upgrade?.query).toEqual({ stream: "user" });
+    expect(upgrade?.headers.authorization).toBe("Bearer <redacted>");
+    expect(upgrade?.headers.cookie).toBeUndefined();
+    expect(upgrade?.headers.origin).toBeUndefined();
+  });
+
+  it.each([
+    ["a foreign Origin", { origin: "https://evil.example" }],
+    ["no Origin", {}],
+    ["X-CSRF instead of an Origin", { "x-csrf": "1" }],
+    ["a cross-site handshake", { origin: BFF, "sec-fetch-site": "cross-site" }],
+  ])("refuses an upgrade with %s (cross-site WebSocket hijacking)", async (_, headers) => {
+    const { host, jar } = await signedIn();
+    const res = await bff("/api/v1/streaming?stream=user", {
+      jar,
+      headers: { upgrade: "websocket", ...headers },
+    });
+    expect(res.status).toBe(403);
+    expect(await errorOf(res)).toBe("forbidden_origin");
+    expect(await seen(host, "/api/v1/streaming")).toEqual([]);
+  });
+
+  it("accepts upgrades only at /api/v1/streaming", async () => {
+    const { jar } = await signedIn();
+    const res = await bff("/api/v1/streaming/user", { jar, headers: { upgrade: "websocket", origin: BFF } });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toBe("invalid_request");
+  });
+});
