@@ -20,8 +20,12 @@ export function parseReturnTo(raw: string | undefined, deps: Deps): string {
   if (raw.startsWith("/")) {
     if (raw.startsWith("//")) throw refuse("protocol-relative");
     const url = new URL(raw, deps.publicOrigin);
-    if (url.origin !== deps.publicOrigin) throw refuse("changes origin");
-    return url.pathname + url.search + url.hash;
+    const path = url.pathname + url.search + url.hash;
+    // Dot segments can collapse into a protocol-relative result: `/..//evil` resolves to `//evil`.
+    if (url.origin !== deps.publicOrigin || path.startsWith("//")) throw refuse("changes origin");
+    // Percent-encoding can grow a path sixfold; the login cookie that carries it must stay small.
+    if (path.length > MAX_LENGTH) throw refuse("too long once normalized");
+    return path;
   }
   let url: URL;
   try {
