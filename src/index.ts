@@ -9,6 +9,7 @@ import { callback } from "./routes/callback.ts";
 import { login } from "./routes/login.ts";
 import { logout, switchAccount } from "./routes/logout.ts";
 import { proxy } from "./routes/proxy.ts";
+import { publicProxy } from "./routes/public.ts";
 import { sessionInfo } from "./routes/session.ts";
 import type { AppEnv } from "./types.ts";
 
@@ -30,6 +31,7 @@ app.get("/auth/session", sessionInfo);
 app.post("/auth/logout", logout);
 app.post("/auth/switch", switchAccount);
 app.all("/api/*", proxy);
+app.all("/instances/:host/api/*", publicProxy);
 // The demo frontend at / (only with demoPage: development or DEMO_PAGE=true; else 404).
 app.route("/", demo);
 

@@ -33,3 +33,8 @@ export function doClientKey(clientId: string): string {
 export function doBackoffKey(fingerprint: string): string {
   return `backoff:v1:${fingerprint}`;
 }
+
+/** Durable Object storage: the sealed app token (client_credentials) of the current registration. */
+export function doAppTokenKey(fingerprint: string): string {
+  return `apptoken:v1:${fingerprint}`;
+}

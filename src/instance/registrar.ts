@@ -10,10 +10,18 @@ import { type Config, loadConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { type ErrorCode, isBffError } from "../errors.ts";
 import { type UpstreamContext, userAgent } from "../http/upstream.ts";
+import { requestAppToken } from "../oauth/client-credentials.ts";
 import { getKeyRing } from "../session/keys.ts";
 import { nowSeconds, open, seal } from "../session/seal.ts";
 import { discoverInstance } from "./discovery.ts";
-import { appKvKey, doBackoffKey, doClientKey, doCurrentKey, registrationFingerprint } from "./keys.ts";
+import {
+  appKvKey,
+  doAppTokenKey,
+  doBackoffKey,
+  doClientKey,
+  doCurrentKey,
+  registrationFingerprint,
+} from "./keys.ts";
 import { registerApp } from "./register.ts";
 import {
   decodeRegistration,
@@ -47,6 +55,7 @@ const BACKOFF_SECONDS: Partial<Record<ErrorCode, number>> = {
 
 export class Registrar extends DurableObject<Env> {
   readonly #inflight = new Map<string, Promise<RegistrarResult>>();
+  readonly #tokenInflight = new Map<string, Promise<RegistrarResult>>();
   /** When each fingerprint was last copied to KV: KV allows one write per second per key. */
   readonly #publishedAt = new Map<string, number>();
 
@@ -58,6 +67,42 @@ export class Registrar extends DurableObject<Env> {
   /** Replaces a registration the instance called dead (`invalid_client`), once for all callers. */
   async replace(req: RegistrationRequest, deadClientId: string): Promise<RegistrarResult> {
     return this.#current(req, deadClientId);
+  }
+
+  /**
+   * A sealed app token (client_credentials) for the current registration, renewed when expired
+   * or when the caller reports that the instance rejected `rejected`. One request at a time.
+   */
+  async appToken(req: RegistrationRequest, rejected: string | null): Promise<RegistrarResult> {
+    const fp = await registrationFingerprint(req);
+    const pending = this.#tokenInflight.get(fp);
+    if (pending !== undefined) return pending;
+    const attempt = this.#appToken(req, fp, rejected).finally(() => this.#tokenInflight.delete(fp));
+    this.#tokenInflight.set(fp, attempt);
+    return attempt;
+  }
+
+  async #appToken(req: RegistrationRequest, fp: string, rejected: string | null): Promise<RegistrarResult> {
+    const ring = await getKeyRing(loadConfig(this.env).sessionKeys);
+    const stored = await this.ctx.storage.get<string>(doAppTokenKey(fp));
+    const opened = stored === undefined ? null : await open(stored, "app", ring);
+    if (stored !== undefined && opened !== null && opened.token !== rejected)
+      return { ok: true, sealed: stored };
+    const current = await this.#current(req, null);
+    if (!current.ok) return current;
+    const registration = await this.#open(current.sealed, req.host);
+    if (registration === null)
+      return { ok: false, code: "internal_error", description: "Registration unreadable." };
+    const config = loadConfig(this.env);
+    try {
+      const token = await requestAppToken(upstreamContext(config), registration, nowSeconds());
+      const sealed = await seal({ ...token }, "app", ring, Math.max(60, token.expiresAt - nowSeconds()));
+      await this.ctx.storage.put(doAppTokenKey(fp), sealed);
+      return { ok: true, sealed };
+    } catch (error) {
+      if (!isBffError(error)) throw error;
+      return { ok: false, code: error.code, description: error.message };
+    }
   }
 
   /** Any registration of this host by client_id, including replaced ones (sealed), or null. */
@@ -144,12 +189,16 @@ export class Registrar extends DurableObject<Env> {
   }
 }
 
-async function createRegistration(config: Config, req: RegistrationRequest): Promise<Registration> {
-  const ctx: UpstreamContext = {
+function upstreamContext(config: Config): UpstreamContext {
+  return {
     fetch: (input, init) => fetch(input, init),
     userAgent: userAgent(config.publicUrl),
     timeoutMs: config.upstreamTimeoutMs,
   };
+}
+
+async function createRegistration(config: Config, req: RegistrationRequest): Promise<Registration> {
+  const ctx = upstreamContext(config);
   const info = await discoverInstance(ctx, req.origin, { insecureHosts: config.insecureHosts });
   const credentials = await registerApp(ctx, {
     endpoint: info.endpoints.register,

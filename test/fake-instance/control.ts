@@ -45,10 +45,11 @@ function stateOf(s: Site): unknown {
   };
 }
 
-function revokeTokens(s: Site, raw: string | undefined): Answer {
+/** One token, every user token (default), or with `apps: true` every app token. */
+function revokeTokens(s: Site, raw: string | undefined, apps = false): Answer {
   let count = 0;
   for (const t of s.tokens.values()) {
-    if (!t.revoked && (raw ? t.token === raw : Boolean(t.user))) {
+    if (!t.revoked && (raw ? t.token === raw : apps ? !t.user : Boolean(t.user))) {
       t.revoked = true;
       count++;
     }
@@ -115,7 +116,7 @@ async function route(req: IncomingMessage, url: URL): Promise<Answer> {
       // The admin deleted the app: its tokens stop working with it (liveToken checks the app).
       return [200, { deleted: s.apps.delete(str(body, "client_id") ?? "") }];
     case "/revoke-token":
-      return revokeTokens(s, str(body, "access_token"));
+      return revokeTokens(s, str(body, "access_token"), body.apps === true);
     case "/config":
       return configure(s, body);
     case "/faults":

@@ -112,6 +112,10 @@ export const resetOrigin = (origin: string): Promise<unknown> =>
 export const deleteApp = (origin: string, clientId: string): Promise<{ deleted: boolean }> =>
   control("POST", "/delete-app", { origin: originOf(origin), client_id: clientId });
 
+/** Revokes every app (client_credentials) token of the origin. */
+export const revokeAppTokens = (origin: string): Promise<{ revoked: number }> =>
+  control("POST", "/revoke-token", { origin: originOf(origin), apps: true });
+
 /** Revokes one token, or every user token of the origin when omitted. */
 export const revokeTokens = (origin: string, accessToken?: string): Promise<{ revoked: number }> =>
   control("POST", "/revoke-token", {

@@ -1,0 +1,47 @@
+/**
+ * The Worker's side of app tokens: memoized per isolate (no storage call per public request),
+ * fetched from the instance's Durable Object on a miss or when the instance rejected one.
+ */
+import { BffError } from "../errors.ts";
+import { nowSeconds, open } from "../session/seal.ts";
+import type { RegistrarResult } from "./registrar.ts";
+import type { RegistrationRequest } from "./registration.ts";
+import type { RegistryDeps } from "./registry.ts";
+
+const MEMO_LIMIT = 500;
+const memo = new Map<string, { token: string; expiresAt: number }>();
+
+/** A valid app token for `req.host`; pass the token the instance just rejected to force a new one. */
+export async function appTokenFor(
+  deps: RegistryDeps,
+  req: RegistrationRequest,
+  rejected: string | null = null,
+): Promise<string> {
+  const known = memo.get(req.host);
+  if (known !== undefined && known.token !== rejected && known.expiresAt > nowSeconds()) return known.token;
+  memo.delete(req.host);
+  let result: RegistrarResult;
+  try {
+    const stub = deps.registrar.get(deps.registrar.idFromName(req.host));
+    result = (await stub.appToken(req, rejected)) as unknown as RegistrarResult;
+  } catch (error) {
+    throw new BffError("storage_unavailable", "Storage is unavailable; try again shortly.", {
+      internal: `registrar ${req.host}: ${String(error)}`,
+    });
+  }
+  if (!result.ok) {
+    const headers: Record<string, string> = result.retryAfter
+      ? { "retry-after": String(result.retryAfter) }
+      : {};
+    throw new BffError(result.code, result.description, { headers });
+  }
+  const payload = await open(result.sealed, "app", deps.ring);
+  const token = payload?.token;
+  const expiresAt = payload?.expiresAt;
+  if (typeof token !== "string" || typeof expiresAt !== "number") {
+    throw new BffError("internal_error", "The app token could not be read.");
+  }
+  if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value as string);
+  memo.set(req.host, { token, expiresAt });
+  return token;
+}

@@ -1,0 +1,95 @@
+/**
+ * `GET /instances/{host}/api/…` (with PUBLIC_PROXY=true): a fixed list of public read endpoints
+ * of any allowed instance, fetched with that instance's app token, so a frontend can show public
+ * content before login (some instances require a token even for these). No session is used;
+ * `X-CSRF: 1` is still required so other sites cannot spend the app token's rate limit.
+ */
+import { redirectUri } from "../context.ts";
+import { BffError } from "../errors.ts";
+import { discard } from "../http/upstream.ts";
+import { appTokenFor } from "../instance/app-token.ts";
+import { parseInstance } from "../instance/host.ts";
+import { assertInstanceAllowed } from "../instance/policy.ts";
+import type { RegistrationRequest } from "../instance/registration.ts";
+import { assertCsrfHeader } from "../middleware/origin.ts";
+import { fetchWithHeadTimeout, type HeadFetch } from "../proxy/fetch-head.ts";
+import { parseProxyTarget } from "../proxy/path.ts";
+import { proxiedResponseHeaders } from "../proxy/response-headers.ts";
+import type { AppContext } from "../types.ts";
+
+const ID = "[0-9A-Za-z_-]{1,64}";
+/** The public read endpoints served with an app token (GET/HEAD only). */
+const PUBLIC_ENDPOINTS = new RegExp(
+  [
+    "/api/v1/instance(/(peers|activity|rules|extended_description|domain_blocks))?",
+    "/api/v2/instance",
+    "/api/v1/timelines/public",
+    `/api/v1/timelines/tag/${ID}`,
+    "/api/v1/accounts/lookup",
+    `/api/v1/accounts/${ID}(/statuses)?`,
+    `/api/v1/statuses/${ID}(/context)?`,
+    "/api/v1/trends(/(statuses|tags|links))?",
+    "/api/v1/custom_emojis",
+    "/api/v1/directory",
+    "/api/v1/apps/verify_credentials",
+  ]
+    .map((p) => `^${p}$`)
+    .join("|"),
+);
+const PREFIXES = ["/api/v1/", "/api/v2/"];
+
+export async function publicProxy(c: AppContext): Promise<Response> {
+  const { deps } = c.var;
+  if (!deps.config.publicProxy) throw new BffError("not_found", "No such route.");
+  const request = c.req.raw;
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    throw new BffError("method_not_allowed", "Public endpoints are read-only (GET).");
+  }
+  assertCsrfHeader(request.headers, deps);
+  // Read from the raw URL: the host segment is checked exactly as sent (no decoding).
+  const start = request.url.indexOf("/instances/") + "/instances/".length;
+  const end = request.url.indexOf("/", start);
+  const rawHost = request.url.slice(start, end);
+  const target = parseInstance(rawHost, deps.policy);
+  assertInstanceAllowed(target.host, { allow: deps.config.allowlist, deny: deps.config.denylist });
+  const prefix = `/instances/${rawHost}`;
+  const rest = parseProxyTarget(request.url.slice(end), PREFIXES);
+  if (!PUBLIC_ENDPOINTS.test(rest.path)) throw new BffError("not_found", "This endpoint is not public.");
+  const req: RegistrationRequest = {
+    host: target.host,
+    origin: target.origin,
+    redirectUri: redirectUri(deps),
+    scopes: deps.config.scopes.join(" "),
+  };
+  const url = `${target.origin}${rest.path}${rest.query}`;
+  const head: HeadFetch = {
+    fetch: deps.upstream.fetch,
+    timeoutMs: deps.upstream.timeoutMs,
+    host: target.host,
+  };
+  const send = (token: string) =>
+    fetchWithHeadTimeout(head, url, {
+      method: request.method,
+      headers: {
+        accept: "application/json",
+        authorization: `Bearer ${token}`,
+        "user-agent": deps.upstream.userAgent,
+      },
+    });
+  let token = await appTokenFor(deps.registry, req);
+  let upstream = await send(token);
+  if (upstream.status === 401) {
+    // The instance dropped the app token (expired, revoked): get a new one, once.
+    await discard(upstream);
+    token = await appTokenFor(deps.registry, req, token);
+    upstream = await send(token);
+  }
+  const hasBody = request.method !== "HEAD" && upstream.status !== 204 && upstream.status !== 304;
+  const headers = proxiedResponseHeaders(upstream.headers, hasBody, {
+    base: url,
+    instanceOrigin: target.origin,
+    publicOrigin: `${deps.publicOrigin}${prefix}`,
+    prefixes: PREFIXES,
+  });
+  return new Response(hasBody ? upstream.body : null, { status: upstream.status, headers });
+}

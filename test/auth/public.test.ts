@@ -1,0 +1,85 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { Env } from "../../src/env.ts";
+import app from "../../src/index.ts";
+import { BFF } from "../helpers/bff.ts";
+import { fakeState, revokeAppTokens, uniqueHost } from "../helpers/fake.ts";
+
+const publicEnv = { ...env, PUBLIC_PROXY: "true" } as Env;
+
+async function call(path: string, init: RequestInit = {}, testEnv: Env = publicEnv): Promise<Response> {
+  const ctx = createExecutionContext();
+  const headers = new Headers(init.headers);
+  if (!headers.has("x-csrf")) headers.set("x-csrf", "1");
+  const res = await app.fetch(
+    new Request(new URL(path, BFF), { ...init, headers, redirect: "manual" }),
+    testEnv,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+describe("public endpoints with app tokens (PUBLIC_PROXY=true)", () => {
+  it("serves a GoToSocial public timeline (which needs a token) with a cached app token", async () => {
+    const host = uniqueHost("gts");
+    const first = await call(`/instances/${host}/api/v1/timelines/public?limit=5`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-content-type-options")).toBe("nosniff");
+    const statuses = (await first.json()) as unknown[];
+    expect(statuses.length).toBeGreaterThan(0);
+    const second = await call(`/instances/${host}/api/v1/accounts/lookup?acct=alice`);
+    expect(second.status).toBe(200);
+    const state = await fakeState(host);
+    const grants = state.requests.filter((r) => r.path === "/oauth/token");
+    expect(grants).toHaveLength(1);
+    expect(state.requests.find((r) => r.path === "/api/v1/timelines/public")?.headers.authorization).toBe(
+      "Bearer <redacted>",
+    );
+  });
+
+  it("gets a new app token once when the instance rejects the cached one", async () => {
+    const host = uniqueHost("gts");
+    expect((await call(`/instances/${host}/api/v1/timelines/public`)).status).toBe(200);
+    expect((await revokeAppTokens(host)).revoked).toBe(1);
+    expect((await call(`/instances/${host}/api/v1/timelines/public`)).status).toBe(200);
+    const grants = (await fakeState(host)).requests.filter((r) => r.path === "/oauth/token");
+    expect(grants).toHaveLength(2);
+  });
+
+  it("rewrites pagination links to the public route", async () => {
+    const host = uniqueHost("mastodon");
+    const res = await call(`/instances/${host}/api/v1/timelines/public?limit=2`);
+    const link = res.headers.get("link");
+    if (link !== null) expect(link).toContain(`${BFF}/instances/${host}/api/v1/timelines/public?`);
+  });
+
+  it("answers app verify_credentials with the app token", async () => {
+    const res = await call(`/instances/${uniqueHost("mastodon")}/api/v1/apps/verify_credentials`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ name: "fedi-bff" });
+  });
+
+  it("refuses endpoints that are not public, writes, bad hosts and missing CSRF", async () => {
+    const host = uniqueHost("mastodon");
+    expect((await call(`/instances/${host}/api/v1/timelines/home`)).status).toBe(404);
+    const write = await call(`/instances/${host}/api/v1/statuses`, { method: "POST", body: "status=x" });
+    expect(write.status).toBe(405);
+    const ip = await call("/instances/127.0.0.1/api/v1/timelines/public");
+    expect(ip.status).toBe(400);
+    expect(await ip.json()).toMatchObject({ error: "invalid_instance" });
+    const encoded = await call(`/instances/${host}/api/v1/statuses/%2e%2e%2f%2e%2e%2foauth%2ftoken`);
+    expect(encoded.status).toBe(400);
+    expect(await encoded.json()).toMatchObject({ error: "invalid_path" });
+    const csrf = await call(`/instances/${host}/api/v1/timelines/public`, { headers: { "x-csrf": "0" } });
+    expect(csrf.status).toBe(403);
+    expect((await fakeState(host)).requests).toHaveLength(0);
+  });
+
+  it("is off unless PUBLIC_PROXY=true", async () => {
+    const res = await call(`/instances/${uniqueHost("mastodon")}/api/v1/timelines/public`, {}, env as Env);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: "not_found" });
+  });
+});
