@@ -40,7 +40,7 @@ async function buildRing(encodedKeys: readonly string[]): Promise<KeyRing> {
 }
 
 async function importKey(encoded: string): Promise<SealKey> {
-  const secret = base64url.decode(encoded);
+  const secret = new Uint8Array(base64url.decode(encoded));
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", secret));
   return { kid: base64url.encode(digest.slice(0, 6)), secret };
 }
