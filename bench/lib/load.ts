@@ -1,0 +1,91 @@
+/**
+ * One load run with autocannon. Latencies are recorded here from every response, at full
+ * precision: autocannon's own histogram keeps whole milliseconds, too coarse for a 1 ms budget.
+ */
+import autocannon from "autocannon";
+
+export interface Workload {
+  readonly name: string;
+  readonly path: string;
+  readonly method: "GET" | "POST";
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  /** The status every answer must have (default: any 2xx). */
+  readonly expectStatus?: number;
+}
+
+export interface LoadOptions {
+  readonly connections: number;
+  readonly durationSeconds: number;
+}
+
+export interface RunResult {
+  readonly requests: number;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  /** Answers with another status than expected, plus connection errors and timeouts: must be 0. */
+  readonly failures: number;
+  readonly statuses: Readonly<Record<number, number>>;
+}
+
+/** Latencies kept at most per run; beyond it every other one is sampled (bounded memory). */
+const MAX_SAMPLES = 400_000;
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+export async function runLoad(baseUrl: string, workload: Workload, options: LoadOptions): Promise<RunResult> {
+  const latencies: number[] = [];
+  let seen = 0;
+  let unexpected = 0;
+  const statuses: Record<number, number> = {};
+  const expected = (status: number) =>
+    workload.expectStatus === undefined ? status >= 200 && status < 300 : status === workload.expectStatus;
+  let instance: autocannon.Instance | undefined;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    const settings: autocannon.Options = {
+      url: baseUrl + workload.path,
+      method: workload.method,
+      headers: workload.headers,
+      connections: options.connections,
+      duration: options.durationSeconds,
+      timeout: 10,
+    };
+    if (workload.body !== undefined) settings.body = workload.body;
+    instance = autocannon(settings, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+  instance?.on("response", (_client: unknown, status: number, _bytes: number, responseTime: number) => {
+    seen++;
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (!expected(status)) unexpected++;
+    if (latencies.length < MAX_SAMPLES || seen % 2 === 0) latencies.push(responseTime);
+  });
+  const result = await done;
+  latencies.sort((a, b) => a - b);
+  const requests = result.requests.total;
+  return {
+    requests,
+    rps: requests / (result.duration || options.durationSeconds),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    failures: unexpected + result.errors + result.timeouts,
+    statuses,
+  };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export function spread(values: readonly number[]): { min: number; max: number } {
+  return { min: Math.min(...values), max: Math.max(...values) };
+}

@@ -1,0 +1,156 @@
+/**
+ * The measured phases of a run. Throughput alternates the targets (A B C A B C …) with the same
+ * connections and duration for each, so drift on this shared machine hits them all equally.
+ */
+import { type LoadOptions, median, type RunResult, runLoad, type Workload } from "./load.ts";
+import { currentRss, peakRss, resetPeakRss } from "./processes.ts";
+import type { Setup } from "./setup.ts";
+import { type UploadTiming, upload } from "./upload.ts";
+
+export const TARGETS = ["direct", "pass", "bff"] as const;
+export type Target = (typeof TARGETS)[number];
+
+export interface KvOps {
+  get: number;
+  put: number;
+  delete: number;
+  list: number;
+}
+
+export async function kvOps(setup: Setup): Promise<KvOps> {
+  return (await (await fetch(setup.urls.kvOps)).json()) as KvOps;
+}
+
+export const kvTotal = (ops: KvOps) => ops.get + ops.put + ops.delete + ops.list;
+
+/** The API calls a frontend makes most: read the home timeline, post a status. */
+export function workloads(setup: Setup): Workload[] {
+  const auth = { cookie: setup.session.cookie, "x-csrf": "1", accept: "application/json" };
+  return [
+    {
+      name: "GET /api/v1/timelines/home (20 KB)",
+      path: "/api/v1/timelines/home",
+      method: "GET",
+      headers: auth,
+    },
+    {
+      name: "POST /api/v1/statuses",
+      path: "/api/v1/statuses",
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json", "idempotency-key": "bench" },
+      body: JSON.stringify({ status: "Benchmarking fedi-bff on loopback.", visibility: "private" }),
+    },
+  ];
+}
+
+export function targetUrl(setup: Setup, target: Target): string {
+  return target === "direct" ? setup.urls.direct : target === "pass" ? setup.urls.pass : setup.urls.bff;
+}
+
+export type Rounds = Record<Target, RunResult[]>;
+
+export async function throughput(
+  setup: Setup,
+  workload: Workload,
+  options: LoadOptions & { rounds: number; warmupSeconds: number },
+  log: (line: string) => void,
+): Promise<Rounds> {
+  for (const target of TARGETS) {
+    await runLoad(targetUrl(setup, target), workload, { ...options, durationSeconds: options.warmupSeconds });
+  }
+  const rounds: Rounds = { direct: [], pass: [], bff: [] };
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const target of TARGETS) {
+      const result = await runLoad(targetUrl(setup, target), workload, options);
+      if (result.failures > 0)
+        throw new Error(`${target} ${workload.name}: unexpected answers ${JSON.stringify(result.statuses)}`);
+      rounds[target].push(result);
+      log(
+        `  round ${round} ${target.padEnd(6)} ${Math.round(result.rps)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms`,
+      );
+    }
+  }
+  return rounds;
+}
+
+export interface LoginFigures {
+  readonly runs: RunResult[];
+  readonly kvReadsPerLogin: number;
+  readonly kvOpsPerLogin: number;
+}
+
+/** Login starts on an instance whose registration is already in KV (the first login put it there). */
+export async function loginStart(
+  setup: Setup,
+  options: LoadOptions & { rounds: number; warmupSeconds: number; sequentialLogins: number },
+): Promise<LoginFigures> {
+  const instance = new URL(setup.urls.direct).host;
+  const workload: Workload = {
+    name: "GET /auth/login",
+    path: `/auth/login?instance=${encodeURIComponent(instance)}&return_to=%2F`,
+    method: "GET",
+    headers: { "sec-fetch-site": "none" },
+    expectStatus: 302,
+  };
+  const first = await fetch(setup.urls.bffLogin + workload.path, {
+    redirect: "manual",
+    headers: workload.headers,
+  });
+  await first.arrayBuffer();
+  if (first.status !== 302) throw new Error(`first login start answered ${first.status}`);
+  await runLoad(setup.urls.bffLogin, { ...workload }, { ...options, durationSeconds: options.warmupSeconds });
+  const runs: RunResult[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    const result = await runLoad(setup.urls.bffLogin, workload, options);
+    if (result.failures > 0) throw new Error(`login start: ${JSON.stringify(result.statuses)}`);
+    runs.push(result);
+  }
+  // KV reads are counted on sequential requests: under load, requests still in flight when the
+  // load generator stops reach KV without being counted as answered; let them finish first.
+  await new Promise((done) => setTimeout(done, 300));
+  const before = await kvOps(setup);
+  for (let i = 0; i < options.sequentialLogins; i++) {
+    const res = await fetch(setup.urls.bffLogin + workload.path, {
+      redirect: "manual",
+      headers: workload.headers,
+    });
+    await res.arrayBuffer();
+    if (res.status !== 302) throw new Error(`login start answered ${res.status}`);
+  }
+  const after = await kvOps(setup);
+  const requests = options.sequentialLogins;
+  return {
+    runs,
+    kvReadsPerLogin: (after.get - before.get) / requests,
+    kvOpsPerLogin: (kvTotal(after) - kvTotal(before)) / requests,
+  };
+}
+
+export interface UploadFigures {
+  readonly timing: UploadTiming;
+  readonly rssBefore: number;
+  readonly peakRss: number;
+  readonly peakMeasured: boolean;
+}
+
+export async function uploadThrough(
+  setup: Setup,
+  target: "bff" | "pass",
+  bytes: number,
+): Promise<UploadFigures> {
+  const pid = setup.workerd.pid;
+  const peakMeasured = resetPeakRss(pid);
+  const rssBefore = currentRss(pid);
+  const headers: Record<string, string> =
+    target === "bff" ? { cookie: setup.session.cookie, "x-csrf": "1" } : {};
+  const timing = await upload(
+    `${targetUrl(setup, target)}/api/v2/media`,
+    bytes,
+    headers,
+    setup.urls.stubStats,
+  );
+  return { timing, rssBefore, peakRss: peakRss(pid), peakMeasured };
+}
+
+export const med = (runs: readonly RunResult[], key: "rps" | "p50" | "p99") =>
+  median(runs.map((r) => r[key]));

@@ -1,0 +1,125 @@
+/**
+ * Builds what a run serves: the production bundle exactly as `wrangler deploy` would upload it,
+ * the session micro-benchmark bundle, and the workerd config; then starts the stub and workerd.
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+import { type Stub, startStub, startWorkerd, type Workerd } from "./processes.ts";
+import { type MintedSession, mintSession, newSessionKey, stubAccount } from "./session.ts";
+import { SOCKETS, workerdConfig } from "./workerd-config.ts";
+
+const run = promisify(execFile);
+export const ROOT = resolve(new URL("../..", import.meta.url).pathname);
+const OUT = resolve(ROOT, "bench/out");
+const BIN = resolve(ROOT, "node_modules/.bin");
+
+export interface BundleSize {
+  readonly raw: number;
+  readonly gzip: number;
+}
+
+export interface Setup {
+  readonly stub: Stub;
+  readonly workerd: Workerd;
+  readonly workerdVersion: string;
+  readonly bundle: BundleSize;
+  readonly session: MintedSession;
+  readonly urls: {
+    readonly direct: string;
+    readonly pass: string;
+    readonly bff: string;
+    readonly bffNoKv: string;
+    readonly bffLogin: string;
+    readonly seal: string;
+    readonly kvOps: string;
+    readonly stubStats: string;
+  };
+}
+
+/** `wrangler deploy --dry-run --outdir bench/out/bff`: the bundle production gets. */
+async function buildBundle(): Promise<{ path: string; size: BundleSize }> {
+  const outdir = resolve(OUT, "bff");
+  const wrangler = resolve(ROOT, "node_modules/wrangler/bin/wrangler.js");
+  await run(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir], {
+    cwd: ROOT,
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+    timeout: 120_000,
+  });
+  const path = resolve(outdir, "index.js");
+  const code = readFileSync(path);
+  return { path, size: { raw: statSync(path).size, gzip: gzipSync(code, { level: 9 }).length } };
+}
+
+async function buildSealBench(): Promise<string> {
+  const outfile = resolve(OUT, "seal-bench.js");
+  await build({
+    entryPoints: [resolve(ROOT, "bench/workers/seal-bench.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2023",
+    mainFields: ["module", "main"],
+    conditions: ["workerd", "worker", "browser"],
+    outfile,
+    logLevel: "silent",
+  });
+  return outfile;
+}
+
+function wranglerCompat(): { date: string; flags: string[] } {
+  const toml = readFileSync(resolve(ROOT, "wrangler.toml"), "utf8");
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? "";
+  if (date === undefined) throw new Error("wrangler.toml: no compatibility_date");
+  return { date, flags: [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string) };
+}
+
+export async function setUp(): Promise<Setup> {
+  mkdirSync(OUT, { recursive: true });
+  const [bundle, sealModule, stub] = await Promise.all([buildBundle(), buildSealBench(), startStub()]);
+  const upstreamOrigin = `http://127.0.0.1:${stub.upstreamPort}`;
+  const sessionKey = newSessionKey();
+  const session = await mintSession(sessionKey, stubAccount(upstreamOrigin));
+  const compat = wranglerCompat();
+  const configPath = resolve(OUT, "workerd.capnp");
+  const rel = (p: string) => relative(dirname(configPath), p);
+  const config = workerdConfig({
+    bffModule: rel(bundle.path),
+    sealModule: rel(sealModule),
+    passModule: rel(resolve(ROOT, "bench/workers/pass-through.js")),
+    ratelimitModule: rel(resolve(ROOT, "bench/workers/ratelimit.js")),
+    compatibilityDate: compat.date,
+    compatibilityFlags: compat.flags,
+    upstreamOrigin,
+    kvAddress: `127.0.0.1:${stub.kvPort}`,
+    sessionKey,
+    sealedCookie: session.sealed,
+    publicUrl: "https://bff.bench.invalid",
+  });
+  writeFileSync(configPath, config, { mode: 0o600 });
+  const binary = resolve(BIN, "workerd");
+  const workerd = await startWorkerd(binary, configPath, SOCKETS);
+  const { stdout: version } = await run(binary, ["--version"]);
+  const port = (name: string) => `http://127.0.0.1:${workerd.ports.get(name)}`;
+  return {
+    stub,
+    workerd,
+    workerdVersion: version.trim(),
+    bundle: bundle.size,
+    session,
+    urls: {
+      direct: upstreamOrigin,
+      pass: port("pass"),
+      bff: port("bff"),
+      bffNoKv: port("bff-nokv"),
+      bffLogin: port("bff-login"),
+      seal: port("seal"),
+      kvOps: `http://127.0.0.1:${stub.kvPort}/__bench/ops`,
+      stubStats: `${upstreamOrigin}/__bench/stats`,
+    },
+  };
+}

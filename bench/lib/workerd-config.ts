@@ -1,0 +1,115 @@
+/**
+ * The workerd config (capnp text) for one benchmark run. Every socket listens on 127.0.0.1:0; the
+ * harness learns the ports from workerd's control fd. Services:
+ *
+ *   pass        the bare pass-through Worker (the runtime's limit)
+ *   bff         fedi-bff as deployed: ENVIRONMENT=production, all of its bindings
+ *   bff-nokv    the same bundle with no KV binding at all: the proxy must still serve
+ *   bff-login   fedi-bff in development mode, so that the stub on http://127.0.0.1 is an allowed
+ *               instance (ALLOW_INSECURE_INSTANCES) for the login-start figure
+ *   seal        the session-cookie micro-benchmark
+ *   kv          the counting KV service in the stub process
+ *   internet    outbound network, loopback and private addresses allowed
+ */
+
+export interface ConfigInput {
+  /** Paths relative to the config file's directory. */
+  readonly bffModule: string;
+  readonly sealModule: string;
+  readonly passModule: string;
+  readonly ratelimitModule: string;
+  readonly compatibilityDate: string;
+  readonly compatibilityFlags: readonly string[];
+  readonly upstreamOrigin: string;
+  readonly kvAddress: string;
+  readonly sessionKey: string;
+  readonly sealedCookie: string;
+  /** PUBLIC_URL of the production-mode services (never dialled: only used to rewrite Link). */
+  readonly publicUrl: string;
+}
+
+/** Login limit far above anything a run sends (ruling 9: the benchmark configures it). */
+const BENCH_LOGIN_LIMIT = 1_000_000_000;
+
+const str = (value: string) => JSON.stringify(value);
+
+function text(name: string, value: string): string {
+  return `(name = ${str(name)}, text = ${str(value)})`;
+}
+
+function bffWorker(input: ConfigInput, vars: Record<string, string>, withKv: boolean): string {
+  const bindings = [
+    ...Object.entries(vars).map(([k, v]) => text(k, v)),
+    text("SESSION_KEYS", input.sessionKey),
+    ...(withKv ? [`(name = "APPS", kvNamespace = "kv")`] : []),
+    `(name = "REGISTRAR", durableObjectNamespace = (className = "Registrar"))`,
+    `(name = "LOGIN_LIMITER", wrapped = (moduleName = "fedi-bff-bench:ratelimit", innerBindings = [
+        (name = "limit", json = "${BENCH_LOGIN_LIMIT}"), (name = "period", json = "60") ]))`,
+  ];
+  return `(
+    modules = [ (name = "index.js", esModule = embed ${str(input.bffModule)}) ],
+    compatibilityDate = ${str(input.compatibilityDate)},
+    compatibilityFlags = [ ${input.compatibilityFlags.map(str).join(", ")} ],
+    bindings = [ ${bindings.join(",\n      ")} ],
+    durableObjectNamespaces = [ (className = "Registrar", uniqueKey = "fedi-bff-bench-Registrar", enableSql = true) ],
+    durableObjectStorage = (inMemory = void),
+    globalOutbound = "internet",
+  )`;
+}
+
+/** Socket names, in the order of `services` below; the harness maps control-fd ports by name. */
+export const SOCKETS = ["pass", "bff", "bff-nokv", "bff-login", "seal"] as const;
+export type SocketName = (typeof SOCKETS)[number];
+
+export function workerdConfig(input: ConfigInput): string {
+  const production = {
+    ENVIRONMENT: "production",
+    PUBLIC_URL: input.publicUrl,
+    APP_NAME: "fedi-bff",
+    SCOPES: "read write push",
+    SESSION_TTL: "2592000",
+  };
+  const stubHost = new URL(input.upstreamOrigin).host;
+  const development = {
+    ENVIRONMENT: "development",
+    ALLOW_INSECURE_INSTANCES: stubHost,
+    APP_NAME: "fedi-bff",
+    SCOPES: "read write push",
+    SESSION_TTL: "2592000",
+  };
+  const services = [
+    `(name = "pass", worker = (
+    modules = [ (name = "pass.js", esModule = embed ${str(input.passModule)}) ],
+    compatibilityDate = ${str(input.compatibilityDate)},
+    bindings = [ ${text("UPSTREAM", input.upstreamOrigin)} ],
+    globalOutbound = "internet",
+  ))`,
+    `(name = "bff", worker = ${bffWorker(input, production, true)})`,
+    `(name = "bff-nokv", worker = ${bffWorker(input, production, false)})`,
+    `(name = "bff-login", worker = ${bffWorker(input, development, true)})`,
+    `(name = "seal", worker = (
+    modules = [ (name = "seal.js", esModule = embed ${str(input.sealModule)}) ],
+    compatibilityDate = ${str(input.compatibilityDate)},
+    bindings = [ ${text("SESSION_KEYS", input.sessionKey)}, ${text("SEALED", input.sealedCookie)} ],
+  ))`,
+    `(name = "kv", external = (address = ${str(input.kvAddress)}, http = ()))`,
+    `(name = "internet", network = (allow = ["public", "local", "private"]))`,
+  ];
+  const sockets = SOCKETS.map(
+    (name) => `(name = ${str(name)}, address = "127.0.0.1:0", http = (), service = ${str(name)})`,
+  );
+  return `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+  ${services.join(",\n  ")}
+  ],
+  sockets = [
+    ${sockets.join(",\n    ")}
+  ],
+  extensions = [ (modules = [
+    (name = "fedi-bff-bench:ratelimit", esModule = embed ${str(input.ratelimitModule)}, internal = true),
+  ]) ],
+);
+`;
+}

@@ -1,0 +1,330 @@
+/**
+ * `npm run bench [-- --quick] [-- --rounds N --duration S --connections C]`: fedi-bff side by side
+ * with the physical limit of this machine (README "Performance", shared/BENCHMARKING.md). Drives
+ * workerd directly (ruling 9), loopback only; every child process is stopped at the end.
+ *
+ * Full mode writes bench/results.json and exits 1 when a budget FAILs (a budget miss is a bug);
+ * --quick (CI smoke) uses tiny durations, writes bench/out/results-quick.json and exits 0 unless
+ * something is broken (a failed request, a process that does not start). Broken is always exit 2.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { median, type RunResult } from "./lib/load.ts";
+import { opsPerSecond } from "./lib/micro.ts";
+import { kvOps, kvTotal, loginStart, med, throughput, uploadThrough, workloads } from "./lib/phases.ts";
+import { killAllNow, stopAll } from "./lib/processes.ts";
+import { budgeted, type Figure, figure, fmt, table } from "./lib/report.ts";
+import { mintSession, newSessionKey, realisticAccount } from "./lib/session.ts";
+import { ROOT, type Setup, setUp } from "./lib/setup.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    duration: { type: "string" },
+    connections: { type: "string" },
+  },
+});
+const quick = args.quick === true;
+const settings = {
+  mode: quick ? "quick" : "full",
+  connections: Number(args.connections ?? 20),
+  durationSeconds: Number(args.duration ?? (quick ? 0.5 : 5)),
+  rounds: Number(args.rounds ?? (quick ? 1 : 5)),
+  warmupSeconds: quick ? 0.3 : 2,
+  uploadBytes: (quick ? 8 : 64) * 1024 * 1024,
+  sealOps: quick ? 500 : 5000,
+};
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const spreadOf = (xs: number[], f: (n: number) => string) =>
+  `${f(median(xs))} [${f(Math.min(...xs))}–${f(Math.max(...xs))}]`;
+
+function machine() {
+  const cpu =
+    /^model name\s*:\s*(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? os.cpus()[0]?.model;
+  const git = (argv: string[]) => execFileSync("git", argv, { cwd: ROOT, encoding: "utf8" }).trim();
+  return {
+    nproc: os.availableParallelism(),
+    cpu,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    node: process.version,
+    commit: git(["rev-parse", "--short", "HEAD"]),
+    dirty: git(["status", "--porcelain", "--", "src", "wrangler.toml", "package.json"]) !== "",
+  };
+}
+
+/** The figures for one workload: per target, then fedi-bff against the pass-through Worker. */
+function throughputFigures(label: string, rounds: Record<"direct" | "pass" | "bff", RunResult[]>): Figure[] {
+  const out: Figure[] = [];
+  for (const [target, name] of [
+    ["direct", "direct"],
+    ["pass", "pass-through"],
+    ["bff", "fedi-bff"],
+  ] as const) {
+    const runs = rounds[target];
+    out.push(
+      figure(
+        `${label}: ${name} req/s`,
+        med(runs, "rps"),
+        "req/s",
+        spreadOf(
+          runs.map((r) => r.rps),
+          fmt.int,
+        ),
+      ),
+    );
+    out.push(
+      figure(
+        `${label}: ${name} p50 / p99`,
+        med(runs, "p50"),
+        "ms",
+        `${fmt.ms(med(runs, "p50"))} / ${fmt.ms(med(runs, "p99"))}`,
+      ),
+    );
+  }
+  const ratios = rounds.bff.map((r, i) => r.rps / (rounds.pass[i] as RunResult).rps);
+  const added = rounds.bff.map((r, i) => r.p50 - (rounds.pass[i] as RunResult).p50);
+  const ratio = median(ratios);
+  const addedP50 = median(added);
+  out.push(
+    budgeted(
+      `${label}: fedi-bff ÷ pass-through req/s`,
+      ratio,
+      "ratio",
+      spreadOf(ratios, fmt.ratio),
+      "≥ 0.90",
+      ratio >= 0.9,
+    ),
+  );
+  out.push(
+    budgeted(
+      `${label}: added p50 over pass-through`,
+      addedP50,
+      "ms",
+      spreadOf(added, fmt.ms),
+      "≤ 1 ms",
+      addedP50 <= 1,
+    ),
+  );
+  return out;
+}
+
+async function measure(setup: Setup): Promise<{ figures: Figure[]; raw: Record<string, unknown> }> {
+  const figures: Figure[] = [];
+  const raw: Record<string, unknown> = {};
+  const load = {
+    connections: settings.connections,
+    durationSeconds: settings.durationSeconds,
+    rounds: settings.rounds,
+    warmupSeconds: settings.warmupSeconds,
+  };
+
+  const kvBefore = await kvOps(setup);
+  let proxied = 0;
+  for (const workload of workloads(setup)) {
+    log(
+      `throughput: ${workload.name}, c=${load.connections}, ${load.durationSeconds} s × ${load.rounds} rounds`,
+    );
+    const rounds = await throughput(setup, workload, load, log);
+    proxied += rounds.bff.reduce((sum, r) => sum + r.requests, 0);
+    raw[workload.name] = rounds;
+    figures.push(
+      ...throughputFigures(workload.path.replace("/api/v1/", "").replace("timelines/", "timeline "), rounds),
+    );
+  }
+
+  log("64 MiB upload: fedi-bff, then pass-through for reference");
+  const up = await uploadThrough(setup, "bff", settings.uploadBytes);
+  const upPass = await uploadThrough(setup, "pass", settings.uploadBytes);
+  raw.upload = { bff: up, pass: upPass };
+  if (up.timing.status !== 202 || up.timing.bytes < settings.uploadBytes)
+    throw new Error(`upload: ${JSON.stringify(up.timing)}`);
+  proxied += 1;
+  const kvProxy = kvTotal(await kvOps(setup)) - kvTotal(kvBefore);
+  figures.push(
+    budgeted(
+      "KV operations per proxied request",
+      kvProxy / proxied,
+      "ops",
+      `${kvProxy} in ${fmt.int(proxied)} requests`,
+      "0",
+      kvProxy === 0,
+    ),
+  );
+  figures.push(await noKvCheck(setup));
+
+  const mib = fmt.mib(settings.uploadBytes);
+  const t = up.timing;
+  figures.push(
+    budgeted(
+      `${mib} upload: upstream first byte vs client half sent`,
+      t.upstreamFirstByteMs,
+      "ms",
+      `${fmt.ms(t.upstreamFirstByteMs)} vs ${fmt.ms(t.clientHalfSentMs)} (client done ${fmt.ms(t.clientDoneMs)})`,
+      "first byte before half",
+      t.upstreamFirstByteMs < t.clientHalfSentMs,
+    ),
+  );
+  figures.push(
+    figure(
+      `${mib} upload: total time fedi-bff / pass-through`,
+      t.responseMs,
+      "ms",
+      `${fmt.ms(t.responseMs)} / ${fmt.ms(upPass.timing.responseMs)}`,
+    ),
+  );
+  figures.push(
+    figure(
+      `${mib} upload: workerd peak RSS (VmHWM) fedi-bff / pass-through`,
+      up.peakRss,
+      "bytes",
+      `${fmt.mib(up.peakRss)} / ${fmt.mib(upPass.peakRss)} (before ${fmt.mib(up.rssBefore)}${up.peakMeasured ? "" : "; peak not reset"})`,
+    ),
+  );
+
+  log("login start on a cached instance");
+  const login = await loginStart(setup, {
+    ...load,
+    rounds: Math.max(1, Math.min(load.rounds, 3)),
+    sequentialLogins: quick ? 20 : 200,
+  });
+  raw.login = login;
+  figures.push(
+    figure(
+      "login start (cached instance) req/s",
+      med(login.runs, "rps"),
+      "req/s",
+      spreadOf(
+        login.runs.map((r) => r.rps),
+        fmt.int,
+      ),
+    ),
+  );
+  figures.push(
+    figure(
+      "login start p50 / p99",
+      med(login.runs, "p50"),
+      "ms",
+      `${fmt.ms(med(login.runs, "p50"))} / ${fmt.ms(med(login.runs, "p99"))}`,
+    ),
+  );
+  figures.push(
+    budgeted(
+      "KV reads per login start (cached)",
+      login.kvReadsPerLogin,
+      "reads",
+      `${login.kvReadsPerLogin.toFixed(3)} (all KV ops ${login.kvOpsPerLogin.toFixed(3)}; ${quick ? 20 : 200} sequential)`,
+      "≤ 1",
+      login.kvReadsPerLogin <= 1,
+    ),
+  );
+
+  log("session cookie open + validate in workerd");
+  const open = await opsPerSecond(setup.urls.seal, "open", settings.sealOps, quick ? 1 : 5);
+  const memo = await opsPerSecond(setup.urls.seal, "memo", settings.sealOps * 10, quick ? 1 : 5);
+  figures.push(
+    figure("session cookie open + validate (JWE decrypt)", open, "ops/s", `${fmt.int(open)} ops/s`),
+  );
+  figures.push(figure("session cookie memo hit (per-isolate)", memo, "ops/s", `${fmt.int(memo)} ops/s`));
+
+  const sizeKey = newSessionKey();
+  const realistic = await mintSession(sizeKey, realisticAccount());
+  const cookieBytes = Buffer.byteLength(realistic.cookie);
+  figures.push(
+    budgeted(
+      "session cookie size, one account (name=value)",
+      cookieBytes,
+      "bytes",
+      `${cookieBytes} B`,
+      "≤ 1,200 B",
+      cookieBytes <= 1200,
+    ),
+  );
+  figures.push(figure("bundle raw", setup.bundle.raw, "bytes", fmt.kib(setup.bundle.raw)));
+  figures.push(
+    budgeted(
+      "bundle gzip",
+      setup.bundle.gzip,
+      "bytes",
+      fmt.kib(setup.bundle.gzip),
+      "≤ 40 KiB",
+      setup.bundle.gzip <= 40 * 1024,
+    ),
+  );
+  return { figures, raw };
+}
+
+/** The same bundle with no KV binding at all serves the proxy: the hot path cannot touch KV. */
+async function noKvCheck(setup: Setup): Promise<Figure> {
+  const n = quick ? 20 : 200;
+  let ok = 0;
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${setup.urls.bffNoKv}/api/v1/timelines/home`, {
+      headers: { cookie: setup.session.cookie, "x-csrf": "1" },
+    });
+    await res.arrayBuffer();
+    if (res.status === 200) ok++;
+  }
+  return budgeted(
+    "proxy without any KV binding: answers 200",
+    ok,
+    "requests",
+    `${ok} of ${n}`,
+    "all",
+    ok === n,
+  );
+}
+
+async function main(): Promise<number> {
+  const started = new Date();
+  log(`fedi-bff benchmark (${settings.mode}): building and starting workerd…`);
+  const setup = await setUp();
+  log(`workerd pid ${setup.workerd.pid} (${setup.workerdVersion}), stub pid ${setup.stub.pid}`);
+  const { figures, raw } = await measure(setup);
+  const results = {
+    date: started.toISOString(),
+    command: `npm run bench${quick ? " -- --quick" : ""}`,
+    machine: { ...machine(), workerd: setup.workerdVersion },
+    settings,
+    figures,
+    raw,
+  };
+  const path = resolve(ROOT, quick ? "bench/out/results-quick.json" : "bench/results.json");
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+  const m = results.machine;
+  console.log(`\nfedi-bff benchmark, ${results.date} — ${m.nproc} × ${m.cpu}, Node ${m.node}, ${m.workerd}`);
+  console.log(
+    `c=${settings.connections}, ${settings.durationSeconds} s per run, ${settings.rounds} alternating rounds (direct, pass-through, fedi-bff)\n`,
+  );
+  console.log(table(figures));
+  const failed = figures.filter((f) => f.pass === false);
+  console.log(
+    `\n${failed.length === 0 ? "All budgets PASS." : `Budget FAIL: ${failed.map((f) => f.name).join("; ")}`}`,
+  );
+  console.log(`Written to ${path}`);
+  return failed.length > 0 && !quick ? 1 : 0;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+process.on("exit", killAllNow);
+
+let code = 2;
+try {
+  code = await main();
+} catch (error) {
+  console.error(
+    `benchmark broken: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+} finally {
+  await stopAll();
+}
+process.exit(code);
