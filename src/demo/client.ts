@@ -28,14 +28,19 @@ function bff(path, init = {}) {
   return fetch(path, { ...init, headers, credentials: "same-origin" });
 }
 
-/** fedi-bff errors are { error: code, error_description }; show our message for the code. */
+/**
+ * fedi-bff's own errors are { error: code, error_description }: show our message for the code.
+ * Errors the instance sent through the proxy (e.g. 422 { error: "Validation failed: …" }) carry
+ * no code: show the instance's text (as text, never as HTML).
+ */
 async function failure(res) {
   let body = {};
   try {
     body = await res.json();
   } catch {}
-  const code = typeof body.error === "string" ? body.error : "internal_error";
-  return { code, text: MESSAGES[code] || body.error_description || "Error " + res.status };
+  const code = typeof body.error === "string" ? body.error : "";
+  const text = MESSAGES[code] || body.error_description || code || "Error " + res.status;
+  return { code, text };
 }
 
 function say(id, text, code) {
@@ -60,23 +65,31 @@ async function startLogin(event) {
   location.assign(authorize_url); // the instance's sign-in page; it comes back to /auth/callback
 }
 
-/** After the callback the BFF returns here, with ?auth_error=<code> if the login failed. */
-function showCallbackResult() {
+/**
+ * After the callback the BFF returns here, with ?auth_error=<code> if the login failed (or
+ * ?auth_warning=account_mismatch). Returns the error to show in whichever view comes up.
+ */
+function callbackResult() {
   const params = new URLSearchParams(location.search);
   const error = params.get("auth_error");
   const warning = params.get("auth_warning");
-  if (error) say("login-error", MESSAGES[error] || "Login failed (" + error + ").", error);
   if (warning) say("notice", MESSAGES[warning] || warning, warning);
   if (error || warning) history.replaceState(null, "", location.pathname);
+  return error ? { code: error, text: MESSAGES[error] || "Login failed (" + error + ")." } : null;
 }
 
 // ---- Signed-in view ------------------------------------------------------------------------
 
-async function loadSession() {
+/** Signed in (200) or not (401)? A login error goes to the view that comes up. */
+async function loadSession(error = null) {
   const res = await bff("/auth/session");
   $("loading").hidden = true;
-  if (res.status === 401) return showLogin();
-  if (!res.ok) return say("login-error", (await failure(res)).text);
+  if (!res.ok) {
+    const shown = error || (res.status === 401 ? null : await failure(res));
+    if (shown) say("login-error", shown.text, shown.code);
+    return showLogin();
+  }
+  if (error) say("app-error", error.text, error.code); // e.g. adding a second account failed
   const session = await res.json();
   const me = session.account;
   setImage($("avatar"), me.avatar);
@@ -150,11 +163,13 @@ async function post(event) {
   }
 }
 
+/** Logs out the active account; another account of this browser session may take its place. */
 async function logout() {
   const res = await bff("/auth/logout", { method: "POST" });
   if (!res.ok) return apiFailed(res);
-  say("notice", "You are signed out.");
-  showLogin();
+  say("notice", "Logged out " + $("acct").textContent + ".");
+  say("app-error", "");
+  await loadSession();
 }
 
 /** 401 from /api means the session is gone (expired, revoked): back to the login form. */
@@ -175,7 +190,10 @@ document.addEventListener("DOMContentLoaded", () => {
     $("load-more").disabled = true;
     await loadStatuses(nextPage).finally(() => ($("load-more").disabled = false));
   });
-  showCallbackResult();
-  loadSession().catch((error) => say("login-error", "Could not reach fedi-bff: " + error.message));
+  loadSession(callbackResult()).catch((error) => {
+    $("loading").hidden = true;
+    say("login-error", "Could not reach fedi-bff: " + error.message);
+    showLogin();
+  });
 });
 `;

@@ -236,7 +236,7 @@ describe("demo frontend in Chromium", { timeout: 120_000 }, () => {
   it("logs out: the session is gone and the token revoked", async () => {
     await page.click("#logout");
     await page.locator("#login").waitFor();
-    assert.equal(await page.textContent("#notice"), "You are signed out.");
+    assert.equal(await page.textContent("#notice"), `Logged out @alice@${stack?.fakeHost}.`);
     const status = await page.evaluate(async () => (await fetch("/auth/session")).status);
     assert.equal(status, 401);
     const live = [...fake.tokens.values()].filter((t) => t.user !== undefined && !t.revoked);
