@@ -29,6 +29,8 @@ const CHROMIUM_ARGS = [
   "--disable-quic",
 ];
 const SHOTS = fileURLToPath(new URL("../../e2e-screenshots/", import.meta.url));
+// Interrupted (Ctrl-C): exit normally, so the stack's exit hook stops wrangler and workerd.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 
 let stack: Stack | undefined;
 let attacker: AttackerSite | undefined;

@@ -60,10 +60,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const bffUrl = `http://127.0.0.1:${bffPort}`;
+  // Wrangler runs in its own process group, so a signal to ours does not reach it: if this
+  // process exits without stop() (Ctrl-C, a crash), take the group down with it.
+  const killOnExit = () => signalGroup(child, "SIGKILL");
+  process.once("exit", killOnExit);
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    process.off("exit", killOnExit);
     await Promise.all([stopGroup(child), fake.close()]);
   };
   try {
@@ -97,16 +102,18 @@ async function waitUntilAnswering(url: string, child: ChildProcess): Promise<voi
 async function stopGroup(child: ChildProcess): Promise<void> {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-(child.pid as number), name);
-    } catch {
-      // already gone
-    }
-  };
-  signal("SIGTERM");
-  const timer = setTimeout(() => signal("SIGKILL"), 5000);
+  signalGroup(child, "SIGTERM");
+  const timer = setTimeout(() => signalGroup(child, "SIGKILL"), 5000);
   await exited;
   clearTimeout(timer);
-  signal("SIGKILL"); // workerd may outlive wrangler by a moment
+  signalGroup(child, "SIGKILL"); // workerd may outlive wrangler by a moment
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
 }
