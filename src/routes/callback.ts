@@ -11,7 +11,7 @@ import type { Deps } from "../context.ts";
 import { BffError, isBffError, logError } from "../errors.ts";
 import type { Registration, RegistrationRequest } from "../instance/registration.ts";
 import { registrationForClient, replaceRegistration } from "../instance/registry.ts";
-import { verifyCredentials } from "../oauth/account.ts";
+import { type AccountInfo, verifyCredentials } from "../oauth/account.ts";
 import { timingSafeEqual } from "../oauth/pkce.ts";
 import { revokeToken } from "../oauth/revoke.ts";
 import { DeadClientError, exchangeCode } from "../oauth/token.ts";
@@ -89,7 +89,14 @@ async function finish(
     const fresh = await replaceRegistration(deps.registry, request, tx.clientId);
     return restart(c, tx, fresh, tx.forceLogin);
   }
-  const account = await verifyCredentials(deps.upstream, tx.origin, accessToken);
+  let account: AccountInfo;
+  try {
+    account = await verifyCredentials(deps.upstream, tx.origin, accessToken);
+  } catch (failure) {
+    // The token was issued but no session will hold it: revoke it rather than leave it live upstream.
+    c.executionCtx.waitUntil(revokeToken(deps.upstream, registration, accessToken));
+    throw failure;
+  }
   const sessionAccount: SessionAccount = {
     instance: tx.host,
     origin: tx.origin,
