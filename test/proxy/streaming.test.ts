@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bff } from "../helpers/bff.ts";
 import { pushEvent } from "../helpers/fake.ts";
-import { BFF, errorOf, readUntil, seen, signedIn } from "./support.ts";
+import { BFF, errorOf, seen, signedIn, TextStream } from "./support.ts";
 
 const SSE = { accept: "text/event-stream" };
 
@@ -13,14 +13,14 @@ describe("server-sent events", () => {
     expect(res.headers.get("content-type")).toBe("text/event-stream");
     expect(res.headers.get("content-disposition")).toBeNull();
     expect(res.headers.get("cache-control")).toBe("private, no-store");
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const first = await readUntil(reader, (t) => t.includes("event: update"), 5000);
+    const stream = new TextStream(res.body);
+    const first = await stream.until((t) => t.includes("event: update"), 5000);
     expect(first).toContain("event: update");
     const { delivered } = await pushEvent(origin, { event: "notification", payload: { id: "n-1" } });
     expect(delivered).toBeGreaterThan(0);
-    const later = await readUntil(reader, (t) => t.includes("event: notification"), 5000);
+    const later = await stream.until((t) => t.includes("event: notification"), 5000);
     expect(later).toContain('data: {"id":"n-1"}');
-    await reader.cancel();
+    await stream.cancel();
   });
 
   it("is allowed from the BFF's own page without Origin (same-origin GET), by Fetch Metadata", async () => {

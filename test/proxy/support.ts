@@ -69,24 +69,37 @@ export function bffRequest(path: string, jar: CookieJar | null, init: RequestIni
   return new Request(new URL(path, BFF), { ...init, headers, redirect: "manual" });
 }
 
-/** Reads a streamed body until `done(text)` holds or `ms` pass; returns the text so far. */
-export async function readUntil(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  done: (text: string) => boolean,
-  ms: number,
-): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = "";
-  const deadline = Date.now() + ms;
-  while (!done(text)) {
-    const left = deadline - Date.now();
-    if (left <= 0) break;
-    const chunk = await Promise.race([
-      reader.read(),
-      new Promise<null>((resolve) => setTimeout(() => resolve(null), left)),
-    ]);
-    if (chunk === null || chunk.done) break;
-    text += decoder.decode(chunk.value, { stream: true });
+/** A streamed text body read step by step; a read cut short by a deadline is kept for the next step. */
+export class TextStream {
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly decoder = new TextDecoder();
+  private pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
+  private ended = false;
+
+  constructor(body: ReadableStream<Uint8Array> | null) {
+    if (body === null) throw new Error("no body to read");
+    this.reader = body.getReader();
   }
-  return text;
+
+  /** Reads until `done(text)` holds for the text read in this step, the body ends, or `ms` pass. */
+  async until(done: (text: string) => boolean, ms: number): Promise<string> {
+    let text = "";
+    const deadline = Date.now() + ms;
+    while (!this.ended && !done(text)) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      this.pending ??= this.reader.read();
+      const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), left));
+      const chunk = await Promise.race([this.pending, timeout]);
+      if (chunk === null) break;
+      this.pending = null;
+      if (chunk.done) this.ended = true;
+      else text += this.decoder.decode(chunk.value, { stream: true });
+    }
+    return text;
+  }
+
+  cancel(): Promise<void> {
+    return this.reader.cancel();
+  }
 }
