@@ -22,6 +22,8 @@ export default defineConfig({
   test: {
     globalSetup: ["./test/global-setup.ts"],
     include: ["test/**/*.test.ts"],
+    // Browser end-to-end tests run in Node (npm run test:e2e), not inside workerd.
+    exclude: ["test/e2e/**", "**/node_modules/**"],
     testTimeout: 30_000,
   },
 });
