@@ -10,7 +10,7 @@ import { nowSeconds, open, seal } from "../../src/session/seal.ts";
 import corpusText from "../corpus/hostile-cookies.txt?raw";
 import { CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
 import { approve, fakeState, uniqueHost } from "../helpers/fake.ts";
-import { appFetch, expectError, parseCorpus, recordOutbound } from "./support.ts";
+import { appFetch, expectError, figure, parseCorpus, recordOutbound } from "./support.ts";
 
 const corpus = parseCorpus(corpusText);
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -184,6 +184,9 @@ describe("cookie corpus", () => {
     }
     expect(opened).toEqual([]);
     expect(await open(session, "session", ring)).not.toBeNull();
+    figure(
+      `cookies: every 1-char flip and truncation of a real session (${2 * session.length} values) → not opened`,
+    );
   });
 
   it("answers every malformed or tampered session cookie with 401 not_authenticated, no outbound request", async () => {
@@ -214,6 +217,10 @@ describe("cookie corpus", () => {
     expect(wrong).toEqual([]);
     expect(outbound.urls()).toEqual([]);
     expect(cases.length).toBeGreaterThanOrEqual(100);
+    const sent = cases.filter(([, v]) => onTheWire(v) !== null).length;
+    figure(
+      `cookies: ${cases.length} session cases (${sent} sendable) × 3 routes → 401 not_authenticated, escapes 0, outbound 0`,
+    );
   });
 
   it("answers every malformed, tampered or replayed login cookie at the callback with 400 login_expired", async () => {
@@ -236,6 +243,9 @@ describe("cookie corpus", () => {
     }
     expect(wrong).toEqual([]);
     expect(outbound.urls()).toEqual([]);
+    figure(
+      `cookies: ${cases.length} login-cookie cases at /auth/callback → 400 login_expired, escapes 0, outbound 0`,
+    );
   });
 
   it("refuses PBES2 with a huge iteration count at once (no key derivation is attempted)", async () => {

@@ -16,6 +16,7 @@ import {
   countingKv,
   countingRegistrar,
   expectError,
+  figure,
   parseCorpus,
   recordOutbound,
 } from "./support.ts";
@@ -112,6 +113,7 @@ describe("hostile instance names at /auth/login", () => {
       expect(outbound.urls()).toEqual([]);
       expect(kv.calls).toEqual([]);
       expect(registrar.calls).toEqual([]);
+      figure(`hosts (${_}): ${entries.length} × GET and POST → 400 invalid_instance, outbound 0, KV 0, DO 0`);
     },
   );
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fullLogin } from "../helpers/bff.ts";
 import { fakeState, uniqueHost } from "../helpers/fake.ts";
-import { appFetch, countingKv, countingRegistrar } from "./support.ts";
+import { appFetch, countingKv, countingRegistrar, figure } from "./support.ts";
 
 /** Runs `task` `total` times with at most `concurrency` in flight; returns the failures. */
 async function pool(total: number, concurrency: number, task: (i: number) => Promise<string | null>) {
@@ -28,7 +28,7 @@ describe("load", () => {
     );
     const state = await fakeState(host);
     const posts = state.requests.filter((r) => r.method === "POST" && r.path === "/api/v1/apps").length;
-    console.log(
+    figure(
       `load: 50 concurrent first logins → ${errors.length} errors, ${state.registrations} registration(s), ${posts} POST /api/v1/apps, ${Math.round(performance.now() - started)} ms`,
     );
     expect(errors).toHaveLength(0);
@@ -56,7 +56,7 @@ describe("load", () => {
       const body = await res.text();
       return res.status === 200 && body.length > 0 ? null : `${path} → ${res.status}`;
     });
-    console.log(
+    figure(
       `load: 1000 proxied requests at concurrency 50 → ${failures.length} errors, ${kv.calls.length} KV ops, ${registrar.calls.length} DO calls, ${Math.round(performance.now() - started)} ms`,
     );
     expect(failures).toEqual([]);

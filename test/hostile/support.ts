@@ -114,6 +114,11 @@ export async function appFetch(
   return res;
 }
 
+/** One line of the suite's figures (docs/security.md): `npx vitest run test/hostile | grep FIGURE`. */
+export function figure(line: string): void {
+  console.log(`FIGURE ${line}`);
+}
+
 /** Asserts the exact status and error code (and no-store) of an error answer. */
 export async function expectError(res: Response, status: number, code: string): Promise<void> {
   const body = (await res.json()) as { error?: unknown; error_description?: unknown };
