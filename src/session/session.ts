@@ -3,7 +3,7 @@
  * server-side state, so the proxy's hot path touches no storage). Wire names are short because a
  * browser keeps a cookie to about 4 KB; `decodeSession` checks every field of the opened payload.
  */
-import type { JWTPayload } from "jose";
+import type { Claims } from "./seal.ts";
 
 export interface SessionAccount {
   /** The instance's canonical host (the only upstream the proxy will use for this account). */
@@ -65,7 +65,7 @@ export function encodeSession(accounts: readonly SessionAccount[], active: numbe
 }
 
 /** Opened claims → Session, or null if anything is off (an old or foreign format is "no session"). */
-export function decodeSession(payload: JWTPayload): Session | null {
+export function decodeSession(payload: Claims): Session | null {
   const { v, x, z, exp } = payload as Record<string, unknown>;
   if (v !== 1 || !Array.isArray(z) || z.length === 0 || typeof exp !== "number") return null;
   if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || x >= z.length) return null;
