@@ -138,7 +138,33 @@ async function measure(setup: Setup): Promise<{ figures: Figure[]; raw: Record<s
     );
   }
 
-  log("64 MiB upload: fedi-bff, then pass-through for reference");
+  const [timeline] = workloads(setup);
+  if (timeline !== undefined) {
+    const single = { ...load, connections: 1, durationSeconds: Math.min(load.durationSeconds, 2) };
+    log(`latency, one connection: ${timeline.name}, ${single.durationSeconds} s × ${single.rounds} rounds`);
+    const rounds = await throughput(setup, timeline, single, log);
+    raw.singleConnection = rounds;
+    proxied += rounds.bff.reduce((sum, r) => sum + r.requests, 0);
+    const added = rounds.bff.map((r, i) => r.p50 - (rounds.pass[i] as RunResult).p50);
+    figures.push(
+      figure(
+        "timeline, 1 connection: p50 direct / pass-through / fedi-bff",
+        med(rounds.bff, "p50"),
+        "ms",
+        [rounds.direct, rounds.pass, rounds.bff].map((runs) => fmt.ms(med(runs, "p50"))).join(" / "),
+      ),
+    );
+    figures.push(
+      figure(
+        "timeline, 1 connection: added p50 over pass-through",
+        median(added),
+        "ms",
+        spreadOf(added, fmt.ms),
+      ),
+    );
+  }
+
+  log(`${fmt.mib(settings.uploadBytes)} upload: fedi-bff, then pass-through for reference`);
   const up = await uploadThrough(setup, "bff", settings.uploadBytes);
   const upPass = await uploadThrough(setup, "pass", settings.uploadBytes);
   raw.upload = { bff: up, pass: upPass };
@@ -183,7 +209,7 @@ async function measure(setup: Setup): Promise<{ figures: Figure[]; raw: Record<s
       `${mib} upload: workerd peak RSS (VmHWM) fedi-bff / pass-through`,
       up.peakRss,
       "bytes",
-      `${fmt.mib(up.peakRss)} / ${fmt.mib(upPass.peakRss)} (before ${fmt.mib(up.rssBefore)}${up.peakMeasured ? "" : "; peak not reset"})`,
+      `${fmt.mib(up.peakRss)} / ${fmt.mib(upPass.peakRss)} (+${fmt.mib(up.peakRss - up.rssBefore)} / +${fmt.mib(upPass.peakRss - upPass.rssBefore)} over RSS before${up.peakMeasured ? "" : "; peak not reset"})`,
     ),
   );
 

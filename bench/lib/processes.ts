@@ -62,8 +62,9 @@ export async function startWorkerd(
   binary: string,
   configPath: string,
   sockets: readonly string[],
+  extraArgs: readonly string[] = [],
 ): Promise<Workerd> {
-  const child = spawn(binary, ["serve", configPath, "--experimental", "--control-fd=3"], {
+  const child = spawn(binary, ["serve", configPath, "--experimental", "--control-fd=3", ...extraArgs], {
     stdio: ["ignore", "ignore", "pipe", "pipe"],
   });
   track(child);

@@ -78,7 +78,8 @@ function wranglerCompat(): { date: string; flags: string[] } {
   return { date, flags: [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string) };
 }
 
-export async function setUp(): Promise<Setup> {
+/** `workerdArgs`: extra `workerd serve` flags (the profiler adds `--inspector-addr`). */
+export async function setUp(workerdArgs: readonly string[] = []): Promise<Setup> {
   mkdirSync(OUT, { recursive: true });
   const [bundle, sealModule, stub] = await Promise.all([buildBundle(), buildSealBench(), startStub()]);
   const upstreamOrigin = `http://127.0.0.1:${stub.upstreamPort}`;
@@ -102,7 +103,7 @@ export async function setUp(): Promise<Setup> {
   });
   writeFileSync(configPath, config, { mode: 0o600 });
   const binary = resolve(BIN, "workerd");
-  const workerd = await startWorkerd(binary, configPath, SOCKETS);
+  const workerd = await startWorkerd(binary, configPath, SOCKETS, workerdArgs);
   const { stdout: version } = await run(binary, ["--version"]);
   const port = (name: string) => `http://127.0.0.1:${workerd.ports.get(name)}`;
   return {
