@@ -101,7 +101,10 @@ function summarize(nodes: ProfileNode[], total: number): string {
 
 async function main(): Promise<void> {
   const port = await freePort();
-  const setup = await setUp([`--inspector-addr=127.0.0.1:${port}`]);
+  const setup = await setUp({
+    workerdArgs: [`--inspector-addr=127.0.0.1:${port}`],
+    wranglerArgs: ["--no-minify"],
+  });
   const targets = (await retry(() => fetch(`http://127.0.0.1:${port}/json/list`)).then((r) => r.json())) as {
     id: string;
     webSocketDebuggerUrl: string;
@@ -125,9 +128,11 @@ async function main(): Promise<void> {
   writeFileSync(out, JSON.stringify(profile));
   const total = profile.nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0);
   console.log(`${args.target} ${workload.name}: ${Math.round(result.rps)} req/s over ${args.seconds} s`);
-  console.log(
-    `${total} samples (100 µs), ${((total * 0.1) / result.requests).toFixed(3)} ms sampled per request`,
-  );
+  const idle = profile.nodes
+    .filter((n) => n.callFrame.functionName === "(idle)")
+    .reduce((sum, n) => sum + (n.hitCount ?? 0), 0);
+  const busyUs = ((total - idle) * 100) / result.requests;
+  console.log(`${total} samples of 100 µs; isolate thread busy ${busyUs.toFixed(1)} µs per request`);
   console.log(summarize(profile.nodes, total));
   console.log(`\nprofile: ${out}`);
 }

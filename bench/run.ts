@@ -33,7 +33,7 @@ const settings = {
   mode: quick ? "quick" : "full",
   connections: Number(args.connections ?? 20),
   durationSeconds: Number(args.duration ?? (quick ? 0.5 : 5)),
-  rounds: Number(args.rounds ?? (quick ? 1 : 5)),
+  rounds: Number(args.rounds ?? (quick ? 1 : 7)),
   warmupSeconds: quick ? 0.3 : 2,
   uploadBytes: (quick ? 8 : 64) * 1024 * 1024,
   sealOps: quick ? 500 : 5000,
@@ -309,13 +309,15 @@ async function noKvCheck(setup: Setup): Promise<Figure> {
 async function main(): Promise<number> {
   const started = new Date();
   log(`fedi-bff benchmark (${settings.mode}): building and starting workerd…`);
+  // Before the build: a tree with uncommitted src changes is recorded as dirty in the results.
+  const host = machine();
   const setup = await setUp();
   log(`workerd pid ${setup.workerd.pid} (${setup.workerdVersion}), stub pid ${setup.stub.pid}`);
   const { figures, raw } = await measure(setup);
   const results = {
     date: started.toISOString(),
     command: `npm run bench${quick ? " -- --quick" : ""}`,
-    machine: { ...machine(), workerd: setup.workerdVersion },
+    machine: { ...host, workerd: setup.workerdVersion },
     settings,
     figures,
     raw,

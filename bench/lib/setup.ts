@@ -41,10 +41,10 @@ export interface Setup {
 }
 
 /** `wrangler deploy --dry-run --outdir bench/out/bff`: the bundle production gets. */
-async function buildBundle(): Promise<{ path: string; size: BundleSize }> {
+async function buildBundle(wranglerArgs: readonly string[]): Promise<{ path: string; size: BundleSize }> {
   const outdir = resolve(OUT, "bff");
   const wrangler = resolve(ROOT, "node_modules/wrangler/bin/wrangler.js");
-  await run(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir], {
+  await run(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir, ...wranglerArgs], {
     cwd: ROOT,
     env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
     timeout: 120_000,
@@ -78,10 +78,20 @@ function wranglerCompat(): { date: string; flags: string[] } {
   return { date, flags: [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string) };
 }
 
-/** `workerdArgs`: extra `workerd serve` flags (the profiler adds `--inspector-addr`). */
-export async function setUp(workerdArgs: readonly string[] = []): Promise<Setup> {
+export interface SetUpOptions {
+  /** Extra `workerd serve` flags (the profiler adds `--inspector-addr`). */
+  readonly workerdArgs?: readonly string[];
+  /** Extra `wrangler deploy` flags (the profiler adds `--no-minify` for readable names). */
+  readonly wranglerArgs?: readonly string[];
+}
+
+export async function setUp({ workerdArgs = [], wranglerArgs = [] }: SetUpOptions = {}): Promise<Setup> {
   mkdirSync(OUT, { recursive: true });
-  const [bundle, sealModule, stub] = await Promise.all([buildBundle(), buildSealBench(), startStub()]);
+  const [bundle, sealModule, stub] = await Promise.all([
+    buildBundle(wranglerArgs),
+    buildSealBench(),
+    startStub(),
+  ]);
   const upstreamOrigin = `http://127.0.0.1:${stub.upstreamPort}`;
   const sessionKey = newSessionKey();
   const session = await mintSession(sessionKey, stubAccount(upstreamOrigin));
