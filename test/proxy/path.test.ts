@@ -66,7 +66,7 @@ const ATTACKS = [
   "/auth/session",
   "/api/v1x/accounts",
   "/API/v1/accounts",
-  "/api/v1/" + "a".repeat(2100),
+  `/api/v1/${"a".repeat(2100)}`,
 ];
 
 describe("proxy path check", () => {
