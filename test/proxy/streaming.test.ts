@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bff } from "../helpers/bff.ts";
 import { pushEvent } from "../helpers/fake.ts";
-import { BFF, errorOf, seen, signedIn, TextStream } from "./support.ts";
+import { appWith, BFF, bffRequest, errorOf, seen, signedIn, TextStream } from "./support.ts";
 
 const SSE = { accept: "text/event-stream" };
 
@@ -105,6 +105,21 @@ describe("WebSocket streaming", () => {
     expect(res.status).toBe(403);
     expect(await errorOf(res)).toBe("forbidden_origin");
     expect(await seen(host, "/api/v1/streaming")).toEqual([]);
+  });
+
+  it("opens a socket for a configured frontend origin", async () => {
+    const { jar } = await signedIn();
+    const app = appWith({ FRONTEND_ORIGINS: "https://app.example.com" });
+    const res = await app(
+      bffRequest("/api/v1/streaming?stream=user", jar, {
+        headers: { upgrade: "websocket", origin: "https://app.example.com", "sec-fetch-site": "same-site" },
+      }),
+    );
+    expect(res.status).toBe(101);
+    const ws = res.webSocket as WebSocket;
+    ws.accept();
+    expect(await nextMessage(ws, (d) => d.includes('"event":"update"'))).toContain('"stream":["user"]');
+    ws.close(1000, "done");
   });
 
   it("accepts upgrades only at /api/v1/streaming", async () => {
