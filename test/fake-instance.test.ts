@@ -294,11 +294,11 @@ describe("the authenticated API", () => {
     const sizes: number[] = [];
     let firstPrev = "";
     while (url) {
-      const res = await fetch(url, bearer(token));
+      const res: Response = await fetch(url, bearer(token));
       const items = (await res.json()) as { id: string }[];
       if (!items.length) break;
       sizes.push(items.length);
-      const link = res.headers.get("link") ?? "";
+      const link: string = res.headers.get("link") ?? "";
       firstPrev ||= /<([^>]+)>; rel="prev"/.exec(link)?.[1] ?? "";
       url = /<([^>]+)>; rel="next"/.exec(link)?.[1];
     }
