@@ -32,14 +32,17 @@ const quick = args.quick === true;
 const settings = {
   mode: quick ? "quick" : "full",
   connections: Number(args.connections ?? 20),
-  durationSeconds: Number(args.duration ?? (quick ? 0.5 : 5)),
+  // autocannon's duration moves in whole seconds: 1 s is the shortest run.
+  durationSeconds: Number(args.duration ?? (quick ? 1 : 5)),
   rounds: Number(args.rounds ?? (quick ? 1 : 7)),
-  warmupSeconds: quick ? 0.3 : 2,
+  warmupSeconds: quick ? 0 : 2,
   uploadBytes: (quick ? 8 : 64) * 1024 * 1024,
   sealOps: quick ? 500 : 5000,
 };
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
+const t0 = performance.now();
+const log = (line: string) =>
+  process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
 const spreadOf = (xs: number[], f: (n: number) => string) =>
   `${f(median(xs))} [${f(Math.min(...xs))}–${f(Math.max(...xs))}]`;
 

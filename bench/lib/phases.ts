@@ -56,6 +56,7 @@ export async function throughput(
   log: (line: string) => void,
 ): Promise<Rounds> {
   for (const target of TARGETS) {
+    if (options.warmupSeconds <= 0) break;
     await runLoad(targetUrl(setup, target), workload, { ...options, durationSeconds: options.warmupSeconds });
   }
   const rounds: Rounds = { direct: [], pass: [], bff: [] };
@@ -98,7 +99,9 @@ export async function loginStart(
   });
   await first.arrayBuffer();
   if (first.status !== 302) throw new Error(`first login start answered ${first.status}`);
-  await runLoad(setup.urls.bffLogin, { ...workload }, { ...options, durationSeconds: options.warmupSeconds });
+  if (options.warmupSeconds > 0) {
+    await runLoad(setup.urls.bffLogin, workload, { ...options, durationSeconds: options.warmupSeconds });
+  }
   const runs: RunResult[] = [];
   for (let round = 0; round < options.rounds; round++) {
     const result = await runLoad(setup.urls.bffLogin, workload, options);
