@@ -20,23 +20,34 @@ export interface Deps {
   readonly registry: RegistryDeps;
 }
 
-export async function buildDeps(
-  env: Env,
-  requestUrl: string,
-  fetcher: FetchLike = (i, init) => fetch(i, init),
-): Promise<Deps> {
+const globalFetch: FetchLike = (input, init) => fetch(input, init);
+/** Per env object (stable within an isolate): the deps for each public origin seen. */
+const memo = new WeakMap<object, Map<string, Deps>>();
+
+/** The deps for this request; built once per isolate and origin, then a map lookup. */
+export async function buildDeps(env: Env, requestUrl: string): Promise<Deps> {
   const config = loadConfig(env);
-  const ring = await getKeyRing(config.sessionKeys);
   const publicOrigin = config.publicUrl ?? new URL(requestUrl).origin;
-  return {
+  let byOrigin = memo.get(env);
+  const known = byOrigin?.get(publicOrigin);
+  if (known !== undefined) return known;
+  const ring = await getKeyRing(config.sessionKeys);
+  const deps: Deps = {
     env,
     config,
     ring,
     publicOrigin,
     policy: { insecureHosts: config.insecureHosts },
-    upstream: { fetch: fetcher, userAgent: userAgent(publicOrigin), timeoutMs: config.upstreamTimeoutMs },
+    upstream: { fetch: globalFetch, userAgent: userAgent(publicOrigin), timeoutMs: config.upstreamTimeoutMs },
     registry: { kv: env.APPS, registrar: env.REGISTRAR, ring },
   };
+  if (byOrigin === undefined) {
+    byOrigin = new Map();
+    memo.set(env, byOrigin);
+  }
+  // In development the origin comes from the request: bound the map against spoofed Host headers.
+  if (byOrigin.size < 16) byOrigin.set(publicOrigin, deps);
+  return deps;
 }
 
 export function redirectUri(deps: Deps): string {
