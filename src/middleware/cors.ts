@@ -1,45 +1,63 @@
 /**
  * CORS for frontends on other origins (FRONTEND_ORIGINS, same site: see README). Preflights are
  * answered here and never forwarded; only listed origins get CORS headers, with credentials.
+ * The proxy's fast path (proxy/entry.ts) applies the same rules through the exported functions.
  */
 import type { MiddlewareHandler } from "hono";
+import type { Config } from "../config.ts";
 import { BffError, errorResponse } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
 
+/** The request headers a frontend may send: what the proxy forwards, plus fedi-bff's own two. */
 const ALLOW_HEADERS =
-  "accept, accept-language, content-type, idempotency-key, if-none-match, x-csrf, x-account";
+  "accept, accept-language, content-type, idempotency-key, if-none-match, if-modified-since, range, if-range, x-csrf, x-account";
 const ALLOW_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 /** What a frontend must read: pagination and rate-limit state. */
 const EXPOSE_HEADERS = "link, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset";
 
+/** The origin to grant CORS to: the request's Origin when it is a listed frontend, else null. */
+export function corsOrigin(headers: Headers, config: Config): string | null {
+  const origin = headers.get("origin");
+  return origin !== null && config.frontendOrigins.has(origin) ? origin : null;
+}
+
+/** A CORS preflight (never forwarded): `OPTIONS` with `Access-Control-Request-Method`. */
+export function isPreflight(method: string, headers: Headers): boolean {
+  return method === "OPTIONS" && headers.has("access-control-request-method");
+}
+
+/** The answer to a preflight: 204 with the grant for a listed origin, else 403 `forbidden_origin`. */
+export function preflightResponse(origin: string | null): Response {
+  if (origin === null) {
+    return errorResponse(new BffError("forbidden_origin", "Requests from this origin are not allowed."));
+  }
+  return new Response(null, {
+    status: 204,
+    headers: {
+      "access-control-allow-origin": origin,
+      "access-control-allow-credentials": "true",
+      "access-control-allow-methods": ALLOW_METHODS,
+      "access-control-allow-headers": ALLOW_HEADERS,
+      "access-control-max-age": "600",
+      vary: "origin",
+    },
+  });
+}
+
+/** Grants a listed origin read access to an answer (mutable headers). */
+export function applyCorsHeaders(headers: Headers, origin: string): void {
+  headers.set("access-control-allow-origin", origin);
+  headers.set("access-control-allow-credentials", "true");
+  headers.set("access-control-expose-headers", EXPOSE_HEADERS);
+  headers.append("vary", "origin");
+}
+
 export function cors(): MiddlewareHandler<AppEnv> {
   return async function corsHandler(c, next) {
-    const { deps } = c.var;
-    const origin = c.req.header("origin");
-    const listed = origin !== undefined && deps.config.frontendOrigins.has(origin);
-    if (c.req.method === "OPTIONS" && c.req.header("access-control-request-method") !== undefined) {
-      if (!listed) {
-        return errorResponse(new BffError("forbidden_origin", "Requests from this origin are not allowed."));
-      }
-      return new Response(null, {
-        status: 204,
-        headers: {
-          "access-control-allow-origin": origin,
-          "access-control-allow-credentials": "true",
-          "access-control-allow-methods": ALLOW_METHODS,
-          "access-control-allow-headers": ALLOW_HEADERS,
-          "access-control-max-age": "600",
-          vary: "origin",
-        },
-      });
-    }
+    const request = c.req.raw;
+    const origin = corsOrigin(request.headers, c.var.deps.config);
+    if (isPreflight(request.method, request.headers)) return preflightResponse(origin);
     await next();
-    if (listed) {
-      const headers = c.res.headers;
-      headers.set("access-control-allow-origin", origin);
-      headers.set("access-control-allow-credentials", "true");
-      headers.set("access-control-expose-headers", EXPOSE_HEADERS);
-      headers.append("vary", "origin");
-    }
+    if (origin !== null) applyCorsHeaders(c.res.headers, origin);
   };
 }

@@ -5,14 +5,24 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../types.ts";
 
+/** Set on every answer except a WebSocket upgrade (101), whose headers the runtime owns. */
+export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+  ["x-content-type-options", "nosniff"],
+  ["referrer-policy", "no-referrer"],
+  ["x-frame-options", "DENY"],
+];
+
+/** Adds `SECURITY_HEADERS` to a response's (mutable) headers; a 101 is left alone. */
+export function applySecurityHeaders(res: Response): void {
+  if (res.status === 101) return;
+  for (const [name, value] of SECURITY_HEADERS) res.headers.set(name, value);
+}
+
 export function securityHeaders(): MiddlewareHandler<AppEnv> {
   return async function securityHeadersHandler(c, next) {
     await next();
-    if (c.res.status === 101) return;
-    const headers = c.res.headers;
-    headers.set("x-content-type-options", "nosniff");
-    headers.set("referrer-policy", "no-referrer");
-    headers.set("x-frame-options", "DENY");
-    if (c.req.path.startsWith("/auth/")) headers.set("cache-control", "no-store");
+    applySecurityHeaders(c.res);
+    if (c.res.status !== 101 && c.req.path.startsWith("/auth/"))
+      c.res.headers.set("cache-control", "no-store");
   };
 }

@@ -19,14 +19,12 @@ import { assertStreamOrigin, streamKind, websocketUpstreamUrl } from "../proxy/s
 import { findAccount } from "../session/accounts.ts";
 import type { Session, SessionAccount } from "../session/session.ts";
 import { readSession } from "../session/store.ts";
-import type { AppContext } from "../types.ts";
 
 /** Statuses whose answer never has a body (Fetch: "null body status"). */
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
-export async function proxy(c: AppContext): Promise<Response> {
-  const { deps } = c.var;
-  const request = c.req.raw;
+/** Proxies one `/api/*` request; CORS, security headers and errors are the caller's (proxy/entry.ts). */
+export async function proxy(request: Request, deps: Deps): Promise<Response> {
   const { headers, method } = request;
   const target = parseProxyTarget(request.url, deps.config.proxyPrefixes);
   const kind = streamKind(method, target.path, headers);

@@ -1,0 +1,15 @@
+/**
+ * What every failure becomes (habit 1): a BffError its JSON answer, anything else a generic 500
+ * with the detail in the log only (never a stack to the client). Hono's onError and the proxy's
+ * fast path (proxy/entry.ts) both answer through here.
+ */
+import { BffError, errorResponse, isBffError, logError } from "../errors.ts";
+
+export function errorToResponse(error: unknown, path: string): Response {
+  if (isBffError(error)) {
+    logError(error, path);
+    return errorResponse(error);
+  }
+  console.error(JSON.stringify({ level: "error", path, error: String(error) }));
+  return errorResponse(new BffError("internal_error", "Something went wrong in fedi-bff."));
+}

@@ -1,0 +1,59 @@
+/**
+ * The Worker's entry for `/api/*`. A proxied call is the BFF's hot path, so it skips the router
+ * and the generic middleware chain and does their work here, in one place and in the same order:
+ * deps (a per-isolate map lookup), the CORS preflight and grant for FRONTEND_ORIGINS
+ * (middleware/cors.ts), the proxy, errors as JSON (middleware/errors.ts), and the security headers
+ * (middleware/security-headers.ts) on every answer, errors included. Hono's `/api/*` route calls
+ * this too, for paths it routes there only after decoding.
+ */
+import { buildDeps } from "../context.ts";
+import type { Env } from "../env.ts";
+import { applyCorsHeaders, corsOrigin, isPreflight, preflightResponse } from "../middleware/cors.ts";
+import { errorToResponse } from "../middleware/errors.ts";
+import { applySecurityHeaders } from "../middleware/security-headers.ts";
+import { proxy } from "../routes/proxy.ts";
+
+const API_ROOT = "/api/";
+
+/** True when the raw request target is under `/api/` (what Hono's `/api/*` route would match). */
+export function isApiRequest(url: string): boolean {
+  const scheme = url.indexOf("://");
+  const start = url.indexOf("/", scheme < 0 ? 0 : scheme + 3);
+  return start >= 0 && url.startsWith(API_ROOT, start);
+}
+
+export async function serveApi(request: Request, env: Env): Promise<Response> {
+  let res: Response;
+  try {
+    res = await answer(request, env);
+  } catch (error) {
+    // As Hono's onError: only Errors become answers; anything else propagates to the runtime.
+    if (!(error instanceof Error)) throw error;
+    res = errorToResponse(error, pathOf(request.url));
+  }
+  applySecurityHeaders(res);
+  // Hono answers HEAD by dispatching GET and dropping the body; the proxy already sends none.
+  return request.method === "HEAD" && res.body !== null ? new Response(null, res) : res;
+}
+
+async function answer(request: Request, env: Env): Promise<Response> {
+  const deps = await buildDeps(env, request.url);
+  const origin = corsOrigin(request.headers, deps.config);
+  if (isPreflight(request.method, request.headers)) return preflightResponse(origin);
+  let res: Response;
+  try {
+    res = await proxy(request, deps);
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    res = errorToResponse(error, pathOf(request.url));
+  }
+  if (origin !== null) applyCorsHeaders(res.headers, origin);
+  return res;
+}
+
+/** For logs: the request path without the query (which may hold private values). */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("://") + 3);
+  const mark = url.indexOf("?", start);
+  return url.slice(start, mark < 0 ? undefined : mark);
+}
