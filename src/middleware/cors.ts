@@ -44,6 +44,16 @@ export function preflightResponse(origin: string | null): Response {
   });
 }
 
+/** The grant for a listed origin, as headers for a new answer (which has no `Vary` of its own). */
+export function corsGrant(origin: string): Record<string, string> {
+  return {
+    "access-control-allow-origin": origin,
+    "access-control-allow-credentials": "true",
+    "access-control-expose-headers": EXPOSE_HEADERS,
+    vary: "origin",
+  };
+}
+
 /** Grants a listed origin read access to an answer (mutable headers). */
 export function applyCorsHeaders(headers: Headers, origin: string): void {
   headers.set("access-control-allow-origin", origin);

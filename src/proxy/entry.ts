@@ -6,9 +6,15 @@
  * (middleware/security-headers.ts) on every answer, errors included. Hono's `/api/*` route calls
  * this too, for paths it routes there only after decoding.
  */
-import { buildDeps } from "../context.ts";
+import { buildDeps, type Deps } from "../context.ts";
 import type { Env } from "../env.ts";
-import { applyCorsHeaders, corsOrigin, isPreflight, preflightResponse } from "../middleware/cors.ts";
+import {
+  applyCorsHeaders,
+  corsGrant,
+  corsOrigin,
+  isPreflight,
+  preflightResponse,
+} from "../middleware/cors.ts";
 import { errorToResponse } from "../middleware/errors.ts";
 import { applySecurityHeaders } from "../middleware/security-headers.ts";
 import { proxy } from "../routes/proxy.ts";
@@ -23,32 +29,34 @@ export function isApiRequest(url: string): boolean {
 }
 
 export async function serveApi(request: Request, env: Env): Promise<Response> {
-  let res: Response;
+  let deps: Deps;
   try {
-    res = await answer(request, env);
+    deps = await buildDeps(env, request.url);
   } catch (error) {
-    // As Hono's onError: only Errors become answers; anything else propagates to the runtime.
-    if (!(error instanceof Error)) throw error;
-    res = errorToResponse(error, pathOf(request.url));
+    return finish(request, failure(error, request));
   }
-  applySecurityHeaders(res);
-  // Hono answers HEAD by dispatching GET and dropping the body; the proxy already sends none.
-  return request.method === "HEAD" && res.body !== null ? new Response(null, res) : res;
+  const origin = corsOrigin(request.headers, deps.config);
+  if (isPreflight(request.method, request.headers)) return finish(request, preflightResponse(origin));
+  try {
+    // The proxy's own answers carry the security headers and the CORS grant already.
+    return await proxy(request, deps, origin === null ? null : corsGrant(origin));
+  } catch (error) {
+    const res = failure(error, request);
+    if (origin !== null) applyCorsHeaders(res.headers, origin);
+    return finish(request, res);
+  }
 }
 
-async function answer(request: Request, env: Env): Promise<Response> {
-  const deps = await buildDeps(env, request.url);
-  const origin = corsOrigin(request.headers, deps.config);
-  if (isPreflight(request.method, request.headers)) return preflightResponse(origin);
-  let res: Response;
-  try {
-    res = await proxy(request, deps);
-  } catch (error) {
-    if (!(error instanceof Error)) throw error;
-    res = errorToResponse(error, pathOf(request.url));
-  }
-  if (origin !== null) applyCorsHeaders(res.headers, origin);
-  return res;
+/** As Hono's onError: an Error becomes a JSON answer; anything else propagates to the runtime. */
+function failure(error: unknown, request: Request): Response {
+  if (!(error instanceof Error)) throw error;
+  return errorToResponse(error, pathOf(request.url));
+}
+
+/** Security headers on an answer the proxy did not build; HEAD answered without a body, as Hono does. */
+function finish(request: Request, res: Response): Response {
+  applySecurityHeaders(res);
+  return request.method === "HEAD" && res.body !== null ? new Response(null, res) : res;
 }
 
 /** For logs: the request path without the query (which may hold private values). */

@@ -21,42 +21,53 @@ export const FORWARDED_RESPONSE_HEADERS: readonly string[] = [
   "x-ratelimit-reset",
   "x-request-id",
 ];
+const FORWARDED = new Set(FORWARDED_RESPONSE_HEADERS);
 
 export const PROXY_CACHE_CONTROL = "private, no-store";
 
+/** A response head as a plain record: `new Response` takes it in one call (no `set` per name). */
+export type HeaderRecord = Record<string, string>;
+
 /** The browser-facing headers for an upstream answer; `hasBody` false for 204/304/HEAD. */
 export function proxiedResponseHeaders(upstream: Headers, hasBody: boolean, links: LinkContext): Headers {
-  const headers = new Headers();
-  for (const name of FORWARDED_RESPONSE_HEADERS) {
-    const value = upstream.get(name);
-    if (value !== null) headers.set(name, value);
-  }
-  copyBodyFraming(upstream, headers);
-  const type = safeContentType(upstream.get("content-type"), hasBody);
-  if (type.type !== null) headers.set("content-type", type.type);
-  if (!type.inline) headers.set("content-disposition", "attachment");
-  for (const [name, value] of SAFETY_HEADERS) headers.set(name, value);
-  headers.set("cache-control", PROXY_CACHE_CONTROL);
-  const link = upstream.get("link");
-  const rewrittenLink = link === null ? null : rewriteLinkHeader(link, links);
-  if (rewrittenLink !== null) headers.set("link", rewrittenLink);
-  const location = upstream.get("location");
-  const rewrittenLocation = location === null ? null : rewriteUrl(location, links);
-  if (rewrittenLocation !== null) headers.set("location", rewrittenLocation);
-  return headers;
+  return new Headers(proxiedHeaderRecord(upstream, hasBody, links, {}));
 }
 
 /**
- * The runtime hands us a decoded body but keeps the instance's Content-Encoding, and encodes
- * again on the way out when that header is set; the upstream Content-Length then describes the
- * compressed bytes, so it only passes for unencoded bodies.
+ * `proxiedResponseHeaders` as a record, added to `out` (which may already hold the BFF's own
+ * headers; the proxy's own names win). One pass over the upstream headers: the runtime hands
+ * them over as entries, so a `get` per allowed name would cost more calls than reading each once.
  */
-function copyBodyFraming(upstream: Headers, headers: Headers): void {
-  const encoding = upstream.get("content-encoding");
-  if (encoding !== null) {
-    headers.set("content-encoding", encoding);
-    return;
+export function proxiedHeaderRecord(
+  upstream: Headers,
+  hasBody: boolean,
+  links: LinkContext,
+  out: HeaderRecord,
+): HeaderRecord {
+  let type: string | null = null;
+  let encoding: string | null = null;
+  let length: string | null = null;
+  for (const [name, value] of upstream) {
+    if (FORWARDED.has(name)) out[name] = value;
+    else if (name === "content-type") type = value;
+    else if (name === "content-encoding") encoding = value;
+    else if (name === "content-length") length = value;
+    else if (name === "link") setIfRewritten(out, "link", rewriteLinkHeader(value, links));
+    else if (name === "location") setIfRewritten(out, "location", rewriteUrl(value, links));
   }
-  const length = upstream.get("content-length");
-  if (length !== null) headers.set("content-length", length);
+  // The runtime hands us a decoded body but keeps the instance's Content-Encoding, and encodes
+  // again on the way out when that header is set; the upstream Content-Length then describes the
+  // compressed bytes, so it only passes for unencoded bodies.
+  if (encoding !== null) out["content-encoding"] = encoding;
+  else if (length !== null) out["content-length"] = length;
+  const safe = safeContentType(type, hasBody);
+  if (safe.type !== null) out["content-type"] = safe.type;
+  if (!safe.inline) out["content-disposition"] = "attachment";
+  for (const [name, value] of SAFETY_HEADERS) out[name] = value;
+  out["cache-control"] = PROXY_CACHE_CONTROL;
+  return out;
+}
+
+function setIfRewritten(out: HeaderRecord, name: string, value: string | null): void {
+  if (value !== null) out[name] = value;
 }

@@ -10,10 +10,11 @@ import type { Deps } from "../context.ts";
 import { BffError } from "../errors.ts";
 import { discard } from "../http/upstream.ts";
 import { assertCsrfHeader } from "../middleware/origin.ts";
+import { securityHeaderRecord } from "../middleware/security-headers.ts";
 import { fetchWithHeadTimeout, type HeadFetch } from "../proxy/fetch-head.ts";
 import { parseProxyTarget } from "../proxy/path.ts";
 import { upstreamRequestHeaders } from "../proxy/request-headers.ts";
-import { proxiedResponseHeaders } from "../proxy/response-headers.ts";
+import { type HeaderRecord, proxiedHeaderRecord } from "../proxy/response-headers.ts";
 import { sessionRevoked } from "../proxy/revoked.ts";
 import { assertStreamOrigin, streamKind, websocketUpstreamUrl } from "../proxy/streaming.ts";
 import { findAccount } from "../session/accounts.ts";
@@ -23,8 +24,11 @@ import { readSession } from "../session/store.ts";
 /** Statuses whose answer never has a body (Fetch: "null body status"). */
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
-/** Proxies one `/api/*` request; CORS, security headers and errors are the caller's (proxy/entry.ts). */
-export async function proxy(request: Request, deps: Deps): Promise<Response> {
+/**
+ * Proxies one `/api/*` request. `cors` is the CORS grant for a listed frontend (or null), added to
+ * every answer; errors are thrown, and answered by the caller (proxy/entry.ts).
+ */
+export async function proxy(request: Request, deps: Deps, cors: HeaderRecord | null): Promise<Response> {
   const { headers, method } = request;
   const target = parseProxyTarget(request.url, deps.config.proxyPrefixes);
   const kind = streamKind(method, target.path, headers);
@@ -48,7 +52,7 @@ export async function proxy(request: Request, deps: Deps): Promise<Response> {
     upstream = await fetchWithHeadTimeout(head, url, { headers: upstreamHeaders });
     // Returned as it is, wrapped only to drop the instance's headers (PLATFORM.md: keep webSocket).
     if (upstream.status === 101 && upstream.webSocket !== null) {
-      return new Response(null, { status: 101, webSocket: upstream.webSocket });
+      return new Response(null, { status: 101, webSocket: upstream.webSocket, headers: cors ?? {} });
     }
   } else {
     url = `${account.origin}${target.path}${target.query}`;
@@ -59,7 +63,7 @@ export async function proxy(request: Request, deps: Deps): Promise<Response> {
     await discard(upstream);
     throw await sessionRevoked(session, index, deps);
   }
-  return proxiedResponse(upstream, method, url, account, deps);
+  return proxiedResponse(upstream, method, url, account, deps, cors);
 }
 
 /** The account named by `X-Account: <id>@<instance>`, else the active one. */
@@ -81,14 +85,24 @@ function proxiedResponse(
   url: string,
   account: SessionAccount,
   deps: Deps,
+  cors: HeaderRecord | null,
 ) {
   const hasBody = method !== "HEAD" && !NULL_BODY_STATUS.has(upstream.status) && upstream.body !== null;
   if (!hasBody) void discard(upstream);
-  const headers = proxiedResponseHeaders(upstream.headers, hasBody, {
-    base: url,
-    instanceOrigin: account.origin,
-    publicOrigin: deps.publicOrigin,
-    prefixes: deps.config.proxyPrefixes,
-  });
+  // The security headers every fedi-bff answer carries, and the CORS grant, go into the same record
+  // as the proxied ones: the Response is built once, with no header set afterwards.
+  const own = securityHeaderRecord();
+  if (cors !== null) Object.assign(own, cors);
+  const headers = proxiedHeaderRecord(
+    upstream.headers,
+    hasBody,
+    {
+      base: url,
+      instanceOrigin: account.origin,
+      publicOrigin: deps.publicOrigin,
+      prefixes: deps.config.proxyPrefixes,
+    },
+    own,
+  );
   return new Response(hasBody ? upstream.body : null, { status: upstream.status, headers });
 }
