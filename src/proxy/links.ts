@@ -19,15 +19,52 @@ export interface LinkContext {
 
 /** The BFF URL for an instance URL, or null when it must not be passed on. */
 export function rewriteUrl(target: string, ctx: LinkContext): string | null {
+  const trimmed = target.trim();
+  const fast = rewritePlainUrl(trimmed, ctx);
+  if (fast !== undefined) return fast;
   let url: URL;
   try {
-    url = new URL(target.trim(), ctx.base);
+    url = new URL(trimmed, ctx.base);
   } catch {
     return null;
   }
   if (url.origin !== ctx.instanceOrigin || url.username !== "" || url.password !== "") return null;
   if (!isProxyablePath(url.pathname, ctx.prefixes)) return null;
   return `${ctx.publicOrigin}${url.pathname}${stripAccessToken(url.search)}`;
+}
+
+/** Query characters the URL parser keeps exactly as they are (no `#`, quote, space, `<`, `>`, controls). */
+const PLAIN_QUERY = /^[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*$/;
+/** Serialized origins seen to be canonical (`new URL(o).origin === o`); bounded, per isolate. */
+const canonicalOrigins = new Set<string>();
+
+/**
+ * The common case without a URL parser: an absolute URL spelled `<instance origin>/<path>[?query]`
+ * whose path passes `isProxyablePath` and whose query holds only characters the parser leaves
+ * alone. For such a string `new URL` would give the same origin, pathname and search, so the
+ * answer is the same as the general path below. Undefined means "not plain: parse it".
+ */
+function rewritePlainUrl(target: string, ctx: LinkContext): string | null | undefined {
+  const origin = ctx.instanceOrigin;
+  if (!target.startsWith(origin) || target.charCodeAt(origin.length) !== 0x2f) return undefined;
+  if (!isCanonicalOrigin(origin)) return undefined;
+  const mark = target.indexOf("?", origin.length);
+  const path = target.slice(origin.length, mark < 0 ? undefined : mark);
+  const query = mark < 0 ? "" : target.slice(mark);
+  if (!PLAIN_QUERY.test(query) || !isProxyablePath(path, ctx.prefixes)) return undefined;
+  return `${ctx.publicOrigin}${path}${stripAccessToken(query)}`;
+}
+
+function isCanonicalOrigin(origin: string): boolean {
+  if (canonicalOrigins.has(origin)) return true;
+  let canonical: boolean;
+  try {
+    canonical = new URL(origin).origin === origin;
+  } catch {
+    canonical = false;
+  }
+  if (canonical && canonicalOrigins.size < 1000) canonicalOrigins.add(origin);
+  return canonical;
 }
 
 /** `link-param` list after a `<URI-Reference>` (RFC 8288 §3): `; name` or `; name=token|"quoted"`. */
