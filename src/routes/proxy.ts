@@ -13,7 +13,7 @@ import { assertCsrfHeader } from "../middleware/origin.ts";
 import { securityHeaderRecord } from "../middleware/security-headers.ts";
 import { fetchWithHeadTimeout, type HeadFetch } from "../proxy/fetch-head.ts";
 import { parseProxyTarget } from "../proxy/path.ts";
-import { upstreamRequestHeaders } from "../proxy/request-headers.ts";
+import { upstreamHeaderRecord } from "../proxy/request-headers.ts";
 import { type HeaderRecord, proxiedHeaderRecord } from "../proxy/response-headers.ts";
 import { sessionRevoked } from "../proxy/revoked.ts";
 import { assertStreamOrigin, streamKind, websocketUpstreamUrl } from "../proxy/streaming.ts";
@@ -43,12 +43,12 @@ export async function proxy(request: Request, deps: Deps, cors: HeaderRecord | n
     timeoutMs: deps.upstream.timeoutMs,
     host: account.instance,
   };
-  const upstreamHeaders = upstreamRequestHeaders(headers, account.token, deps.upstream.userAgent);
+  const upstreamHeaders = upstreamHeaderRecord(headers, account.token, deps.upstream.userAgent);
   let url: string;
   let upstream: Response;
   if (kind === "websocket") {
     url = websocketUpstreamUrl(account.streaming, target.query);
-    upstreamHeaders.set("upgrade", "websocket");
+    upstreamHeaders.upgrade = "websocket";
     upstream = await fetchWithHeadTimeout(head, url, { headers: upstreamHeaders });
     // Returned as it is, wrapped only to drop the instance's headers (PLATFORM.md: keep webSocket).
     if (upstream.status === 101 && upstream.webSocket !== null) {
@@ -87,7 +87,9 @@ function proxiedResponse(
   deps: Deps,
   cors: HeaderRecord | null,
 ) {
-  const hasBody = method !== "HEAD" && !NULL_BODY_STATUS.has(upstream.status) && upstream.body !== null;
+  // Each property of a runtime Response is a call into the runtime: read them once.
+  const { status, body } = upstream;
+  const hasBody = method !== "HEAD" && !NULL_BODY_STATUS.has(status) && body !== null;
   if (!hasBody) void discard(upstream);
   // The security headers every fedi-bff answer carries, and the CORS grant, go into the same record
   // as the proxied ones: the Response is built once, with no header set afterwards.
@@ -104,5 +106,5 @@ function proxiedResponse(
     },
     own,
   );
-  return new Response(hasBody ? upstream.body : null, { status: upstream.status, headers });
+  return new Response(hasBody ? body : null, { status, headers });
 }
