@@ -32,6 +32,26 @@ export function parseCookies(header: string | null | undefined): Map<string, str
   return cookies;
 }
 
+/**
+ * One cookie's value, as `parseCookies(header).get(name)` would give it (same limits, first wins,
+ * names trimmed, malformed pairs skipped) without building the map: the proxy reads only the
+ * session cookie, on every call.
+ */
+export function cookieValue(header: string | null | undefined, name: string): string | undefined {
+  if (!header || header.length > 16_384) return undefined;
+  let start = 0;
+  while (start <= header.length) {
+    let end = header.indexOf(";", start);
+    if (end < 0) end = header.length;
+    const eq = header.indexOf("=", start);
+    if (eq >= 0 && eq < end && header.slice(start, eq).trim() === name) {
+      return header.slice(eq + 1, end).trim();
+    }
+    start = end + 1;
+  }
+  return undefined;
+}
+
 /** The login cookie for a given state: named by a prefix of the state, which is public anyway. */
 export function loginCookieName(state: string): string {
   return LOGIN_COOKIE_PREFIX + state.slice(0, 12);

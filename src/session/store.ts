@@ -4,7 +4,7 @@
  * on the first request of a session in an isolate. The map lives in memory only.
  */
 
-import { clearCookie, parseCookies, SESSION_COOKIE, serializeCookie } from "./cookies.ts";
+import { clearCookie, cookieValue, SESSION_COOKIE, serializeCookie } from "./cookies.ts";
 import type { KeyRing } from "./keys.ts";
 import { nowSeconds, open, seal } from "./seal.ts";
 import { decodeSession, encodeSession, type Session, type SessionAccount } from "./session.ts";
@@ -14,7 +14,7 @@ const memo = new Map<string, Session>();
 
 /** The session carried by this Cookie header, or null ("not logged in") for any problem. */
 export async function readSession(cookieHeader: string | null, ring: KeyRing): Promise<Session | null> {
-  const sealed = parseCookies(cookieHeader).get(SESSION_COOKIE);
+  const sealed = cookieValue(cookieHeader, SESSION_COOKIE);
   if (sealed === undefined) return null;
   const now = nowSeconds();
   const known = memo.get(sealed);
