@@ -11,5 +11,6 @@ declare module "vitest" {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await startFakeServer({ port: 0 });
   project.provide("fakeInstancePort", server.port);
-  return () => server.close();
+  // Never let a stuck connection keep the test run alive after the last test.
+  return () => Promise.race([server.close(), new Promise<void>((resolve) => setTimeout(resolve, 3000).unref())]);
 }

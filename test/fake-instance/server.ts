@@ -67,7 +67,12 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   await dispatch(ctx);
 }
 
+/** Upgraded sockets leave the HTTP server's bookkeeping: tracked here so close() can end them. */
+const upgradedSockets = new Set<Duplex>();
+
 function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+  upgradedSockets.add(socket);
+  socket.on("close", () => upgradedSockets.delete(socket));
   const t = target(req);
   if (t.kind !== "site") return void socket.destroy();
   logRequest(t.site, req, t.url);
@@ -100,6 +105,7 @@ export async function startFakeServer(opts: {
       closeWebSockets();
       server.close(() => resolve());
       server.closeAllConnections();
+      for (const socket of upgradedSockets) socket.destroy();
     });
   return { port, close };
 }
