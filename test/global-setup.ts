@@ -12,5 +12,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const server = await startFakeServer({ port: 0 });
   project.provide("fakeInstancePort", server.port);
   // Never let a stuck connection keep the test run alive after the last test.
-  return () => Promise.race([server.close(), new Promise<void>((resolve) => setTimeout(resolve, 3000).unref())]);
+  return () =>
+    Promise.race([server.close(), new Promise<void>((resolve) => setTimeout(resolve, 3000).unref())]);
 }
