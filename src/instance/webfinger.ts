@@ -19,7 +19,8 @@ const JRD_TYPES = /^application\/(jrd\+)?json\b/i;
 
 /** `@user@domain` or `user@domain` → Handle; null when the input is not a handle at all. */
 export function parseHandle(input: string, policy: HostPolicy): Handle | null {
-  const match = HANDLE.exec(input.trim());
+  // Only plain spaces are trimmed, as for a host: CR/LF/TAB around a handle are refused too.
+  const match = HANDLE.exec(input.replace(/^ +| +$/g, ""));
   if (match === null) return null;
   const [, username = "", domain = ""] = match;
   return { username: username.toLowerCase(), domain: parseInstance(domain, policy) };

@@ -211,3 +211,15 @@ describe("rate-limit keys", () => {
     expect(clientKey("2001:0DB8:0001:0002::9")).toBe("2001:db8:1:2");
   });
 });
+
+describe("handle input hygiene", () => {
+  it.each([
+    "\r\n@alice@mastodon.example.net",
+    "@alice@mastodon.example.net\t",
+    "@alice@mastodon.example.net\n",
+  ])("refuses %j like a host with control characters", async (input) => {
+    const res = await bff(`/auth/login?instance=${encodeURIComponent(input)}`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "invalid_instance" });
+  });
+});
