@@ -3,9 +3,11 @@
  * server-side state, so the proxy's hot path touches no storage). Wire names are short because a
  * browser keeps a cookie to about 4 KB; `decodeSession` checks every field of the opened payload.
  */
+import type { AccountInfo } from "../oauth/account.ts";
 import type { Claims } from "./seal.ts";
 
-export interface SessionAccount {
+/** One signed-in account: who it is (from verify_credentials) and how to reach its instance. */
+export interface SessionAccount extends AccountInfo {
   /** The instance's canonical host (the only upstream the proxy will use for this account). */
   readonly instance: string;
   /** https://instance (http only for dev-allowed insecure hosts). */
@@ -13,12 +15,6 @@ export interface SessionAccount {
   readonly token: string;
   readonly scope: string;
   readonly clientId: string;
-  readonly id: string;
-  readonly acct: string;
-  readonly username: string;
-  readonly displayName: string;
-  readonly avatar: string;
-  readonly url: string;
   /** Base URL of the instance's streaming API (may be another host), checked at login. */
   readonly streaming: string;
 }
