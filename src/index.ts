@@ -43,9 +43,9 @@ app.route("/", demo);
 app.notFound(() => errorResponse(new BffError("not_found", "No such route.")));
 app.onError((error, c) => errorToResponse(error, c.req.path));
 
-// The hot path: requests under /api/ skip the router (the same answer as through the route above).
-const routed = app.fetch;
-app.fetch = (request, env, ctx) =>
-  isApiRequest(request.url) ? serveApi(request, env as Env) : routed(request, env, ctx);
-
-export default app;
+/** The Worker. The hot path: requests under /api/ skip the router (same answer as the route above). */
+export default {
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
+    return isApiRequest(request.url) ? serveApi(request, env) : app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;
