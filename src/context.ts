@@ -6,6 +6,7 @@ import { type Config, loadConfig } from "./config.ts";
 import type { Env } from "./env.ts";
 import { type FetchLike, type UpstreamContext, userAgent } from "./http/upstream.ts";
 import type { HostPolicy } from "./instance/host.ts";
+import type { RegistrationRequest } from "./instance/registration.ts";
 import type { RegistryDeps } from "./instance/registry.ts";
 import { getKeyRing, type KeyRing } from "./session/keys.ts";
 
@@ -52,4 +53,17 @@ export async function buildDeps(env: Env, requestUrl: string): Promise<Deps> {
 
 export function redirectUri(deps: Deps): string {
   return `${deps.publicOrigin}/auth/callback`;
+}
+
+/** Which app this deployment uses on an instance: its redirect_uri and configured scopes. */
+export function registrationRequest(
+  deps: Deps,
+  target: { host: string; origin: string },
+): RegistrationRequest {
+  return {
+    host: target.host,
+    origin: target.origin,
+    redirectUri: redirectUri(deps),
+    scopes: deps.config.scopes.join(" "),
+  };
 }

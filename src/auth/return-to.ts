@@ -40,7 +40,12 @@ export function parseReturnTo(raw: string | undefined, deps: Deps): string {
 
 /** return_to with `auth_error=<code>` added (the frontend shows the error; no JSON page). */
 export function withAuthError(returnTo: string, code: string, deps: Deps): string {
+  return withQueryParam(returnTo, "auth_error", code, deps);
+}
+
+/** A validated return_to with one query parameter set; relative stays relative. */
+export function withQueryParam(returnTo: string, name: string, value: string, deps: Deps): string {
   const url = new URL(returnTo, deps.publicOrigin);
-  url.searchParams.set("auth_error", code);
+  url.searchParams.set(name, value);
   return url.origin === deps.publicOrigin ? url.pathname + url.search + url.hash : url.href;
 }

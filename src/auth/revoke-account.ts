@@ -1,21 +1,13 @@
 /** Revokes one session account's token with the client it was issued to (best effort). */
-import type { Deps } from "../context.ts";
+import { type Deps, registrationRequest } from "../context.ts";
 import { registrationForClient } from "../instance/registry.ts";
 import { revokeToken } from "../oauth/revoke.ts";
 import type { SessionAccount } from "../session/session.ts";
 
 export async function revokeAccount(deps: Deps, account: SessionAccount): Promise<boolean> {
   try {
-    const registration = await registrationForClient(
-      deps.registry,
-      {
-        host: account.instance,
-        origin: account.origin,
-        redirectUri: `${deps.publicOrigin}/auth/callback`,
-        scopes: deps.config.scopes.join(" "),
-      },
-      account.clientId,
-    );
+    const request = registrationRequest(deps, { host: account.instance, origin: account.origin });
+    const registration = await registrationForClient(deps.registry, request, account.clientId);
     if (registration === null) {
       console.warn(
         JSON.stringify({ context: "revoke", host: account.instance, warning: "registration gone" }),

@@ -5,7 +5,7 @@
  * back to the frontend as `?auth_error=<code>` rather than a raw JSON page.
  */
 
-import { withAuthError } from "../auth/return-to.ts";
+import { withAuthError, withQueryParam } from "../auth/return-to.ts";
 import { revokeAccount } from "../auth/revoke-account.ts";
 import type { Deps } from "../context.ts";
 import { BffError, isBffError, logError } from "../errors.ts";
@@ -128,7 +128,7 @@ async function signIn(
   let target = tx.returnTo;
   if (tx.expectedAcct !== "" && tx.expectedAcct !== account.username.toLowerCase()) {
     // Login by handle: the user signed in as someone else than the handle they typed.
-    target = withParam(target, "auth_warning", "account_mismatch", deps);
+    target = withQueryParam(target, "auth_warning", "account_mismatch", deps);
   }
   const res = redirect(target);
   res.headers.append(
@@ -175,12 +175,6 @@ function deadOr(failure: unknown): unknown {
     });
   }
   return failure;
-}
-
-function withParam(target: string, name: string, value: string, deps: Deps): string {
-  const url = new URL(target, deps.publicOrigin);
-  url.searchParams.set(name, value);
-  return url.origin === deps.publicOrigin ? url.pathname + url.search + url.hash : url.href;
 }
 
 function redirect(location: string): Response {

@@ -6,8 +6,7 @@
  */
 
 import { parseReturnTo } from "../auth/return-to.ts";
-import type { Deps } from "../context.ts";
-import { redirectUri } from "../context.ts";
+import { type Deps, registrationRequest } from "../context.ts";
 import { BffError } from "../errors.ts";
 import { type InstanceOrigin, parseInstance } from "../instance/host.ts";
 import { assertInstanceAllowed } from "../instance/policy.ts";
@@ -32,12 +31,7 @@ export async function login(c: AppContext): Promise<Response> {
   const session = await readSession(c.req.header("cookie") ?? null, deps.ring);
   // A second account on the same server needs force_login, or the instance reuses its own session.
   const sameInstance = session?.accounts.some((a) => a.instance === target.host) ?? false;
-  const registration = await registrationForLogin(deps.registry, {
-    host: target.host,
-    origin: target.origin,
-    redirectUri: redirectUri(deps),
-    scopes: deps.config.scopes.join(" "),
-  });
+  const registration = await registrationForLogin(deps.registry, registrationRequest(deps, target));
   const tx: Omit<LoginTransaction, "state" | "verifier"> = {
     host: target.host,
     origin: target.origin,

@@ -4,13 +4,12 @@
  * content before login (some instances require a token even for these). No session is used;
  * `X-CSRF: 1` is still required so other sites cannot spend the app token's rate limit.
  */
-import { redirectUri } from "../context.ts";
+import { registrationRequest } from "../context.ts";
 import { BffError } from "../errors.ts";
 import { discard } from "../http/upstream.ts";
 import { appTokenFor } from "../instance/app-token.ts";
 import { parseInstance } from "../instance/host.ts";
 import { assertInstanceAllowed } from "../instance/policy.ts";
-import type { RegistrationRequest } from "../instance/registration.ts";
 import { assertCsrfHeader } from "../middleware/origin.ts";
 import { fetchWithHeadTimeout, type HeadFetch } from "../proxy/fetch-head.ts";
 import { parseProxyTarget } from "../proxy/path.ts";
@@ -55,12 +54,7 @@ export async function publicProxy(c: AppContext): Promise<Response> {
   const prefix = `/instances/${rawHost}`;
   const rest = parseProxyTarget(request.url.slice(end), PREFIXES);
   if (!PUBLIC_ENDPOINTS.test(rest.path)) throw new BffError("not_found", "This endpoint is not public.");
-  const req: RegistrationRequest = {
-    host: target.host,
-    origin: target.origin,
-    redirectUri: redirectUri(deps),
-    scopes: deps.config.scopes.join(" "),
-  };
+  const req = registrationRequest(deps, target);
   const url = `${target.origin}${rest.path}${rest.query}`;
   const head: HeadFetch = {
     fetch: deps.upstream.fetch,
