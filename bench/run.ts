@@ -14,7 +14,19 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { median, type RunResult } from "./lib/load.ts";
 import { opsPerSecond } from "./lib/micro.ts";
-import { kvOps, kvTotal, loginStart, med, throughput, uploadThrough, workloads } from "./lib/phases.ts";
+import {
+  kvOps,
+  kvTotal,
+  loginStart,
+  med,
+  type Rounds,
+  TARGETS,
+  type Target,
+  type TargetRun,
+  throughput,
+  uploadThrough,
+  workloads,
+} from "./lib/phases.ts";
 import { killAllNow, stopAll } from "./lib/processes.ts";
 import { budgeted, type Figure, figure, fmt, table } from "./lib/report.ts";
 import { mintSession, newSessionKey, realisticAccount } from "./lib/session.ts";
@@ -61,18 +73,25 @@ function machine() {
   };
 }
 
+const NAMES: Record<Target, string> = {
+  direct: "direct",
+  pass: "pass-through",
+  newHead: "new-head",
+  bff: "fedi-bff",
+};
+
+/** Per-round ratios of two targets' figures (rounds alternate, so round i of each ran together). */
+const perRound = (a: TargetRun[], b: TargetRun[], f: (x: TargetRun, y: TargetRun) => number) =>
+  a.map((x, i) => f(x, b[i] as TargetRun));
+
 /** The figures for one workload: per target, then fedi-bff against the pass-through Worker. */
-function throughputFigures(label: string, rounds: Record<"direct" | "pass" | "bff", RunResult[]>): Figure[] {
+function throughputFigures(label: string, rounds: Rounds): Figure[] {
   const out: Figure[] = [];
-  for (const [target, name] of [
-    ["direct", "direct"],
-    ["pass", "pass-through"],
-    ["bff", "fedi-bff"],
-  ] as const) {
+  for (const target of TARGETS) {
     const runs = rounds[target];
     out.push(
       figure(
-        `${label}: ${name} req/s`,
+        `${label}: ${NAMES[target]} req/s`,
         med(runs, "rps"),
         "req/s",
         spreadOf(
@@ -83,15 +102,24 @@ function throughputFigures(label: string, rounds: Record<"direct" | "pass" | "bf
     );
     out.push(
       figure(
-        `${label}: ${name} p50 / p99`,
+        `${label}: ${NAMES[target]} p50 / p99`,
         med(runs, "p50"),
         "ms",
         `${fmt.ms(med(runs, "p50"))} / ${fmt.ms(med(runs, "p99"))}`,
       ),
     );
   }
-  const ratios = rounds.bff.map((r, i) => r.rps / (rounds.pass[i] as RunResult).rps);
-  const added = rounds.bff.map((r, i) => r.p50 - (rounds.pass[i] as RunResult).p50);
+  const cpu = (target: Target) => med(rounds[target], "workerdUsPerRequest");
+  out.push(
+    figure(
+      `${label}: workerd CPU per request, pass-through / new-head / fedi-bff`,
+      cpu("bff"),
+      "µs",
+      `${fmt.us(cpu("pass"))} / ${fmt.us(cpu("newHead"))} / ${fmt.us(cpu("bff"))}`,
+    ),
+  );
+  const ratios = perRound(rounds.bff, rounds.pass, (b, p) => b.rps / p.rps);
+  const added = perRound(rounds.bff, rounds.pass, (b, p) => b.p50 - p.p50);
   const ratio = median(ratios);
   const addedP50 = median(added);
   out.push(
@@ -114,6 +142,19 @@ function throughputFigures(label: string, rounds: Record<"direct" | "pass" | "bf
       addedP50 <= 1,
     ),
   );
+  const floor = perRound(rounds.newHead, rounds.pass, (n, p) => n.rps / p.rps);
+  const overFloor = perRound(rounds.bff, rounds.newHead, (b, n) => b.rps / n.rps);
+  out.push(
+    figure(
+      `${label}: new-head ÷ pass-through req/s (the runtime's floor)`,
+      median(floor),
+      "ratio",
+      spreadOf(floor, fmt.ratio),
+    ),
+  );
+  out.push(
+    figure(`${label}: fedi-bff ÷ new-head req/s`, median(overFloor), "ratio", spreadOf(overFloor, fmt.ratio)),
+  );
   return out;
 }
 
@@ -129,7 +170,8 @@ async function measure(setup: Setup): Promise<{ figures: Figure[]; raw: Record<s
 
   const kvBefore = await kvOps(setup);
   let proxied = 0;
-  for (const workload of workloads(setup)) {
+  const all = workloads(setup);
+  for (const workload of all) {
     log(
       `throughput: ${workload.name}, c=${load.connections}, ${load.durationSeconds} s × ${load.rounds} rounds`,
     );
@@ -141,9 +183,14 @@ async function measure(setup: Setup): Promise<{ figures: Figure[]; raw: Record<s
     );
   }
 
-  const [timeline] = workloads(setup);
+  const [timeline] = all;
   if (timeline !== undefined) {
-    const single = { ...load, connections: 1, durationSeconds: Math.min(load.durationSeconds, 2) };
+    const single = {
+      ...load,
+      connections: 1,
+      durationSeconds: Math.min(load.durationSeconds, 2),
+      targets: ["direct", "pass", "bff"] as const,
+    };
     log(`latency, one connection: ${timeline.name}, ${single.durationSeconds} s × ${single.rounds} rounds`);
     const rounds = await throughput(setup, timeline, single, log);
     raw.singleConnection = rounds;

@@ -3,12 +3,17 @@
  * connections and duration for each, so drift on this shared machine hits them all equally.
  */
 import { type LoadOptions, median, type RunResult, runLoad, type Workload } from "./load.ts";
-import { currentRss, peakRss, resetPeakRss } from "./processes.ts";
+import { cpuMicros, currentRss, peakRss, resetPeakRss } from "./processes.ts";
 import type { Setup } from "./setup.ts";
 import { type UploadTiming, upload } from "./upload.ts";
 
-export const TARGETS = ["direct", "pass", "bff"] as const;
+export const TARGETS = ["direct", "pass", "newHead", "bff"] as const;
 export type Target = (typeof TARGETS)[number];
+
+/** A load run with the workerd CPU it cost (0 for `direct`, which workerd does not serve). */
+export interface TargetRun extends RunResult {
+  readonly workerdUsPerRequest: number;
+}
 
 export interface KvOps {
   get: number;
@@ -44,30 +49,39 @@ export function workloads(setup: Setup): Workload[] {
 }
 
 export function targetUrl(setup: Setup, target: Target): string {
-  return target === "direct" ? setup.urls.direct : target === "pass" ? setup.urls.pass : setup.urls.bff;
+  return setup.urls[target];
 }
 
-export type Rounds = Record<Target, RunResult[]>;
+export type Rounds = Record<Target, TargetRun[]>;
+
+/** One load run against one target, with workerd's CPU time around it (nothing else loads it). */
+async function measuredRun(setup: Setup, target: Target, workload: Workload, options: LoadOptions) {
+  const before = cpuMicros(setup.workerd.pid);
+  const result = await runLoad(targetUrl(setup, target), workload, options);
+  const used = cpuMicros(setup.workerd.pid) - before;
+  const workerdUsPerRequest = target === "direct" ? 0 : used / Math.max(result.requests, 1);
+  if (result.failures > 0)
+    throw new Error(`${target} ${workload.name}: unexpected answers ${JSON.stringify(result.statuses)}`);
+  return { ...result, workerdUsPerRequest };
+}
 
 export async function throughput(
   setup: Setup,
   workload: Workload,
-  options: LoadOptions & { rounds: number; warmupSeconds: number },
+  options: LoadOptions & { rounds: number; warmupSeconds: number; targets?: readonly Target[] },
   log: (line: string) => void,
 ): Promise<Rounds> {
-  for (const target of TARGETS) {
+  for (const target of options.targets ?? TARGETS) {
     if (options.warmupSeconds <= 0) break;
     await runLoad(targetUrl(setup, target), workload, { ...options, durationSeconds: options.warmupSeconds });
   }
-  const rounds: Rounds = { direct: [], pass: [], bff: [] };
+  const rounds: Rounds = { direct: [], pass: [], newHead: [], bff: [] };
   for (let round = 1; round <= options.rounds; round++) {
-    for (const target of TARGETS) {
-      const result = await runLoad(targetUrl(setup, target), workload, options);
-      if (result.failures > 0)
-        throw new Error(`${target} ${workload.name}: unexpected answers ${JSON.stringify(result.statuses)}`);
+    for (const target of options.targets ?? TARGETS) {
+      const result = await measuredRun(setup, target, workload, options);
       rounds[target].push(result);
       log(
-        `  round ${round} ${target.padEnd(6)} ${Math.round(result.rps)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms`,
+        `  round ${round} ${target.padEnd(7)} ${Math.round(result.rps)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  workerd ${result.workerdUsPerRequest.toFixed(0)} µs/req`,
       );
     }
   }
@@ -155,5 +169,8 @@ export async function uploadThrough(
   return { timing, rssBefore, peakRss: peakRss(pid), peakMeasured };
 }
 
-export const med = (runs: readonly RunResult[], key: "rps" | "p50" | "p99") =>
-  median(runs.map((r) => r[key]));
+/** The median of one numeric figure over runs. */
+export const med = <T extends RunResult>(
+  runs: readonly T[],
+  key: { [K in keyof T]: T[K] extends number ? K : never }[keyof T],
+) => median(runs.map((r) => r[key] as number));

@@ -99,6 +99,21 @@ export function currentRss(pid: number): number {
   return kb === undefined ? Number.NaN : Number(kb) * 1024;
 }
 
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every Linux build we know). */
+const USER_HZ = 100;
+
+/**
+ * CPU time (user + system, every thread) a process has used, in microseconds. Taken around a run
+ * in which only one target is loaded, its difference is that target's cost in workerd: steadier
+ * on a shared machine than requests/s, which moves with whatever else wants the cores.
+ */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / USER_HZ;
+}
+
 /** Resets VmHWM to the current RSS (Linux ≥ 4.0), so a peak belongs to one phase. */
 export function resetPeakRss(pid: number): boolean {
   try {

@@ -29,6 +29,7 @@ export function budgeted(
 export const fmt = {
   int: (n: number) => Math.round(n).toLocaleString("en-US"),
   ms: (n: number) => `${n.toFixed(2)} ms`,
+  us: (n: number) => `${n.toFixed(0)} µs`,
   ratio: (n: number) => n.toFixed(3),
   kib: (n: number) => `${(n / 1024).toFixed(1)} KiB`,
   mib: (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`,

@@ -31,6 +31,7 @@ export interface Setup {
   readonly urls: {
     readonly direct: string;
     readonly pass: string;
+    readonly newHead: string;
     readonly bff: string;
     readonly bffNoKv: string;
     readonly bffLogin: string;
@@ -102,6 +103,7 @@ export async function setUp({ workerdArgs = [], wranglerArgs = [] }: SetUpOption
     bffModule: rel(bundle.path),
     sealModule: rel(sealModule),
     passModule: rel(resolve(ROOT, "bench/workers/pass-through.js")),
+    newHeadModule: rel(resolve(ROOT, "bench/workers/new-head.js")),
     ratelimitModule: rel(resolve(ROOT, "bench/workers/ratelimit.js")),
     compatibilityDate: compat.date,
     compatibilityFlags: compat.flags,
@@ -125,6 +127,7 @@ export async function setUp({ workerdArgs = [], wranglerArgs = [] }: SetUpOption
     urls: {
       direct: upstreamOrigin,
       pass: port("pass"),
+      newHead: port("new-head"),
       bff: port("bff"),
       bffNoKv: port("bff-nokv"),
       bffLogin: port("bff-login"),

@@ -3,6 +3,8 @@
  * harness learns the ports from workerd's control fd. Services:
  *
  *   pass        the bare pass-through Worker (the runtime's limit)
+ *   new-head    the pass-through plus a new, allow-listed response head (the floor for any proxy
+ *               that filters the head)
  *   bff         fedi-bff as deployed: ENVIRONMENT=production, all of its bindings
  *   bff-nokv    the same bundle with no KV binding at all: the proxy must still serve
  *   bff-login   fedi-bff in development mode, so that the stub on http://127.0.0.1 is an allowed
@@ -17,6 +19,7 @@ export interface ConfigInput {
   readonly bffModule: string;
   readonly sealModule: string;
   readonly passModule: string;
+  readonly newHeadModule: string;
   readonly ratelimitModule: string;
   readonly compatibilityDate: string;
   readonly compatibilityFlags: readonly string[];
@@ -57,8 +60,19 @@ function bffWorker(input: ConfigInput, vars: Record<string, string>, withKv: boo
   )`;
 }
 
+/** A reference Worker: one module, the upstream stub's origin, fedi-bff's compatibility settings. */
+function referenceWorker(name: string, module: string, input: ConfigInput): string {
+  return `(name = ${str(name)}, worker = (
+    modules = [ (name = ${str(`${name}.js`)}, esModule = embed ${str(module)}) ],
+    compatibilityDate = ${str(input.compatibilityDate)},
+    compatibilityFlags = [ ${input.compatibilityFlags.map(str).join(", ")} ],
+    bindings = [ ${text("UPSTREAM", input.upstreamOrigin)} ],
+    globalOutbound = "internet",
+  ))`;
+}
+
 /** Socket names, in the order of `services` below; the harness maps control-fd ports by name. */
-export const SOCKETS = ["pass", "bff", "bff-nokv", "bff-login", "seal"] as const;
+export const SOCKETS = ["pass", "new-head", "bff", "bff-nokv", "bff-login", "seal"] as const;
 export type SocketName = (typeof SOCKETS)[number];
 
 export function workerdConfig(input: ConfigInput): string {
@@ -78,12 +92,8 @@ export function workerdConfig(input: ConfigInput): string {
     SESSION_TTL: "2592000",
   };
   const services = [
-    `(name = "pass", worker = (
-    modules = [ (name = "pass.js", esModule = embed ${str(input.passModule)}) ],
-    compatibilityDate = ${str(input.compatibilityDate)},
-    bindings = [ ${text("UPSTREAM", input.upstreamOrigin)} ],
-    globalOutbound = "internet",
-  ))`,
+    referenceWorker("pass", input.passModule, input),
+    referenceWorker("new-head", input.newHeadModule, input),
     `(name = "bff", worker = ${bffWorker(input, production, true)})`,
     `(name = "bff-nokv", worker = ${bffWorker(input, production, false)})`,
     `(name = "bff-login", worker = ${bffWorker(input, development, true)})`,
