@@ -1,10 +1,11 @@
 /**
- * `node bench/profile.ts [--target bff|pass] [--seconds S] [--path /api/v1/…]`: where fedi-bff's
- * CPU time goes on the proxy hot path. Runs the same setup as `npm run bench` with workerd's V8
- * inspector on a loopback port, samples the chosen service's isolate under load, and prints self
- * and inclusive time per function (the .cpuprofile lands in bench/out/ for Chrome DevTools).
+ * `node bench/profile.ts [--target bff|pass|new-head] [--seconds S] [--path /api/v1/…] [--trace-gc]`:
+ * where fedi-bff's CPU time goes on the proxy hot path. Runs the same setup as `npm run bench` with
+ * workerd's V8 inspector on a loopback port, samples the chosen service's isolate under load, and
+ * prints self and inclusive time per function (the .cpuprofile lands in bench/out/ for Chrome
+ * DevTools). --trace-gc also runs V8 with --trace-gc and sums the collector's pauses in the run.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -26,8 +27,36 @@ const { values: args } = parseArgs({
     target: { type: "string", default: "bff" },
     seconds: { type: "string", default: "5" },
     path: { type: "string", default: "/api/v1/timelines/home" },
+    "trace-gc": { type: "boolean", default: false },
   },
 });
+const GC_LOG = resolve(ROOT, "bench/out/gc.log");
+
+/**
+ * V8's --trace-gc lines written during the measured run, summed per kind for the busiest isolate
+ * (the one under load): how often the collector ran and how long the longest pause was.
+ */
+function gcSummary(fromOffset: number, seconds: number): string {
+  const text = readFileSync(GC_LOG, "utf8").slice(fromOffset);
+  const line = /^\[\d+:(0x[0-9a-f]+)\]\s+[\d.]+ ms: ([A-Za-z -]+?) [\d.]+ \(.*?, ([\d.]+) \/ [\d.]+ ms/;
+  const byIsolate = new Map<string, Map<string, number[]>>();
+  for (const raw of text.split("\n")) {
+    const m = line.exec(raw);
+    if (m === null) continue;
+    const [, isolate, kind, pause] = m as unknown as [string, string, string, string];
+    const kinds = byIsolate.get(isolate) ?? new Map<string, number[]>();
+    byIsolate.set(isolate, kinds);
+    kinds.set(kind, [...(kinds.get(kind) ?? []), Number(pause)]);
+  }
+  const count = (kinds: Map<string, number[]>) => [...kinds.values()].reduce((n, xs) => n + xs.length, 0);
+  const busiest = [...byIsolate.values()].sort((a, b) => count(b) - count(a))[0];
+  if (busiest === undefined) return "garbage collector: no --trace-gc lines during the run";
+  const rows = [...busiest.entries()].map(([kind, pauses]) => {
+    const total = pauses.reduce((a, b) => a + b, 0);
+    return `  ${kind}: ${pauses.length} in ${seconds} s, ${total.toFixed(0)} ms in all, longest ${Math.max(...pauses).toFixed(1)} ms`;
+  });
+  return `garbage collector of the loaded isolate (${GC_LOG}):\n${rows.join("\n")}`;
+}
 
 function freePort(): Promise<number> {
   return new Promise((done) => {
@@ -101,9 +130,11 @@ function summarize(nodes: ProfileNode[], total: number): string {
 
 async function main(): Promise<void> {
   const port = await freePort();
+  const traceGc = args["trace-gc"] === true;
   const setup = await setUp({
     workerdArgs: [`--inspector-addr=127.0.0.1:${port}`],
     wranglerArgs: ["--no-minify"],
+    ...(traceGc ? { v8Flags: ["--trace-gc"], workerdStdout: GC_LOG } : {}),
   });
   const targets = (await retry(() => fetch(`http://127.0.0.1:${port}/json/list`)).then((r) => r.json())) as {
     id: string;
@@ -115,12 +146,18 @@ async function main(): Promise<void> {
   await session.opened;
   const workload = workloads(setup).find((w) => w.path === args.path) ?? workloads(setup)[0];
   if (workload === undefined) throw new Error("no workload");
-  const url = args.target === "pass" ? setup.urls.pass : setup.urls.bff;
+  const url =
+    args.target === "pass"
+      ? setup.urls.pass
+      : args.target === "new-head"
+        ? setup.urls.newHead
+        : setup.urls.bff;
   const options = { connections: 20, durationSeconds: Number(args.seconds) };
   await runLoad(url, workload, { ...options, durationSeconds: 1 });
   await session.send("Profiler.enable");
   await session.send("Profiler.setSamplingInterval", { interval: 100 });
   await session.send("Profiler.start");
+  const gcFrom = traceGc ? statSync(GC_LOG).size : 0;
   const result = await runLoad(url, workload, options);
   const { profile } = (await session.send("Profiler.stop")) as { profile: { nodes: ProfileNode[] } };
   session.close();
@@ -134,6 +171,7 @@ async function main(): Promise<void> {
   const busyUs = ((total - idle) * 100) / result.requests;
   console.log(`${total} samples of 100 µs; isolate thread busy ${busyUs.toFixed(1)} µs per request`);
   console.log(summarize(profile.nodes, total));
+  if (traceGc) console.log(`\n${gcSummary(gcFrom, options.durationSeconds)}`);
   console.log(`\nprofile: ${out}`);
 }
 

@@ -4,7 +4,7 @@
  * ever signalled, by their own pid.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { openSync, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 const children = new Set<ChildProcess>();
@@ -63,10 +63,16 @@ export async function startWorkerd(
   configPath: string,
   sockets: readonly string[],
   extraArgs: readonly string[] = [],
+  stdoutPath?: string,
 ): Promise<Workerd> {
-  const child = spawn(binary, ["serve", configPath, "--experimental", "--control-fd=3", ...extraArgs], {
-    stdio: ["ignore", "ignore", "pipe", "pipe"],
-  });
+  const argv = ["serve", configPath, "--experimental", "--control-fd=3", ...extraArgs];
+  // V8's --trace-gc prints to stdout; stdbuf makes it line-buffered, so the file is current.
+  const child =
+    stdoutPath === undefined
+      ? spawn(binary, argv, { stdio: ["ignore", "ignore", "pipe", "pipe"] })
+      : spawn("stdbuf", ["-oL", binary, ...argv], {
+          stdio: ["ignore", openSync(stdoutPath, "w"), "pipe", "pipe"],
+        });
   track(child);
   const stderr = tail(child);
   const ports = new Map<string, number>();

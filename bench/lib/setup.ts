@@ -84,9 +84,18 @@ export interface SetUpOptions {
   readonly workerdArgs?: readonly string[];
   /** Extra `wrangler deploy` flags (the profiler adds `--no-minify` for readable names). */
   readonly wranglerArgs?: readonly string[];
+  /** V8 flags for workerd's isolates. */
+  readonly v8Flags?: readonly string[];
+  /** Where workerd's stdout goes (V8 traces); by default it is discarded. */
+  readonly workerdStdout?: string;
 }
 
-export async function setUp({ workerdArgs = [], wranglerArgs = [] }: SetUpOptions = {}): Promise<Setup> {
+export async function setUp({
+  workerdArgs = [],
+  wranglerArgs = [],
+  v8Flags = [],
+  workerdStdout,
+}: SetUpOptions = {}): Promise<Setup> {
   mkdirSync(OUT, { recursive: true });
   const [bundle, sealModule, stub] = await Promise.all([
     buildBundle(wranglerArgs),
@@ -112,10 +121,11 @@ export async function setUp({ workerdArgs = [], wranglerArgs = [] }: SetUpOption
     sessionKey,
     sealedCookie: session.sealed,
     publicUrl: "https://bff.bench.invalid",
+    v8Flags,
   });
   writeFileSync(configPath, config, { mode: 0o600 });
   const binary = resolve(BIN, "workerd");
-  const workerd = await startWorkerd(binary, configPath, SOCKETS, workerdArgs);
+  const workerd = await startWorkerd(binary, configPath, SOCKETS, workerdArgs, workerdStdout);
   const { stdout: version } = await run(binary, ["--version"]);
   const port = (name: string) => `http://127.0.0.1:${workerd.ports.get(name)}`;
   return {

@@ -29,6 +29,8 @@ export interface ConfigInput {
   readonly sealedCookie: string;
   /** PUBLIC_URL of the production-mode services (never dialled: only used to rewrite Link). */
   readonly publicUrl: string;
+  /** V8 flags for every isolate (the profiler's --trace-gc). */
+  readonly v8Flags?: readonly string[];
 }
 
 /** Login limit far above anything a run sends (ruling 9: the benchmark configures it). */
@@ -111,6 +113,7 @@ export function workerdConfig(input: ConfigInput): string {
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
+  v8Flags = [ ${(input.v8Flags ?? []).map(str).join(", ")} ],
   services = [
   ${services.join(",\n  ")}
   ],
