@@ -4,7 +4,8 @@
  * look at them, and the instance's own router may decode what ours left encoded. So a path is
  * forwarded only when it is already in the one spelling every parser agrees on: plain path
  * characters, no dot segments, no empty segments, no encoded `.`, `/`, `\`, `%` or control bytes,
- * under one of the configured prefixes. Everything else is 400 `invalid_path`, never "fixed".
+ * escapes only of well-formed UTF-8 (an overlong `%c0%ae` is a dot to a lenient decoder), under one
+ * of the configured prefixes. Everything else is 400 `invalid_path`, never "fixed".
  */
 import { BffError } from "../errors.ts";
 
@@ -41,8 +42,19 @@ export function parseProxyTarget(url: string, prefixes: readonly string[]): Prox
 export function isProxyablePath(path: string, prefixes: readonly string[]): boolean {
   if (path.length > MAX_PATH_LENGTH || !PATH_SYNTAX.test(path)) return false;
   if (path.includes("//") || DOT_SEGMENT.test(path) || DANGEROUS_ESCAPE.test(path)) return false;
+  if (path.includes("%") && !isUtf8Escaped(path)) return false;
   for (const prefix of prefixes) if (path.startsWith(prefix)) return true;
   return false;
+}
+
+/** True when every escape decodes as well-formed UTF-8: `decodeURIComponent` refuses overlong forms, surrogates and stray bytes. */
+function isUtf8Escaped(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
