@@ -38,3 +38,8 @@ export function doBackoffKey(fingerprint: string): string {
 export function doAppTokenKey(fingerprint: string): string {
   return `apptoken:v1:${fingerprint}`;
 }
+
+/** Durable Object storage: when the current registration was last checked with the instance. */
+export function doProbeKey(fingerprint: string): string {
+  return `probe:v1:${fingerprint}`;
+}

@@ -10,7 +10,7 @@ import { type Config, loadConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { type ErrorCode, isBffError } from "../errors.ts";
 import { type UpstreamContext, userAgent } from "../http/upstream.ts";
-import { requestAppToken } from "../oauth/client-credentials.ts";
+import { probeClient, requestAppToken } from "../oauth/client-credentials.ts";
 import { getKeyRing } from "../session/keys.ts";
 import { nowSeconds, open, seal } from "../session/seal.ts";
 import { discoverInstance } from "./discovery.ts";
@@ -20,6 +20,7 @@ import {
   doBackoffKey,
   doClientKey,
   doCurrentKey,
+  doProbeKey,
   registrationFingerprint,
 } from "./keys.ts";
 import { registerApp } from "./register.ts";
@@ -45,6 +46,9 @@ interface Backoff {
   description: string;
 }
 
+/** At most one check with the instance per registration in this time (seconds). */
+const PROBE_INTERVAL = 600;
+
 /** How long a failure blocks new attempts, by kind (429 uses the instance's Retry-After). */
 const BACKOFF_SECONDS: Partial<Record<ErrorCode, number>> = {
   instance_unreachable: 60,
@@ -67,6 +71,25 @@ export class Registrar extends DurableObject<Env> {
   /** Replaces a registration the instance called dead (`invalid_client`), once for all callers. */
   async replace(req: RegistrationRequest, deadClientId: string): Promise<RegistrarResult> {
     return this.#current(req, deadClientId);
+  }
+
+  /**
+   * The current registration, after checking with the instance that `clientId` — which a login
+   * that never came back used — still exists; replaced if the instance no longer knows it. At
+   * most one check per PROBE_INTERVAL, so retries cannot make the BFF hammer an instance.
+   */
+  async verify(req: RegistrationRequest, clientId: string): Promise<RegistrarResult> {
+    const fp = await registrationFingerprint(req);
+    const sealed = await this.ctx.storage.get<string>(doCurrentKey(fp));
+    const current = sealed === undefined ? null : await this.#open(sealed, req.host);
+    if (current === null || current.clientId !== clientId) return this.#current(req, null);
+    const now = nowSeconds();
+    const checked = (await this.ctx.storage.get<number>(doProbeKey(fp))) ?? 0;
+    if (checked > now - PROBE_INTERVAL) return this.#current(req, null);
+    await this.ctx.storage.put(doProbeKey(fp), now);
+    const status = await probeClient(upstreamContext(loadConfig(this.env)), current);
+    console.info(JSON.stringify({ context: "registrar", host: req.host, probe: status }));
+    return this.#current(req, status === "dead" ? clientId : null);
   }
 
   /**

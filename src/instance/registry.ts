@@ -58,6 +58,20 @@ export async function replaceRegistration(
   return fromResult(deps, req, result);
 }
 
+/**
+ * The registration for a login that retries one which never came back: the Durable Object checks
+ * with the instance that `clientId` still exists and replaces it if not (GoToSocial reports a
+ * deleted app only on its own authorize page).
+ */
+export async function verifiedRegistration(
+  deps: RegistryDeps,
+  req: RegistrationRequest,
+  clientId: string,
+): Promise<Registration> {
+  const result = await callRegistrar<RegistrarResult>(deps, req.host, (stub) => stub.verify(req, clientId));
+  return fromResult(deps, req, result);
+}
+
 async function readKv(
   deps: RegistryDeps,
   req: RegistrationRequest,

@@ -11,12 +11,12 @@ import { BffError } from "../errors.ts";
 import { type InstanceOrigin, parseInstance } from "../instance/host.ts";
 import { assertInstanceAllowed } from "../instance/policy.ts";
 import type { Registration } from "../instance/registration.ts";
-import { registrationForLogin } from "../instance/registry.ts";
+import { registrationForLogin, verifiedRegistration } from "../instance/registry.ts";
 import { parseHandle, resolveHandle } from "../instance/webfinger.ts";
 import { assertLoginStart } from "../middleware/origin.ts";
 import { authorizeUrl } from "../oauth/authorize.ts";
 import { codeChallenge, randomToken } from "../oauth/pkce.ts";
-import { type LoginTransaction, loginSetCookies } from "../session/login.ts";
+import { hasUnfinishedLogin, type LoginTransaction, loginSetCookies } from "../session/login.ts";
 import { readSession } from "../session/store.ts";
 import type { AppContext } from "../types.ts";
 
@@ -28,10 +28,11 @@ export async function login(c: AppContext): Promise<Response> {
   const returnTo = parseReturnTo(params.get("return_to") ?? undefined, deps);
   await rateLimit(c, deps);
   const { target, expectedAcct } = await resolveTarget(params.get("instance"), deps);
-  const session = await readSession(c.req.header("cookie") ?? null, deps.ring);
+  const cookieHeader = c.req.header("cookie") ?? null;
+  const session = await readSession(cookieHeader, deps.ring);
   // A second account on the same server needs force_login, or the instance reuses its own session.
   const sameInstance = session?.accounts.some((a) => a.instance === target.host) ?? false;
-  const registration = await registrationForLogin(deps.registry, registrationRequest(deps, target));
+  const registration = await usableRegistration(deps, target, cookieHeader);
   const tx: Omit<LoginTransaction, "state" | "verifier"> = {
     host: target.host,
     origin: target.origin,
@@ -44,6 +45,25 @@ export async function login(c: AppContext): Promise<Response> {
     expectedAcct,
   };
   return startAuthorization(c, registration, tx);
+}
+
+/**
+ * The registration to send the user to the instance with. When this browser already tried a login
+ * with it that never came back, the instance may have shown an error on its own pages — GoToSocial
+ * reports a deleted app only there — so the registrar checks the client first and replaces a dead
+ * one: the user's retry is the fix (UPSTREAM.md, complaint 1).
+ */
+async function usableRegistration(
+  deps: Deps,
+  target: InstanceOrigin,
+  cookieHeader: string | null,
+): Promise<Registration> {
+  const request = registrationRequest(deps, target);
+  const registration = await registrationForLogin(deps.registry, request);
+  if (!(await hasUnfinishedLogin(cookieHeader, target.host, registration.clientId, deps.ring))) {
+    return registration;
+  }
+  return verifiedRegistration(deps.registry, request, registration.clientId);
 }
 
 /** Creates the login transaction and answers with the redirect (or JSON) to the instance. */

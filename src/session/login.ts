@@ -77,7 +77,32 @@ export async function readLoginTransaction(
   ring: KeyRing,
 ): Promise<{ tx: LoginTransaction; expired: boolean } | null> {
   const sealed = parseCookies(cookieHeader).get(loginCookieName(state));
-  if (sealed === undefined) return null;
+  return sealed === undefined ? null : openTransaction(sealed, ring);
+}
+
+/**
+ * True when this browser started a login with `clientId` on `host` that never came back (its
+ * cookie is still there, expired or not): the user is trying again, perhaps after the instance
+ * showed an error on its own pages. Opens at most MAX_LOGIN_COOKIES cookies.
+ */
+export async function hasUnfinishedLogin(
+  cookieHeader: string | null,
+  host: string,
+  clientId: string,
+  ring: KeyRing,
+): Promise<boolean> {
+  for (const [name, sealed] of parseCookies(cookieHeader)) {
+    if (!name.startsWith(LOGIN_COOKIE_PREFIX)) continue;
+    const opened = await openTransaction(sealed, ring);
+    if (opened?.tx.host === host && opened.tx.clientId === clientId) return true;
+  }
+  return false;
+}
+
+async function openTransaction(
+  sealed: string,
+  ring: KeyRing,
+): Promise<{ tx: LoginTransaction; expired: boolean } | null> {
   let expired = false;
   let payload = await open(sealed, "login", ring);
   if (payload === null) {
