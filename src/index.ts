@@ -1,5 +1,5 @@
 /** fedi-bff: wires the Hono app (middleware, routes, errors) and exports the Durable Object. */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { buildDeps } from "./context.ts";
 import { demo } from "./demo/route.ts";
 import type { Env } from "./env.ts";

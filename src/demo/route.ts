@@ -2,7 +2,7 @@
  * The demo frontend at `/` (with `/demo.js` and `/demo.css`): served only when the config enables
  * it (development, or DEMO_PAGE=true); otherwise these paths are 404 like any unknown route.
  */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { BffError, errorResponse } from "../errors.ts";
 import type { AppContext, AppEnv } from "../types.ts";
 import { DEMO_JS } from "./client.ts";
