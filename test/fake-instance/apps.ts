@@ -34,6 +34,8 @@ function validate(ctx: Ctx, body: Body): [number, unknown] | Omit<App, "id" | "c
       },
     ];
   }
+  // snac reads redirect_uris as a string only: an array is answered 404 (measured).
+  if (ctx.site.flavour === "snac" && typeof raw !== "string") return [404, ""];
   const name = str(body, "client_name");
   if (!name)
     return gts

@@ -1,5 +1,5 @@
 /** Which server software a fake origin imitates, chosen by the first label of its hostname. */
-export type Flavour = "mastodon" | "oldmasto" | "gts" | "akkoma" | "misskey";
+export type Flavour = "mastodon" | "oldmasto" | "gts" | "akkoma" | "snac" | "misskey";
 
 /** The hostname of the control API. */
 export const CONTROL_HOST = "control.fake";
@@ -10,6 +10,7 @@ const PREFIXES: ReadonlyArray<readonly [string, Flavour]> = [
   ["gts", "gts"],
   ["akkoma", "akkoma"],
   ["pleroma", "akkoma"],
+  ["snac", "snac"],
   ["misskey", "misskey"],
 ];
 
@@ -26,6 +27,7 @@ export const SOFTWARE: Record<Flavour, { name: string; version: string; apiVersi
   oldmasto: { name: "mastodon", version: "4.2.17", apiVersion: "4.2.17" },
   gts: { name: "gotosocial", version: "0.19.1", apiVersion: "0.19.1 git-5a3f1c4" },
   akkoma: { name: "akkoma", version: "3.15.2", apiVersion: "2.7.2 (compatible; Akkoma 3.15.2)" },
+  snac: { name: "snac", version: "2.94", apiVersion: "4.0.0 (not true; really snac/2.94)" },
   misskey: { name: "misskey", version: "2025.4.1", apiVersion: "2025.4.1" },
 };
 
@@ -34,4 +36,8 @@ export const hasMetadata = (f: Flavour): boolean => f === "mastodon";
 /** Servers that refuse to authorize without a PKCE code challenge. */
 export const requiresPkce = (f: Flavour): boolean => f === "mastodon";
 /** Servers that check the code_verifier against the stored challenge. */
-export const enforcesPkce = (f: Flavour): boolean => f !== "gts";
+export const enforcesPkce = (f: Flavour): boolean => f !== "gts" && f !== "snac";
+/** snac (measured on a real server) never answers a request whose body is chunked. */
+export const refusesChunkedBodies = (f: Flavour): boolean => f === "snac";
+/** Servers without `GET /api/v2/instance` and `GET /api/v1/apps/verify_credentials` (404). */
+export const lacksV2Instance = (f: Flavour): boolean => f === "snac";

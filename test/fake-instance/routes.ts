@@ -10,6 +10,7 @@ import {
 import { createApp, verifyApp } from "./apps.ts";
 import { authorize, decide, signIn } from "./authorize.ts";
 import { hostMeta, metadata, nodeinfo, nodeinfoLinks, webfinger } from "./discovery.ts";
+import { lacksV2Instance } from "./flavour.ts";
 import { type Ctx, notFound, send } from "./http.ts";
 import { instanceV1, instanceV2 } from "./instance.ts";
 import { uploadMedia } from "./media.ts";
@@ -35,7 +36,11 @@ const onlyMastodon =
 const notOnGts =
   (handler: Handler): Handler =>
   (ctx, ...params) =>
-    ctx.site.flavour === "gts" ? notFound(ctx) : handler(ctx, ...params);
+    ctx.site.flavour === "gts" || lacksV2Instance(ctx.site.flavour) ? notFound(ctx) : handler(ctx, ...params);
+const withV2Instance =
+  (handler: Handler): Handler =>
+  (ctx, ...params) =>
+    lacksV2Instance(ctx.site.flavour) ? notFound(ctx) : handler(ctx, ...params);
 
 /** [method, path pattern, handler]; `:id` segments are passed to the handler in order. */
 const ROUTES: ReadonlyArray<readonly [string, string, Handler]> = [
@@ -55,7 +60,7 @@ const ROUTES: ReadonlyArray<readonly [string, string, Handler]> = [
   ["GET", "/api/v1/accounts/verify_credentials", verifyCredentials],
   ["GET", "/api/v1/accounts/lookup", (ctx) => account(ctx)],
   ["GET", "/api/v1/accounts/:id", (ctx, id) => account(ctx, id)],
-  ["GET", "/api/v2/instance", instanceV2],
+  ["GET", "/api/v2/instance", withV2Instance(instanceV2)],
   ["GET", "/api/v1/instance", instanceV1],
   ["GET", "/api/v1/timelines/home", homeTimeline],
   ["GET", "/api/v1/timelines/public", (ctx) => publicTimeline(ctx)],

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { handleControl } from "./control.ts";
 import { applyFault, takeFault } from "./faults.ts";
-import { CONTROL_HOST, flavourOf } from "./flavour.ts";
+import { CONTROL_HOST, flavourOf, refusesChunkedBodies } from "./flavour.ts";
 import { type Ctx, requestOrigin, send } from "./http.ts";
 import { dispatch } from "./routes.ts";
 import { type Site, siteFor, unexpectedHosts } from "./state.ts";
@@ -60,6 +60,11 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const ctx: Ctx = { req, res, site: t.site, method: req.method ?? "GET", path: t.url.pathname, url: t.url };
   const fault = takeFault(t.site, ctx.method, ctx.path);
   if (fault && applyFault(ctx, fault)) return;
+  if (refusesChunkedBodies(t.site.flavour) && req.headers["transfer-encoding"] !== undefined) {
+    // snac waits for a Content-Length that never comes: the request is never answered.
+    req.resume();
+    return;
+  }
   if (t.site.flavour === "gts" && lacksUserAgent(req)) {
     req.resume();
     return send(ctx, 418, "I'm a teapot", { "content-type": "text/plain; charset=utf-8" });

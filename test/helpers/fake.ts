@@ -3,7 +3,7 @@
  * Every call goes through the outbound router like the Worker's own fetches (host control.fake).
  */
 
-export type Flavour = "mastodon" | "oldmasto" | "gts" | "akkoma" | "misskey";
+export type Flavour = "mastodon" | "oldmasto" | "gts" | "akkoma" | "snac" | "misskey";
 
 const CONTROL = "http://control.fake";
 
