@@ -504,7 +504,7 @@ describe("browser sign-in, WebFinger and the request log", () => {
     const wf = await fetch(`${origin}/.well-known/webfinger?resource=acct:alice@${host}`);
     expect(wf.headers.get("content-type")).toMatch(/^application\/jrd\+json/);
     expect(await wf.json()).toMatchObject({ subject: `acct:alice@${host}` });
-    expect((await fetch(`${origin}/.well-known/webfinger?resource=acct:carol@${host}`)).status).toBe(404);
+    expect((await fetch(`${origin}/.well-known/webfinger?resource=acct:mallory@${host}`)).status).toBe(404);
     const web = uniqueOrigin("mastodon");
     await configure(origin, { webfinger: { webOrigin: web } });
     const jrd = (await (await fetch(`${origin}/.well-known/webfinger?resource=acct:bob@${host}`)).json()) as {

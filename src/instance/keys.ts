@@ -14,9 +14,17 @@ export async function registrationFingerprint(
   return base64url.encode(digest.slice(0, 12));
 }
 
-/** KV: the current registration of a host for one (redirect_uri, scopes). */
+/**
+ * KV: the current registration of a host for one (redirect_uri, scopes), with how long a login
+ * start may use it without asking the registrar (`{ sealed, trustUntil }` as JSON).
+ */
 export function appKvKey(host: string, fingerprint: string): string {
-  return `app:v1:${host}:${fingerprint}`;
+  return `${appKvPrefix(host)}${fingerprint}`;
+}
+
+/** The prefix of every KV key of one host. */
+export function appKvPrefix(host: string): string {
+  return `app:v2:${host}:`;
 }
 
 /** Durable Object storage (one object per host): current registration per fingerprint. */
@@ -24,22 +32,47 @@ export function doCurrentKey(fingerprint: string): string {
   return `current:v1:${fingerprint}`;
 }
 
-/** Durable Object storage: any registration of this host by client_id (old ones too, for revocation). */
-export function doClientKey(clientId: string): string {
+/** Durable Object storage, before expiries were stored: a registration by client_id (read only). */
+export function doLegacyClientKey(clientId: string): string {
   return `client:v1:${clientId}`;
 }
+
+/** Durable Object storage: any registration of this host by client_id, kept while a session may revoke with it. */
+export function doClientKey(clientId: string): string {
+  return `${DO_CLIENT_PREFIX}${clientId}`;
+}
+
+export const DO_CLIENT_PREFIX = "client:v2:";
 
 /** Durable Object storage: a recent failure that blocks new registration attempts until it passes. */
 export function doBackoffKey(fingerprint: string): string {
   return `backoff:v1:${fingerprint}`;
 }
 
-/** Durable Object storage: the sealed app token (client_credentials) of the current registration. */
+/**
+ * Durable Object storage: the sealed app token (client_credentials) of the current registration,
+ * its anchor (never revoked while the registration is current: Mastodon keeps an app with a token).
+ */
 export function doAppTokenKey(fingerprint: string): string {
-  return `apptoken:v1:${fingerprint}`;
+  return `apptoken:v2:${fingerprint}`;
 }
 
 /** Durable Object storage: when the current registration was last checked with the instance. */
+export function doCheckedKey(fingerprint: string): string {
+  return `checked:v1:${fingerprint}`;
+}
+
+/** Durable Object storage: when a login retry last made the registrar check the client (bounds checks). */
 export function doProbeKey(fingerprint: string): string {
   return `probe:v1:${fingerprint}`;
+}
+
+/** Durable Object storage: when a registration was last replaced as dead (bounds replacements). */
+export function doReplacedKey(fingerprint: string): string {
+  return `replaced:v1:${fingerprint}`;
+}
+
+/** Durable Object storage: new registrations in the current window, for servers with one app per login. */
+export function doFreshKey(fingerprint: string): string {
+  return `fresh:v1:${fingerprint}`;
 }

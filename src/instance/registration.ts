@@ -26,6 +26,8 @@ export interface Registration {
   readonly streaming: string;
   /** Seconds since epoch. */
   readonly createdAt: number;
+  /** When the endpoints, software and streaming URL were discovered (seconds; older records: createdAt). */
+  readonly discoveredAt?: number;
 }
 
 /** Which app a login needs: one registration per (host, redirect_uri, scopes). */
@@ -35,9 +37,6 @@ export interface RegistrationRequest {
   readonly redirectUri: string;
   readonly scopes: string;
 }
-
-/** Registrations are renewed after this long (an admin may have deleted the app upstream). */
-export const REGISTRATION_TTL = 7 * 86_400;
 
 const STRING_FIELDS = [
   "host",

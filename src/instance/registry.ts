@@ -7,7 +7,7 @@
 import type { Env } from "../env.ts";
 import { BffError } from "../errors.ts";
 import type { KeyRing } from "../session/keys.ts";
-import { open } from "../session/seal.ts";
+import { nowSeconds, open } from "../session/seal.ts";
 import { appKvKey, registrationFingerprint } from "./keys.ts";
 import type { RegistrarResult } from "./registrar.ts";
 import { decodeRegistration, type Registration, type RegistrationRequest } from "./registration.ts";
@@ -18,13 +18,16 @@ export interface RegistryDeps {
   readonly ring: KeyRing;
 }
 
-/** The registration a new login uses: one KV read when cached. */
+/**
+ * The registration a new login uses: one KV read while the registrar vouches for the cached copy
+ * (src/instance/keeping.ts), else the registrar decides, checking with the instance if needed.
+ */
 export async function registrationForLogin(
   deps: RegistryDeps,
   req: RegistrationRequest,
 ): Promise<Registration> {
   const cached = await readKv(deps, req, true);
-  if (cached !== null) return cached;
+  if (cached !== null && cached.trustUntil > nowSeconds()) return cached.registration;
   return fromResult(
     deps,
     req,
@@ -38,7 +41,7 @@ export async function registrationForClient(
   req: RegistrationRequest,
   clientId: string,
 ): Promise<Registration | null> {
-  const cached = await readKv(deps, req, false);
+  const cached = (await readKv(deps, req, false))?.registration;
   if (cached?.clientId === clientId) return cached;
   const sealed = await callRegistrar<string | null>(deps, req.host, (stub) => stub.byClientId(clientId));
   if (sealed === null) return null;
@@ -76,7 +79,7 @@ async function readKv(
   deps: RegistryDeps,
   req: RegistrationRequest,
   required: boolean,
-): Promise<Registration | null> {
+): Promise<{ registration: Registration; trustUntil: number } | null> {
   const key = appKvKey(req.host, await registrationFingerprint(req));
   let sealed: string | null;
   try {
@@ -87,7 +90,22 @@ async function readKv(
       internal: `KV read ${key}: ${String(error)}`,
     });
   }
-  return sealed === null ? null : openRegistration(deps, sealed, req.host);
+  const entry = sealed === null ? null : decodeKvEntry(sealed);
+  if (entry === null) return null;
+  const registration = await openRegistration(deps, entry.sealed, req.host);
+  return registration === null ? null : { registration, trustUntil: entry.trustUntil };
+}
+
+/** The KV value `{ sealed, trustUntil }`; anything else (an older format) counts as a miss. */
+export function decodeKvEntry(text: string): { sealed: string; trustUntil: number } | null {
+  if (!text.startsWith("{")) return null;
+  try {
+    const value = JSON.parse(text) as Record<string, unknown>;
+    const { sealed, trustUntil } = value;
+    return typeof sealed === "string" && typeof trustUntil === "number" ? { sealed, trustUntil } : null;
+  } catch {
+    return null;
+  }
 }
 
 async function openRegistration(

@@ -6,7 +6,6 @@
 import { BffError } from "../errors.ts";
 import { discard, readJson, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
 import type { Registration } from "../instance/registration.ts";
-import { revokeToken } from "./revoke.ts";
 import { oauthErrorCode } from "./token.ts";
 
 export interface AppToken {
@@ -15,26 +14,17 @@ export interface AppToken {
   readonly expiresAt: number;
 }
 
-/** Tokens without an expiry are renewed after a day anyway (an admin may revoke them). */
-const DEFAULT_LIFETIME = 86_400;
+/**
+ * Tokens without an expiry (Mastodon's) are renewed after this long anyway; a token an admin
+ * revoked sooner is renewed when an instance rejects it.
+ */
+const DEFAULT_LIFETIME = 30 * 86_400;
 
-export async function requestAppToken(
-  ctx: UpstreamContext,
-  registration: Registration,
-  now: number,
-): Promise<AppToken> {
-  const res = await clientCredentialsGrant(ctx, registration);
-  if (res.status !== 200) {
-    await discard(res);
-    throw new BffError("token_exchange_failed", `${registration.host} did not grant an app token.`, {
-      internal: `client_credentials answered ${res.status}`,
-    });
-  }
-  return appTokenFrom(res, registration, now);
-}
-
-/** What the instance says of a client: it exists, it does not, or the answer proves nothing. */
-export type ClientStatus = "alive" | "dead" | "unknown";
+/** What the instance says of a client when asked for an app token. */
+export type AppTokenGrant =
+  | { readonly status: "alive"; readonly token: AppToken }
+  | { readonly status: "dead" }
+  | { readonly status: "unknown"; readonly detail: string };
 
 /**
  * `error` values that, for a client_credentials grant (no code, no user: only the client's own
@@ -44,32 +34,39 @@ export type ClientStatus = "alive" | "dead" | "unknown";
 const UNKNOWN_CLIENT_ERRORS = new Set(["invalid_client", "Invalid credentials"]);
 
 /**
- * Asks the instance whether `registration` still exists, with a client_credentials grant; the
- * token it may grant is revoked at once. For instances that report a deleted app only on their
- * own authorize page (GoToSocial), where the BFF never sees it.
+ * Asks for an app token, which also tells whether the instance still knows the client. The token
+ * is the caller's to keep: it is never revoked here (on some servers a revoke deletes the app).
+ * A 401 means an unknown client whatever its body (RFC 6749 §5.2; snac sends none).
  */
-export async function probeClient(ctx: UpstreamContext, registration: Registration): Promise<ClientStatus> {
+export async function grantAppToken(
+  ctx: UpstreamContext,
+  registration: Registration,
+  now: number,
+): Promise<AppTokenGrant> {
   let res: Response;
   try {
     res = await clientCredentialsGrant(ctx, registration);
-  } catch {
-    return "unknown";
+  } catch (error) {
+    return { status: "unknown", detail: String(error) };
   }
   if (res.status === 200) {
     try {
-      const { token } = await appTokenFrom(res, registration, 0);
-      await revokeToken(ctx, registration, token);
-    } catch {
-      // Granted but unreadable: the client exists all the same.
+      return { status: "alive", token: await appTokenFrom(res, registration, now) };
+    } catch (error) {
+      return { status: "unknown", detail: String(error) };
     }
-    return "alive";
   }
-  if (res.status !== 400 && res.status !== 401) {
+  if (res.status === 401) {
     await discard(res);
-    return "unknown";
+    return { status: "dead" };
+  }
+  if (res.status !== 400) {
+    await discard(res);
+    return { status: "unknown", detail: `client_credentials answered ${res.status}` };
   }
   const error = await oauthErrorCode(res);
-  return error !== null && UNKNOWN_CLIENT_ERRORS.has(error) ? "dead" : "unknown";
+  if (error !== null && UNKNOWN_CLIENT_ERRORS.has(error)) return { status: "dead" };
+  return { status: "unknown", detail: `client_credentials answered 400 ${error ?? ""}` };
 }
 
 /** `POST token` with `grant_type=client_credentials`, scope `read`. */

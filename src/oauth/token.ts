@@ -39,9 +39,17 @@ export async function exchangeCode(
   return processTokenResponse(res, registration);
 }
 
-/** 2xx with a bearer token, or a named failure; `invalid_client` (401 Mastodon, 400 GoToSocial) → DeadClientError. */
+/**
+ * 2xx with a bearer token, or a named failure. A dead client → DeadClientError: any 401 (RFC 6749
+ * §5.2 reserves it for client authentication; snac answers a deleted client with 401 and no body)
+ * and a 400 `invalid_client` (GoToSocial).
+ */
 export async function processTokenResponse(res: Response, registration: Registration): Promise<TokenSet> {
-  if (res.status === 400 || res.status === 401) {
+  if (res.status === 401) {
+    await discard(res);
+    throw new DeadClientError(`${registration.host} no longer knows the client (401)`);
+  }
+  if (res.status === 400) {
     const error = await oauthErrorCode(res);
     if (error === "invalid_client")
       throw new DeadClientError(`${registration.host} no longer knows the client`);

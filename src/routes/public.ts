@@ -16,7 +16,12 @@ import { parseProxyTarget } from "../proxy/path.ts";
 import { proxiedResponseHeaders } from "../proxy/response-headers.ts";
 import type { AppContext } from "../types.ts";
 
-const ID = "[0-9A-Za-z_-]{1,64}";
+/**
+ * An id segment. The accounts API also has fixed routes that would match an id pattern and need a
+ * user (`accounts/verify_credentials`, `accounts/relationships`…): those are never an id here.
+ */
+const ID =
+  "(?!(?:verify_credentials|update_credentials|relationships|familiar_followers|search|lookup|filters)(?:/|$))[0-9A-Za-z_-]{1,64}";
 /** The public read endpoints served with an app token (GET/HEAD only). */
 const PUBLIC_ENDPOINTS = new RegExp(
   [
@@ -70,13 +75,17 @@ export async function publicProxy(c: AppContext): Promise<Response> {
         "user-agent": deps.upstream.userAgent,
       },
     });
-  let token = await appTokenFor(deps.registry, req);
+  const token = await appTokenFor(deps.registry, req);
   let upstream = await send(token);
   if (upstream.status === 401) {
-    // The instance dropped the app token (expired, revoked): get a new one, once.
-    await discard(upstream);
-    token = await appTokenFor(deps.registry, req, token);
-    upstream = await send(token);
+    // The instance dropped the app token (expired, revoked): ask for a new one. The registrar
+    // renews a token at most once per interval; the same token back means this endpoint is not
+    // public on this instance, and its 401 is the answer.
+    const renewed = await appTokenFor(deps.registry, req, token);
+    if (renewed !== token) {
+      await discard(upstream);
+      upstream = await send(renewed);
+    }
   }
   const hasBody = request.method !== "HEAD" && upstream.status !== 204 && upstream.status !== 304;
   const headers = proxiedResponseHeaders(upstream.headers, hasBody, {

@@ -1,12 +1,21 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env.ts";
 import app from "../../src/index.ts";
+import { APP_TOKEN_RENEW_INTERVAL } from "../../src/instance/keeping.ts";
 import { BFF } from "../helpers/bff.ts";
-import { fakeState, revokeAppTokens, uniqueHost } from "../helpers/fake.ts";
+import { fakeState, injectFault, revokeAppTokens, uniqueHost } from "../helpers/fake.ts";
 
 const publicEnv = { ...env, PUBLIC_PROXY: "true" } as Env;
+
+afterEach(() => vi.useRealTimers());
+
+/** Moves the clock of the Worker and its Durable Objects (one isolate in tests) forward. */
+function travel(seconds: number): void {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(Date.now() + seconds * 1000);
+}
 
 async function call(path: string, init: RequestInit = {}, testEnv: Env = publicEnv): Promise<Response> {
   const ctx = createExecutionContext();
@@ -39,13 +48,28 @@ describe("public endpoints with app tokens (PUBLIC_PROXY=true)", () => {
     );
   });
 
-  it("gets a new app token once when the instance rejects the cached one", async () => {
+  it("gets a new app token once when the instance rejects one older than the renewal interval", async () => {
     const host = uniqueHost("gts");
     expect((await call(`/instances/${host}/api/v1/timelines/public`)).status).toBe(200);
     expect((await revokeAppTokens(host)).revoked).toBe(1);
+    travel(APP_TOKEN_RENEW_INTERVAL + 1);
+    expect((await call(`/instances/${host}/api/v1/timelines/public`)).status).toBe(200);
     expect((await call(`/instances/${host}/api/v1/timelines/public`)).status).toBe(200);
     const grants = (await fakeState(host)).requests.filter((r) => r.path === "/oauth/token");
     expect(grants).toHaveLength(2);
+  });
+
+  it("mints no token for an endpoint that refuses a fresh one: its 401 is the answer", async () => {
+    const host = uniqueHost("gts");
+    expect((await call(`/instances/${host}/api/v1/instance`)).status).toBe(200);
+    // GoToSocial refuses app tokens on the public timeline unless its admin allows them.
+    await injectFault(host, { path: "/api/v1/timelines/public", kind: "status", status: 401 });
+    for (let i = 0; i < 50; i++) {
+      expect((await call(`/instances/${host}/api/v1/timelines/public`)).status).toBe(401);
+    }
+    const state = await fakeState(host);
+    expect(state.requests.filter((r) => r.path === "/oauth/token")).toHaveLength(1);
+    expect(state.tokensIssued).toBe(1);
   });
 
   it("rewrites pagination links to the public route", async () => {
@@ -59,6 +83,20 @@ describe("public endpoints with app tokens (PUBLIC_PROXY=true)", () => {
     const res = await call(`/instances/${uniqueHost("mastodon")}/api/v1/apps/verify_credentials`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ name: "fedi-bff" });
+  });
+
+  it.each([
+    "accounts/verify_credentials",
+    "accounts/relationships",
+    "accounts/familiar_followers",
+    "accounts/search",
+    "accounts/update_credentials",
+  ])("refuses %s, which needs a user, although it looks like an account id", async (path) => {
+    const host = uniqueHost("mastodon");
+    const res = await call(`/instances/${host}/api/v1/${path}`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: string }).error).toBe("not_found");
+    expect((await fakeState(host)).requests).toEqual([]);
   });
 
   it("refuses endpoints that are not public, writes, bad hosts and missing CSRF", async () => {

@@ -1,5 +1,5 @@
 import { type Body, bearer, type Ctx, readBody, sendJson, str } from "./http.ts";
-import { type App, liveToken, randomToken } from "./state.ts";
+import { type App, liveToken, randomToken, siteNow } from "./state.ts";
 
 const VAPID_KEY = "BCk-QqERU0q-CfYZjcuB6lnyyOYfJ2AifKqfeGIm7Z-HiTU5T9eTG5GxVA0_OH5mMlI4UkkDTpaZwozy0TzdZ2M=";
 const KNOWN_SCOPES = /^(read|write|follow|push|profile|admin)(:[a-z_]+)*$/;
@@ -21,7 +21,10 @@ function isAbsoluteUri(uri: string): boolean {
 }
 
 /** Validates the body the way each server does; returns an error [status, body] or the parsed app. */
-function validate(ctx: Ctx, body: Body): [number, unknown] | Omit<App, "id" | "clientId" | "clientSecret"> {
+function validate(
+  ctx: Ctx,
+  body: Body,
+): [number, unknown] | Omit<App, "id" | "clientId" | "clientSecret" | "createdAt"> {
   const gts = ctx.site.flavour === "gts";
   const raw = body.redirect_uris;
   // GoToSocial binds redirect_uris to a Go string: an array fails to unmarshal.
@@ -70,6 +73,7 @@ export async function createApp(ctx: Ctx) {
     id: String(1000 + site.apps.size + site.registrations),
     clientId: randomToken(32),
     clientSecret: randomToken(32),
+    createdAt: siteNow(site),
   };
   site.apps.set(app.clientId, app);
   site.registrations++;

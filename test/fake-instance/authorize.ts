@@ -1,7 +1,7 @@
 import { parseScopes } from "./apps.ts";
 import { type Ctx, cookie, readBody, redirect, sendHtml, str } from "./http.ts";
 import { consentPage, errorPage, signInPage } from "./pages.ts";
-import { type App, issueToken, isUser, randomToken } from "./state.ts";
+import { type App, issueToken, isUser, randomToken, siteNow } from "./state.ts";
 
 /** A validated authorization request. */
 interface AuthzRequest {
@@ -25,6 +25,11 @@ function withParams(uri: string, params: Record<string, string | null>): string 
 function validate(ctx: Ctx, params: URLSearchParams): AuthzRequest | undefined {
   const gts = ctx.site.flavour === "gts";
   const app = ctx.site.apps.get(params.get("client_id") ?? "");
+  if (!app && ctx.site.flavour === "snac") {
+    // snac: an unknown or deleted client_id is a bare 400 page, nothing the BFF ever sees.
+    sendHtml(ctx, 400, "<html><body><h1>400 Bad Request</h1></body></html>");
+    return undefined;
+  }
   if (!app) {
     const description =
       "Client authentication failed due to unknown client, no client authentication included.";
@@ -70,7 +75,9 @@ function grantCode(ctx: Ctx, r: AuthzRequest, user: string) {
     scopes: r.scopes,
     user,
     ...(r.challenge ? { challenge: r.challenge } : {}),
+    createdAt: siteNow(ctx.site),
   });
+  r.app.lastUser = user;
   ctx.site.codesIssued++;
   redirect(ctx, 302, withParams(r.redirectUri, { code, state: r.state }));
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { FAULT_KINDS } from "./faults.ts";
 import { flavourOf } from "./flavour.ts";
 import { type Body, readBody, str } from "./http.ts";
+import { mastodonVacuum, snacPurge } from "./lifecycle.ts";
 import { resetSite, type Site, siteFor, unexpectedHosts } from "./state.ts";
 
 type Answer = [number, unknown];
@@ -35,7 +36,11 @@ function stateOf(s: Site): unknown {
       scopes: a.scopes,
       name: a.name,
       website: a.website,
+      created_at: a.createdAt,
     })),
+    liveTokens: [...s.tokens.values()].filter((t) => !t.revoked && s.apps.has(t.clientId)).length,
+    liveUserTokens: [...s.tokens.values()].filter((t) => t.user && !t.revoked && s.apps.has(t.clientId))
+      .length,
     tokensIssued: s.tokensIssued,
     revokedTokens: s.revokedTokens,
     codesIssued: s.codesIssued,
@@ -123,6 +128,13 @@ async function route(req: IncomingMessage, url: URL): Promise<Answer> {
       return addFault(s, body);
     case "/push-event":
       return push(s, body);
+    case "/clock":
+      s.clockOffset += typeof body.advance === "number" ? body.advance : 0;
+      return [200, { offset: s.clockOffset }];
+    case "/vacuum":
+      return [200, mastodonVacuum(s)];
+    case "/purge":
+      return [200, snacPurge(s)];
     default:
       return [404, { error: `no control route ${key}` }];
   }

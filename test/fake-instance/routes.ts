@@ -14,6 +14,7 @@ import { lacksV2Instance } from "./flavour.ts";
 import { type Ctx, notFound, send } from "./http.ts";
 import { instanceV1, instanceV2 } from "./instance.ts";
 import { uploadMedia } from "./media.ts";
+import { snacRevoke, snacToken } from "./snac.ts";
 import { streamSse } from "./streaming.ts";
 import { revoke, token } from "./token.ts";
 
@@ -54,8 +55,8 @@ const ROUTES: ReadonlyArray<readonly [string, string, Handler]> = [
   ["GET", "/oauth/authorize", authorize],
   ["POST", "/oauth/authorize", decide],
   ["POST", "/auth/sign_in", signIn],
-  ["POST", "/oauth/token", token],
-  ["POST", "/oauth/revoke", revoke],
+  ["POST", "/oauth/token", (ctx) => (ctx.site.flavour === "snac" ? snacToken(ctx) : token(ctx))],
+  ["POST", "/oauth/revoke", (ctx) => (ctx.site.flavour === "snac" ? snacRevoke(ctx) : revoke(ctx))],
   ["GET", "/oauth/userinfo", onlyMastodon(userinfo)],
   ["GET", "/api/v1/accounts/verify_credentials", verifyCredentials],
   ["GET", "/api/v1/accounts/lookup", (ctx) => account(ctx)],

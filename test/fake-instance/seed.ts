@@ -1,6 +1,6 @@
 import type { Site, StoredStatus } from "./state.ts";
 
-/** The seeded local users; both sign in with the password "password". */
+/** The seeded local users; each signs in with the password "password". */
 export const USERS = [
   {
     id: "109000000000000001",
@@ -9,6 +9,9 @@ export const USERS = [
     note: "<p>Testing the fediverse.</p>",
   },
   { id: "109000000000000002", username: "bob", displayName: "Bob 🐢", note: "<p>Slow and steady.</p>" },
+  { id: "109000000000000003", username: "carol", displayName: "Carol", note: "<p>Reads a lot.</p>" },
+  { id: "109000000000000004", username: "dave", displayName: "Dave", note: "<p>Posts at night.</p>" },
+  { id: "109000000000000005", username: "erin", displayName: "Erin", note: "<p>Boosts cats.</p>" },
 ] as const;
 
 export const PASSWORD = "password";

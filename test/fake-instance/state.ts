@@ -11,6 +11,10 @@ export interface App {
   website: string | null;
   redirectUris: string[];
   scopes: string[];
+  /** Seconds on the site's clock. */
+  createdAt: number;
+  /** The last user who signed in through the app (snac gives any code's token to this user). */
+  lastUser?: string;
 }
 
 /** An authorization code waiting to be exchanged. */
@@ -21,6 +25,8 @@ export interface Code {
   scopes: string[];
   user: string;
   challenge?: string;
+  /** Seconds on the site's clock. */
+  createdAt: number;
 }
 
 /** An issued access token; `user` is absent for client_credentials (app) tokens. */
@@ -94,6 +100,8 @@ export interface Site {
   uploads: Upload[];
   faults: Fault[];
   streams: Set<StreamSink>;
+  /** Seconds added to the real clock (`POST /clock`), so daily jobs can be run "days later". */
+  clockOffset: number;
   config: {
     streamingUrl?: string;
     webfinger?: { webOrigin?: string; redirectTo?: string; accountDomain?: string };
@@ -147,13 +155,14 @@ function newSite(origin: string, flavour: Flavour): Site {
     uploads: [],
     faults: [],
     streams: new Set(),
+    clockOffset: 0,
     config: {},
   };
 }
 
 /** Issues a token and counts it. */
 export function issueToken(site: Site, clientId: string, scopes: string[], user?: string): Token {
-  const token: Token = { token: randomToken(), clientId, scopes, revoked: false, createdAt: nowSeconds() };
+  const token: Token = { token: randomToken(), clientId, scopes, revoked: false, createdAt: siteNow(site) };
   if (user) token.user = user;
   site.tokens.set(token.token, token);
   site.tokensIssued++;
@@ -170,3 +179,5 @@ export function liveToken(site: Site, raw: string | undefined): Token | undefine
 
 export const isUser = (name: string): boolean => USERS.some((u) => u.username === name);
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+/** Now on the site's own clock, which tests can move forward. */
+export const siteNow = (site: Site): number => nowSeconds() + site.clockOffset;

@@ -33,7 +33,12 @@ export interface FakeState {
     scopes: string[];
     name: string;
     website: string | null;
+    created_at: number;
   }[];
+  /** Tokens that still work: not revoked, and their app still exists. */
+  liveTokens: number;
+  /** The same, counting only tokens issued to a user (not app tokens). */
+  liveUserTokens: number;
   tokensIssued: number;
   revokedTokens: number;
   codesIssued: number;
@@ -111,6 +116,18 @@ export const resetOrigin = (origin: string): Promise<unknown> =>
 /** Simulates the admin deleting the app: its tokens die with it. */
 export const deleteApp = (origin: string, clientId: string): Promise<{ deleted: boolean }> =>
   control("POST", "/delete-app", { origin: originOf(origin), client_id: clientId });
+
+/** Moves the site's clock forward (seconds), for the daily jobs below. */
+export const advanceClock = (origin: string, seconds: number): Promise<{ offset: number }> =>
+  control("POST", "/clock", { origin: originOf(origin), advance: seconds });
+
+/** Runs Mastodon's daily vacuum: revoked tokens, then apps over a day old that nothing uses. */
+export const runMastodonVacuum = (origin: string): Promise<{ deletedApps: number }> =>
+  control("POST", "/vacuum", { origin: originOf(origin) });
+
+/** Runs snac's daily purge: apps nobody signed in through, over an hour old. */
+export const runSnacPurge = (origin: string): Promise<{ deletedApps: number }> =>
+  control("POST", "/purge", { origin: originOf(origin) });
 
 /** Revokes every app (client_credentials) token of the origin. */
 export const revokeAppTokens = (origin: string): Promise<{ revoked: number }> =>

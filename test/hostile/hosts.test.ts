@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import type { Env } from "../../src/env.ts";
 import { type HostPolicy, parseInstance } from "../../src/instance/host.ts";
+import { appKvPrefix } from "../../src/instance/keys.ts";
 import { decodeRegistration, type Registration } from "../../src/instance/registration.ts";
+import { decodeKvEntry } from "../../src/instance/registry.ts";
 import { parseHandle } from "../../src/instance/webfinger.ts";
 import { getKeyRing } from "../../src/session/keys.ts";
 import { open } from "../../src/session/seal.ts";
@@ -68,10 +70,10 @@ async function bffRequestsTo(origins: string[]): Promise<number> {
 
 /** The registration the BFF stored in KV for a host (opened with the test's key ring). */
 async function storedRegistration(host: string): Promise<Registration | null> {
-  const { keys } = await env.APPS.list({ prefix: `app:v1:${host}:` });
+  const { keys } = await env.APPS.list({ prefix: appKvPrefix(host) });
   const [key] = keys;
   if (key === undefined) return null;
-  const sealed = (await env.APPS.get(key.name)) ?? "";
+  const sealed = decodeKvEntry((await env.APPS.get(key.name)) ?? "")?.sealed ?? "";
   const ring = await getKeyRing(loadConfig(env as Env).sessionKeys);
   const payload = await open(sealed, "app", ring);
   return payload === null ? null : decodeRegistration(payload);

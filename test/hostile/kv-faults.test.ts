@@ -2,12 +2,13 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/env.ts";
+import { appKvPrefix } from "../../src/instance/keys.ts";
 import { CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
 import { approve, fakeState, uniqueHost } from "../helpers/fake.ts";
 import { appFetch, countingKv, countingRegistrar, expectError, recordOutbound } from "./support.ts";
 
 async function kvKeys(host: string): Promise<string[]> {
-  return (await env.APPS.list({ prefix: `app:v1:${host}:` })).keys.map((k) => k.name);
+  return (await env.APPS.list({ prefix: appKvPrefix(host) })).keys.map((k) => k.name);
 }
 
 describe("KV and Durable Object faults in the login flow", () => {

@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env.ts";
+import { appKvPrefix } from "../../src/instance/keys.ts";
 import { CookieJar } from "../helpers/bff.ts";
 import { approve, type Fault, fakeState, injectFault, uniqueHost } from "../helpers/fake.ts";
 import { appFetch, expectError } from "./support.ts";
@@ -26,11 +27,19 @@ async function registrarKeys(host: string): Promise<string[]> {
 }
 
 async function kvKeys(host: string): Promise<string[]> {
-  return (await env.APPS.list({ prefix: `app:v1:${host}:` })).keys.map((k) => k.name);
+  return (await env.APPS.list({ prefix: appKvPrefix(host) })).keys.map((k) => k.name);
 }
 
 async function posts(host: string, path = APPS): Promise<number> {
   return (await fakeState(host)).requests.filter((r) => r.method === "POST" && r.path === path).length;
+}
+
+/**
+ * Registers (and anchors, with an app token from the token endpoint) the app on `host`, so that a
+ * fault injected next hits the code exchange.
+ */
+async function registered(host: string): Promise<void> {
+  expect((await appFetch(`/auth/login?instance=${host}`)).status).toBe(302);
 }
 
 /** Login start → consent → callback; returns the callback answer. */
@@ -179,6 +188,7 @@ describe("faults at the token endpoint (POST /oauth/token)", () => {
     "sends %s back to return_to as auth_error, sets no session, and the next login works",
     async (_, fault, code) => {
       const host = uniqueHost("mastodon");
+      await registered(host);
       await injectFault(host, { ...fault, path: "/oauth/token", method: "POST", times: 1 });
       const { jar, callback } = await wholeLogin(host, { UPSTREAM_TIMEOUT: "1" });
       expect(callback.status).toBe(302);
@@ -194,6 +204,7 @@ describe("faults at the token endpoint (POST /oauth/token)", () => {
 
   it("replaces a registration the instance calls invalid_client, once, and completes the login", async () => {
     const host = uniqueHost("mastodon");
+    await registered(host);
     await injectFault(host, {
       path: "/oauth/token",
       method: "POST",
@@ -256,7 +267,10 @@ describe("faults at verify_credentials (the request carries the new token)", () 
       expect((await fakeState(OTHER)).requests).toEqual([]);
       // A token nobody holds must not stay valid on the instance.
       const state = await fakeState(host);
-      expect({ issued: state.tokensIssued, revoked: state.revokedTokens }).toEqual({ issued: 1, revoked: 1 });
+      expect({ liveUserTokens: state.liveUserTokens, revoked: state.revokedTokens }).toEqual({
+        liveUserTokens: 0,
+        revoked: 1,
+      });
       const again = await wholeLogin(host);
       expect(again.callback.headers.get("location")).toBe("/app");
     },

@@ -1,0 +1,48 @@
+/**
+ * How fedi-bff keeps an app registration usable on each kind of server. Real servers forget apps
+ * on their own, and a browser sent to the authorize page of a forgotten client is stuck on the
+ * instance's own error page, where fedi-bff sees nothing:
+ *
+ * - Mastodon's daily vacuum (app/lib/vacuum/applications_vacuum.rb) deletes every app older than
+ *   a day that has no access token, no grant and no user; once a login is abandoned or every user
+ *   logged out (revoked tokens are vacuumed first), the app goes. An app token
+ *   (`client_credentials`) that is never revoked keeps it: fedi-bff holds one per registration,
+ *   its *anchor*, minted when the app is registered.
+ * - snac's `POST /oauth/revoke` deletes the app itself, its token endpoint hands any code's token
+ *   to the last user who signed in through the app (so two logins sharing an app could swap
+ *   accounts), and apps nobody signed in through are purged daily once over an hour old. So on
+ *   snac every login gets an app of its own, which that login's logout deletes.
+ * - Anything else (an admin deleting the app on GoToSocial, a database reset) shows only on the
+ *   instance's pages: when a browser retries a login that never came back, the registrar checks
+ *   the client with the instance first and registers again if it is gone.
+ */
+
+export type Keeping = "anchored" | "per-login";
+
+/** nodeinfo software names whose revoke deletes the whole app (snac 2.94, measured). */
+const PER_LOGIN_SOFTWARE = new Set(["snac"]);
+
+export function keepingOf(software: string): Keeping {
+  return PER_LOGIN_SOFTWARE.has(software) ? "per-login" : "anchored";
+}
+
+/** At most one check with the instance (an app-token grant) per registration in this time (s). */
+export const CHECK_INTERVAL = 600;
+
+/** How long a login start trusts the KV copy of an anchored registration (seconds). */
+export const KV_TRUST = 86_400;
+
+/** A registration is sealed for this long: it lives until the instance proves it dead. */
+export const REGISTRATION_SEAL_TTL = 10 * 365 * 86_400;
+
+/** Discovery (endpoints, software, streaming) is reused for new registrations for this long (s). */
+export const DISCOVERY_REUSE = 86_400;
+
+/** Per-login servers: at most this many new registrations per instance per window. */
+export const PER_LOGIN_LIMIT = { count: 60, windowSeconds: 3600 } as const;
+
+/** A registration replaced because the instance called it dead is not replaced again sooner (s). */
+export const REPLACE_INTERVAL = 600;
+
+/** A rejected app token younger than this is not renewed: the endpoint is simply not public there. */
+export const APP_TOKEN_RENEW_INTERVAL = 600;

@@ -1,0 +1,42 @@
+/**
+ * snac's OAuth endpoints (2.94, C; measured on a real server). Its token endpoint checks neither
+ * the code nor PKCE nor the scope and ignores grant_type: it answers with a token for the last user
+ * who signed in through the app. A deleted or unknown client gets 401 with an empty body. Revoking
+ * a token deletes the app itself.
+ */
+import { type Body, type Ctx, readBody, send, sendJson, str } from "./http.ts";
+import { type App, issueToken } from "./state.ts";
+
+function client(ctx: Ctx, body: Body): App | undefined {
+  const app = ctx.site.apps.get(str(body, "client_id") ?? "");
+  return app && app.clientSecret === str(body, "client_secret") ? app : undefined;
+}
+
+/** POST /oauth/token on snac. */
+export async function snacToken(ctx: Ctx) {
+  const body = await readBody(ctx.req);
+  const app = body === "invalid" ? undefined : client(ctx, body);
+  if (body === "invalid" || !app) return send(ctx, 401, "", {});
+  if (!app.redirectUris.includes(str(body, "redirect_uri") ?? "")) return sendJson(ctx, 400, {});
+  // Nobody signed in through this app yet: no user to hand a token to (unverified answer).
+  if (!app.lastUser) return sendJson(ctx, 400, {});
+  const token = issueToken(ctx.site, app.clientId, app.scopes, app.lastUser);
+  sendJson(ctx, 200, {
+    access_token: token.token,
+    token_type: "Bearer",
+    scope: token.scopes.join(" "),
+    created_at: token.createdAt,
+  });
+}
+
+/** POST /oauth/revoke on snac: the token goes, and the whole app with it. */
+export async function snacRevoke(ctx: Ctx) {
+  const body = await readBody(ctx.req);
+  const app = body === "invalid" ? undefined : client(ctx, body);
+  const token = body === "invalid" ? undefined : ctx.site.tokens.get(str(body, "token") ?? "");
+  if (!app || !token || token.revoked || token.clientId !== app.clientId) return sendJson(ctx, 403, {});
+  token.revoked = true;
+  ctx.site.revokedTokens++;
+  ctx.site.apps.delete(app.clientId);
+  sendJson(ctx, 200, {});
+}
