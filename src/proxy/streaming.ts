@@ -71,8 +71,9 @@ export function websocketUpstreamUrl(
  * A handshake the streaming server did not accept (other than 401): no upstream status or body is
  * relayed, so the upgrade path cannot serve as a GET relay through the BFF.
  */
-export async function failedUpgrade(upstream: Response, host: string): Promise<BffError> {
-  await discard(upstream);
+export function failedUpgrade(upstream: Response, host: string): BffError {
+  // Not awaited: a refused handshake's body may only end when the server closes the connection.
+  void discard(upstream);
   return new BffError(
     "invalid_upstream_response",
     `The streaming server of ${host} did not accept the connection.`,

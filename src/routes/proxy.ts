@@ -54,7 +54,7 @@ export async function proxy(request: Request, deps: Deps, cors: HeaderRecord | n
     if (upstream.status === 101 && upstream.webSocket !== null) {
       return new Response(null, { status: 101, webSocket: upstream.webSocket, headers: cors ?? {} });
     }
-    if (upstream.status !== 401) throw await failedUpgrade(upstream, account.instance);
+    if (upstream.status !== 401) throw failedUpgrade(upstream, account.instance);
   } else {
     url = `${account.origin}${target.path}${target.query}`;
     const body = method === "GET" || method === "HEAD" ? null : request.body;
