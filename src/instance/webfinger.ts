@@ -54,15 +54,16 @@ export async function resolveHandle(
   const now = clock();
   let host = memo.outcome(resource, now);
   if (host === undefined) {
-    const walk: Walk = { left: MAX_REQUESTS, hosts: new Set(), memo, now };
+    // The handle's domain counts once per failure even when nothing was sent to it.
+    const walk: Walk = { left: MAX_REQUESTS, hosts: new Set([handle.domain.host]), memo, now };
     try {
       host = await lookup(ctx, handle.domain, resource, policy, walk);
     } catch (error) {
-      memo.recordFailure([handle.domain.host, ...walk.hosts], now);
+      memo.recordFailure(walk.hosts, now);
       throw error;
     }
     memo.remember(resource, host, now);
-    if (host === null) memo.recordFailure([handle.domain.host, ...walk.hosts], now);
+    if (host === null) memo.recordFailure(walk.hosts, now);
   }
   if (host === null) {
     throw new BffError("handle_not_found", `No account ${handle.username}@${handle.domain.host} was found.`);
