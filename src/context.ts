@@ -38,7 +38,7 @@ export async function buildDeps(env: Env, requestUrl: string): Promise<Deps> {
     config,
     ring,
     publicOrigin,
-    policy: { insecureHosts: config.insecureHosts },
+    policy: { insecureHosts: config.insecureHosts, allow: config.allowlist, deny: config.denylist },
     upstream: { fetch: globalFetch, userAgent: userAgent(publicOrigin), timeoutMs: config.upstreamTimeoutMs },
     registry: { kv: env.APPS, registrar: env.REGISTRAR, ring },
   };

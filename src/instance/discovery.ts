@@ -1,19 +1,31 @@
 /**
- * Finds an instance's OAuth endpoints, software and streaming URL. RFC 8414 metadata first
- * (Mastodon ≥ 4.3); anything unusable (404 on GoToSocial and older Mastodon, HTML, an endpoint on
- * another origin) falls back to the conventional Mastodon paths on the instance's own origin, so
- * a hostile metadata document can never point the BFF (and its client_secret) elsewhere.
+ * Finds an instance's OAuth endpoints, issuer, software and streaming host. RFC 8414 metadata
+ * first (Mastodon ≥ 4.3); anything unusable (404 on GoToSocial and older Mastodon, HTML, an
+ * endpoint or issuer on another origin) falls back to the conventional Mastodon paths on the
+ * instance's own origin, so a hostile metadata document can never point the BFF (and its
+ * client_secret) elsewhere. `policy` carries the operator's allow/deny lists: the streaming host,
+ * which receives the user's token, must pass them too.
  */
 import { BffError, isBffError } from "../errors.ts";
 import { discard, readJson, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
 import { checkUpstreamUrl, type HostPolicy, isSameOrigin } from "./host.ts";
-import type { Endpoints } from "./registration.ts";
+import { checkContactedUrl } from "./policy.ts";
+import type { Endpoints, Issuer } from "./registration.ts";
+import { streamingOrigin } from "./streaming.ts";
 
 export interface InstanceInfo {
   readonly endpoints: Endpoints;
+  /** RFC 8414 `issuer`, when the metadata document is trusted and names one. */
+  readonly issuer?: Issuer;
   readonly software: string;
   readonly forceLogin: boolean;
+  /** `wss://host[:port]` of the streaming API: scheme, host and port only. */
   readonly streaming: string;
+}
+
+interface Metadata {
+  readonly endpoints: Endpoints;
+  readonly issuer?: Issuer;
 }
 
 const METADATA_FIELDS = {
@@ -33,15 +45,15 @@ export async function discoverInstance(
   origin: string,
   policy: HostPolicy,
 ): Promise<InstanceInfo> {
-  const [endpoints, software, streaming] = await Promise.all([
-    discoverEndpoints(ctx, origin, policy),
+  const [metadata, software, streaming] = await Promise.all([
+    discoverMetadata(ctx, origin, policy),
     discoverSoftware(ctx, origin, policy),
     discoverStreaming(ctx, origin, policy),
   ]);
   if (UNSUPPORTED_SOFTWARE.has(software)) {
     throw new BffError("unsupported_instance", `This server runs ${software}, which has no Mastodon API.`);
   }
-  return { endpoints, software, forceLogin: FORCE_LOGIN_SOFTWARE.has(software), streaming };
+  return { ...metadata, software, forceLogin: FORCE_LOGIN_SOFTWARE.has(software), streaming };
 }
 
 export function conventionalEndpoints(origin: string): Endpoints {
@@ -53,15 +65,11 @@ export function conventionalEndpoints(origin: string): Endpoints {
   };
 }
 
-async function discoverEndpoints(
-  ctx: UpstreamContext,
-  origin: string,
-  policy: HostPolicy,
-): Promise<Endpoints> {
-  const fallback = conventionalEndpoints(origin);
+async function discoverMetadata(ctx: UpstreamContext, origin: string, policy: HostPolicy): Promise<Metadata> {
+  const fallback = { endpoints: conventionalEndpoints(origin) };
   const doc = await fetchOptionalJson(ctx, `${origin}/.well-known/oauth-authorization-server`);
   if (doc === null) return fallback;
-  const endpoints: Record<string, string> = { ...fallback };
+  const endpoints: Record<string, string> = { ...fallback.endpoints };
   for (const [name, field] of Object.entries(METADATA_FIELDS)) {
     const value = doc[field];
     if (value === undefined) continue;
@@ -70,7 +78,28 @@ async function discoverEndpoints(
     if (url === null) return fallback;
     endpoints[name] = url;
   }
-  return endpoints as unknown as Endpoints;
+  const issuer = issuerOf(doc, origin, policy);
+  if (issuer === null) return fallback;
+  return issuer === undefined
+    ? { endpoints: endpoints as unknown as Endpoints }
+    : { endpoints: endpoints as unknown as Endpoints, issuer };
+}
+
+/**
+ * RFC 8414 §2 `issuer` (an https URL without query or fragment, here on the instance's own origin)
+ * and whether the server promised RFC 9207's `iss` in every authorization response. Undefined
+ * when absent; null when present but unusable, which distrusts the whole document.
+ */
+function issuerOf(
+  doc: Record<string, unknown>,
+  origin: string,
+  policy: HostPolicy,
+): Issuer | undefined | null {
+  const id = doc.issuer;
+  if (id === undefined) return undefined;
+  if (typeof id !== "string" || id.includes("?") || sameOriginUrl(id, origin, policy) === null) return null;
+  // Kept exactly as sent: RFC 9207 §2.4 compares `iss` by simple string comparison.
+  return { id, required: doc.authorization_response_iss_parameter_supported === true };
 }
 
 function sameOriginUrl(value: string, origin: string, policy: HostPolicy): string | null {
@@ -107,11 +136,11 @@ async function discoverStreaming(ctx: UpstreamContext, origin: string, policy: H
   const streaming = urls?.streaming;
   if (typeof streaming !== "string") return fallback;
   try {
-    // The streaming API may live on another host: it passes the same host check as the instance.
-    const url = checkUpstreamUrl(streaming, policy, { schemes: ["wss:", "https:"] });
-    return url.href.replace(/\/$/, "");
-  } catch {
-    return fallback;
+    // The streaming API may live on another host: it passes the same host check and lists as the instance.
+    return streamingOrigin(checkContactedUrl(streaming, policy, { schemes: ["wss:", "https:"] }), origin);
+  } catch (error) {
+    if (isBffError(error)) return fallback;
+    throw error;
   }
 }
 

@@ -9,7 +9,14 @@ import { BffError, type ErrorCode } from "../errors.ts";
 export interface HostPolicy {
   /** Dev only: "host[:port]" entries (lower-case) that may be reached over http:// and on loopback/private addresses. Empty in production. */
   readonly insecureHosts: ReadonlySet<string>;
+  /** INSTANCE_ALLOWLIST: when non-empty, every host contacted for a user must match (instance/policy.ts). */
+  readonly allow?: readonly HostPattern[];
+  /** INSTANCE_DENYLIST: no host contacted for a user may match. */
+  readonly deny?: readonly HostPattern[];
 }
+
+/** One allow/deny list entry: an exact canonical host, or any subdomain of `value` (`*.value`). */
+export type HostPattern = { readonly kind: "exact" | "suffix"; readonly value: string };
 
 export interface InstanceOrigin {
   /** Canonical host: lower-case, punycode (IDN → xn--), no trailing dot; ":port" only for an insecure-allowed entry that has one. */

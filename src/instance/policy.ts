@@ -3,10 +3,10 @@
  * normalized exactly like user input, so `Bücher.Example.org.` in a list matches the canonical
  * `xn--bcher-kva.example.org` that parseInstance produces.
  */
-import { BffError, isBffError } from "../errors.ts";
-import { type HostPolicy, parseInstance } from "./host.ts";
+import { BffError, type ErrorCode, isBffError } from "../errors.ts";
+import { checkUpstreamUrl, type HostPattern, type HostPolicy, parseInstance } from "./host.ts";
 
-export type HostPattern = { readonly kind: "exact" | "suffix"; readonly value: string };
+export type { HostPattern };
 
 const NO_INSECURE_HOSTS: HostPolicy = { insecureHosts: new Set() };
 
@@ -58,4 +58,24 @@ export function assertInstanceAllowed(
   if (lists.allow.length > 0 && !hostMatches(host, lists.allow)) {
     throw new BffError("instance_not_allowed", `The instance ${host} is not on this server's allowlist.`);
   }
+}
+
+/** The lists carried by a policy (none when the caller has none) applied to one canonical host. */
+export function assertHostAllowed(host: string, policy: HostPolicy): void {
+  assertInstanceAllowed(host, { allow: policy.allow ?? [], deny: policy.deny ?? [] });
+}
+
+/**
+ * A URL of a host contacted for a user (WebFinger hops, host-meta templates, the streaming host):
+ * the SSRF check, then the operator's lists. A list refusal is 403 `instance_not_allowed`: an
+ * allowed instance must not lead the BFF (or its Bearer token) to a host the operator excluded.
+ */
+export function checkContactedUrl(
+  raw: string,
+  policy: HostPolicy,
+  options: { schemes?: readonly string[]; code?: ErrorCode } = {},
+): URL {
+  const url = checkUpstreamUrl(raw, policy, options);
+  assertHostAllowed(url.host, policy);
+  return url;
 }

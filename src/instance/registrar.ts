@@ -417,8 +417,15 @@ function reusableInfo(previous: Registration | undefined): (InstanceInfo & { dis
   if (previous === undefined) return null;
   const discoveredAt = previous.discoveredAt ?? previous.createdAt;
   if (discoveredAt <= nowSeconds() - DISCOVERY_REUSE) return null;
-  const { endpoints, software, forceLogin, streaming } = previous;
-  return { endpoints, software, forceLogin, streaming, discoveredAt };
+  const { endpoints, issuer, software, forceLogin, streaming } = previous;
+  return {
+    endpoints,
+    ...(issuer === undefined ? {} : { issuer }),
+    software,
+    forceLogin,
+    streaming,
+    discoveredAt,
+  };
 }
 
 async function createRegistration(
@@ -429,7 +436,11 @@ async function createRegistration(
   const ctx = upstreamContext(config);
   const now = nowSeconds();
   const info = known ?? {
-    ...(await discoverInstance(ctx, req.origin, { insecureHosts: config.insecureHosts })),
+    ...(await discoverInstance(ctx, req.origin, {
+      insecureHosts: config.insecureHosts,
+      allow: config.allowlist,
+      deny: config.denylist,
+    })),
     discoveredAt: now,
   };
   const credentials = await registerApp(ctx, {

@@ -9,6 +9,12 @@ export interface Endpoints {
   readonly revoke: string;
 }
 
+/** RFC 8414 `issuer` and whether the server advertised RFC 9207 (`iss` in every authorization response). */
+export interface Issuer {
+  readonly id: string;
+  readonly required: boolean;
+}
+
 export interface Registration {
   readonly host: string;
   readonly origin: string;
@@ -24,6 +30,8 @@ export interface Registration {
   readonly forceLogin: boolean;
   /** Base URL of the streaming API (configuration.urls.streaming), already host-checked. */
   readonly streaming: string;
+  /** From RFC 8414 metadata; absent on servers without it and in registrations stored before it. */
+  readonly issuer?: Issuer;
   /** Seconds since epoch. */
   readonly createdAt: number;
   /** When the endpoints, software and streaming URL were discovered (seconds; older records: createdAt). */
@@ -60,5 +68,12 @@ export function decodeRegistration(value: unknown): Registration | null {
   if (typeof endpoints !== "object" || endpoints === null) return null;
   const e = endpoints as Record<string, unknown>;
   if (!ENDPOINT_FIELDS.every((f) => typeof e[f] === "string")) return null;
+  if (record.issuer !== undefined && !isIssuer(record.issuer)) return null;
   return record as unknown as Registration;
+}
+
+function isIssuer(value: unknown): value is Issuer {
+  if (typeof value !== "object" || value === null) return false;
+  const issuer = value as Record<string, unknown>;
+  return typeof issuer.id === "string" && typeof issuer.required === "boolean";
 }

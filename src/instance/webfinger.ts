@@ -1,12 +1,16 @@
 /**
  * Login by handle (`@alice@example.org`): the account's domain may differ from the host that
  * serves the Mastodon API (`social.example.org`). WebFinger (RFC 7033) answers which; host-meta
- * (RFC 6415) is the fallback. Every host involved, including every redirect hop (RULINGS 6),
- * passes the same SSRF check as a typed instance.
+ * (RFC 6415) is the fallback. Every host involved, including every redirect hop and the host-meta
+ * template's host, passes the same SSRF check as a typed instance and the operator's allow/deny
+ * lists. The handle's domain chooses where these GETs go, so one resolution sends at most
+ * MAX_REQUESTS of them, and outcomes are remembered per isolate (instance/handle-memo.ts).
  */
 import { BffError, isBffError } from "../errors.ts";
 import { discard, readJson, readText, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
+import { HandleMemo } from "./handle-memo.ts";
 import { checkUpstreamUrl, type HostPolicy, type InstanceOrigin, parseInstance } from "./host.ts";
+import { assertHostAllowed } from "./policy.ts";
 
 export interface Handle {
   readonly username: string;
@@ -14,8 +18,20 @@ export interface Handle {
 }
 
 const HANDLE = /^@?([a-z0-9_][a-z0-9_.-]{0,63})@([^@\s]+)$/i;
-const MAX_HOPS = 3;
+/** Upstream requests per resolution, redirect hops included: WebFinger, or host-meta then lrdd, with a hop. */
+export const MAX_REQUESTS = 4;
 const JRD_TYPES = /^application\/(jrd\+)?json\b/i;
+
+/** Resolved handles and failing hosts of this isolate. */
+const HANDLES = new HandleMemo<InstanceOrigin>();
+
+/** One resolution's budget and the hosts it has contacted. */
+interface Walk {
+  left: number;
+  readonly hosts: Set<string>;
+  readonly memo: HandleMemo<InstanceOrigin>;
+  readonly now: number;
+}
 
 /** `@user@domain` or `user@domain` → Handle; null when the input is not a handle at all. */
 export function parseHandle(input: string, policy: HostPolicy): Handle | null {
@@ -26,34 +42,87 @@ export function parseHandle(input: string, policy: HostPolicy): Handle | null {
   return { username: username.toLowerCase(), domain: parseInstance(domain, policy) };
 }
 
-/** The instance that serves this handle's account. */
+/** The instance that serves this handle's account (`memo` and `clock` are for tests). */
 export async function resolveHandle(
   ctx: UpstreamContext,
   handle: Handle,
   policy: HostPolicy,
+  memo: HandleMemo<InstanceOrigin> = HANDLES,
+  clock: () => number = Date.now,
 ): Promise<InstanceOrigin> {
   const resource = `acct:${handle.username}@${handle.domain.host}`;
-  const query = `?resource=${encodeURIComponent(resource)}`;
-  let jrd = await fetchJrd(ctx, `${handle.domain.origin}/.well-known/webfinger${query}`, policy);
-  if (jrd === null) {
-    const template = await lrddTemplate(ctx, handle.domain.origin, policy);
-    if (template !== null)
-      jrd = await fetchJrd(ctx, template.replace("{uri}", encodeURIComponent(resource)), policy);
+  const now = clock();
+  let host = memo.outcome(resource, now);
+  if (host === undefined) {
+    // The handle's domain counts once per failure even when nothing was sent to it.
+    const walk: Walk = { left: MAX_REQUESTS, hosts: new Set([handle.domain.host]), memo, now };
+    try {
+      host = await lookup(ctx, handle.domain, resource, policy, walk);
+    } catch (error) {
+      memo.recordFailure(walk.hosts, now);
+      throw error;
+    }
+    memo.remember(resource, host, now);
+    if (host === null) memo.recordFailure(walk.hosts, now);
   }
-  const host = jrd === null ? null : accountHost(jrd, policy);
   if (host === null) {
     throw new BffError("handle_not_found", `No account ${handle.username}@${handle.domain.host} was found.`);
   }
   return host;
 }
 
-/** GET with manual redirects: each hop must pass the host check. Null on any failure. */
-async function fetchChecked(ctx: UpstreamContext, url: string, policy: HostPolicy, accept: string) {
+async function lookup(
+  ctx: UpstreamContext,
+  domain: InstanceOrigin,
+  resource: string,
+  policy: HostPolicy,
+  walk: Walk,
+): Promise<InstanceOrigin | null> {
+  const query = `?resource=${encodeURIComponent(resource)}`;
+  let jrd = await fetchJrd(ctx, `${domain.origin}/.well-known/webfinger${query}`, policy, walk);
+  if (jrd === null) {
+    const template = await lrddTemplate(ctx, domain.origin, policy, walk);
+    if (template !== null)
+      jrd = await fetchJrd(ctx, template.replace("{uri}", encodeURIComponent(resource)), policy, walk);
+  }
+  return jrd === null ? null : accountHost(jrd, policy);
+}
+
+/** Refuses a host the operator's lists exclude (403) or one this isolate is backing off (429). */
+function assertMayContact(host: string, policy: HostPolicy, walk: Walk): void {
+  assertHostAllowed(host, policy);
+  const wait = walk.memo.backedOff(host, walk.now);
+  if (wait > 0) {
+    const seconds = Math.ceil(wait / 1000);
+    throw new BffError("rate_limited", `Handle lookups at ${host} keep failing; try again in ${seconds} s.`, {
+      headers: { "retry-after": String(seconds) },
+    });
+  }
+}
+
+/** GET with manual redirects: each hop passes the host check and the lists, within the budget. Null on any failure. */
+async function fetchChecked(
+  ctx: UpstreamContext,
+  url: string,
+  policy: HostPolicy,
+  accept: string,
+  walk: Walk,
+) {
   let target = url;
-  for (let hop = 0; hop <= MAX_HOPS; hop++) {
+  while (walk.left > 0) {
+    let checked: URL;
+    try {
+      checked = checkUpstreamUrl(target, policy);
+    } catch (error) {
+      if (isBffError(error)) return null;
+      throw error;
+    }
+    assertMayContact(checked.host, policy, walk);
+    walk.left--;
+    walk.hosts.add(checked.host);
     let res: Response;
     try {
-      res = await upstreamFetch(ctx, checkUpstreamUrl(target, policy), { headers: { accept } });
+      res = await upstreamFetch(ctx, checked, { headers: { accept } });
     } catch (error) {
       if (isBffError(error)) return null;
       throw error;
@@ -75,8 +144,9 @@ async function fetchJrd(
   ctx: UpstreamContext,
   url: string,
   policy: HostPolicy,
+  walk: Walk,
 ): Promise<Record<string, unknown> | null> {
-  const res = await fetchChecked(ctx, url, policy, "application/jrd+json, application/json");
+  const res = await fetchChecked(ctx, url, policy, "application/jrd+json, application/json", walk);
   if (res === null) return null;
   if (!JRD_TYPES.test(res.headers.get("content-type") ?? "")) {
     await discard(res);
@@ -107,13 +177,14 @@ function accountHost(jrd: Record<string, unknown>, policy: HostPolicy): Instance
   }
 }
 
-/** host-meta XML: a small, bounded extractor for the `lrdd` template (RULINGS 6). */
+/** host-meta XML: a small, bounded extractor for the `lrdd` template. */
 async function lrddTemplate(
   ctx: UpstreamContext,
   origin: string,
   policy: HostPolicy,
+  walk: Walk,
 ): Promise<string | null> {
-  const res = await fetchChecked(ctx, `${origin}/.well-known/host-meta`, policy, "application/xrd+xml");
+  const res = await fetchChecked(ctx, `${origin}/.well-known/host-meta`, policy, "application/xrd+xml", walk);
   if (res === null) return null;
   let text: string;
   try {

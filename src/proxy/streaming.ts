@@ -1,5 +1,5 @@
 /**
- * The streaming API. `EventSource` and `WebSocket` cannot send `X-CSRF` (issue 9, item 5), so a
+ * The streaming API. `EventSource` and `WebSocket` cannot send `X-CSRF`, so a
  * streaming request proves it comes from the application by other means a foreign page cannot
  * forge: an allowed `Origin`, or — for EventSource only — `Sec-Fetch-Site: same-origin`, because
  * a same-origin GET carries no Origin header at all (Fetch §3.1 "append a request Origin header").
@@ -8,6 +8,10 @@
  */
 import type { Deps } from "../context.ts";
 import { BffError } from "../errors.ts";
+import { discard } from "../http/upstream.ts";
+import type { HostPolicy } from "../instance/host.ts";
+import { checkContactedUrl } from "../instance/policy.ts";
+import { streamingOrigin } from "../instance/streaming.ts";
 import { assertNotCrossSite, CSRF_HEADER, isAllowedOrigin } from "../middleware/origin.ts";
 
 export type StreamKind = "websocket" | "eventsource";
@@ -47,11 +51,32 @@ export function assertStreamOrigin(kind: StreamKind, headers: Headers, deps: Dep
   );
 }
 
-/** `wss://streaming.example/` → `https://streaming.example/api/v1/streaming` + query (fetch speaks https). */
-export function websocketUpstreamUrl(streamingBase: string, query: string): string {
-  let base = streamingBase;
-  if (base.startsWith("wss:")) base = `https:${base.slice(4)}`;
-  else if (base.startsWith("ws:")) base = `http:${base.slice(3)}`;
-  while (base.endsWith("/")) base = base.slice(0, -1);
-  return `${base}${STREAMING_ROOT}${query}`;
+/**
+ * The upstream URL of a WebSocket: only the scheme, host and port of the instance's streaming
+ * server, with the path built here (`wss:` → `https:`: fetch speaks http). Sessions made before
+ * this rule may hold a streaming URL with a path; it is dropped as well. The host passes the SSRF
+ * check and the operator's lists again: it receives the user's token (403 `instance_not_allowed`).
+ */
+export function websocketUpstreamUrl(
+  account: { readonly streaming: string; readonly origin: string },
+  query: string,
+  policy: HostPolicy,
+): string {
+  const checked = checkContactedUrl(account.streaming, policy, { schemes: ["wss:", "https:"] });
+  const origin = streamingOrigin(checked, account.origin);
+  return `${origin.startsWith("wss:") ? "https:" : "http:"}${origin.slice(origin.indexOf("//"))}${STREAMING_ROOT}${query}`;
+}
+
+/**
+ * A handshake the streaming server did not accept (other than 401): no upstream status or body is
+ * relayed, so the upgrade path cannot serve as a GET relay through the BFF.
+ */
+export function failedUpgrade(upstream: Response, host: string): BffError {
+  // Not awaited: a refused handshake's body may only end when the server closes the connection.
+  void discard(upstream);
+  return new BffError(
+    "invalid_upstream_response",
+    `The streaming server of ${host} did not accept the connection.`,
+    { internal: `websocket upgrade answered ${upstream.status}` },
+  );
 }

@@ -12,6 +12,7 @@ import { BffError, isBffError, logError } from "../errors.ts";
 import type { Registration, RegistrationRequest } from "../instance/registration.ts";
 import { registrationForClient, replaceRegistration } from "../instance/registry.ts";
 import { type AccountInfo, verifyCredentials } from "../oauth/account.ts";
+import { assertIssuer } from "../oauth/issuer.ts";
 import { timingSafeEqual } from "../oauth/pkce.ts";
 import { revokeToken } from "../oauth/revoke.ts";
 import { DeadClientError, exchangeCode } from "../oauth/token.ts";
@@ -74,6 +75,7 @@ async function finish(
   const registration = await registrationForClient(deps.registry, request, tx.clientId);
   if (registration === null)
     throw new BffError("login_expired", "The login can no longer be completed; start again.");
+  assertIssuer(registration, query);
   if (query.has("access_token"))
     return tokenInUrl(c, deps, tx, registration, query.get("access_token") ?? "");
   const code = query.get("code") ?? "";

@@ -16,7 +16,7 @@ import { parseProxyTarget } from "../proxy/path.ts";
 import { upstreamHeaderRecord } from "../proxy/request-headers.ts";
 import { type HeaderRecord, proxiedHeaderRecord } from "../proxy/response-headers.ts";
 import { sessionRevoked } from "../proxy/revoked.ts";
-import { assertStreamOrigin, streamKind, websocketUpstreamUrl } from "../proxy/streaming.ts";
+import { assertStreamOrigin, failedUpgrade, streamKind, websocketUpstreamUrl } from "../proxy/streaming.ts";
 import { findAccount } from "../session/accounts.ts";
 import type { Session, SessionAccount } from "../session/session.ts";
 import { readSession } from "../session/store.ts";
@@ -47,13 +47,14 @@ export async function proxy(request: Request, deps: Deps, cors: HeaderRecord | n
   let url: string;
   let upstream: Response;
   if (kind === "websocket") {
-    url = websocketUpstreamUrl(account.streaming, target.query);
+    url = websocketUpstreamUrl(account, target.query, deps.policy);
     upstreamHeaders.upgrade = "websocket";
     upstream = await fetchWithHeadTimeout(head, url, { headers: upstreamHeaders });
-    // Returned as it is, wrapped only to drop the instance's headers (PLATFORM.md: keep webSocket).
+    // Returned as it is, wrapped only to drop the instance's headers (`init.webSocket` keeps the socket).
     if (upstream.status === 101 && upstream.webSocket !== null) {
       return new Response(null, { status: 101, webSocket: upstream.webSocket, headers: cors ?? {} });
     }
+    if (upstream.status !== 401) throw failedUpgrade(upstream, account.instance);
   } else {
     url = `${account.origin}${target.path}${target.query}`;
     const body = method === "GET" || method === "HEAD" ? null : request.body;

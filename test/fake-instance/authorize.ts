@@ -1,4 +1,5 @@
 import { parseScopes } from "./apps.ts";
+import { issuerOf } from "./discovery.ts";
 import { type Ctx, cookie, readBody, redirect, sendHtml, str } from "./http.ts";
 import { consentPage, errorPage, signInPage } from "./pages.ts";
 import { type App, issueToken, isUser, randomToken, siteNow } from "./state.ts";
@@ -79,7 +80,14 @@ function grantCode(ctx: Ctx, r: AuthzRequest, user: string) {
   });
   r.app.lastUser = user;
   ctx.site.codesIssued++;
-  redirect(ctx, 302, withParams(r.redirectUri, { code, state: r.state }));
+  redirect(ctx, 302, withParams(r.redirectUri, { code, state: r.state, iss: issParam(ctx) }));
+}
+
+/** RFC 9207 `iss` when the site is configured to send it (real Mastodon 4.4 does not). */
+function issParam(ctx: Ctx): string | null {
+  const send = ctx.site.config.iss?.send;
+  if (send === undefined) return null;
+  return send === "issuer" ? issuerOf(ctx.site.origin) : "https://other-server.example.net/";
 }
 
 function deny(ctx: Ctx, r: AuthzRequest) {
@@ -87,7 +95,12 @@ function deny(ctx: Ctx, r: AuthzRequest) {
   redirect(
     ctx,
     302,
-    withParams(r.redirectUri, { error: "access_denied", error_description, state: r.state }),
+    withParams(r.redirectUri, {
+      error: "access_denied",
+      error_description,
+      state: r.state,
+      iss: issParam(ctx),
+    }),
   );
 }
 

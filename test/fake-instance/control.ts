@@ -91,6 +91,7 @@ function configure(s: Site, b: Body): Answer {
   if (url !== undefined) s.config.streamingUrl = url;
   if (b.webfinger && typeof b.webfinger === "object")
     s.config.webfinger = b.webfinger as Site["config"]["webfinger"];
+  if (b.iss && typeof b.iss === "object") s.config.iss = b.iss as Site["config"]["iss"];
   return [200, { ok: true, config: s.config }];
 }
 

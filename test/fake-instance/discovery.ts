@@ -2,11 +2,18 @@ import { SOFTWARE } from "./flavour.ts";
 import { type Ctx, notFound, redirect, send, sendJson } from "./http.ts";
 import { USERS } from "./seed.ts";
 
+/** The RFC 8414 issuer: Mastodon names its root URL, with the trailing slash. */
+export const issuerOf = (origin: string): string => `${origin}/`;
+
 /** GET /.well-known/oauth-authorization-server (RFC 8414; Mastodon 4.4 only). */
 export function metadata(ctx: Ctx) {
   const o = ctx.site.origin;
+  const rfc9207 = ctx.site.config.iss?.advertise
+    ? { authorization_response_iss_parameter_supported: true }
+    : {};
   sendJson(ctx, 200, {
-    issuer: `${o}/`,
+    ...rfc9207,
+    issuer: issuerOf(o),
     service_documentation: "https://docs.joinmastodon.org/",
     authorization_endpoint: `${o}/oauth/authorize`,
     token_endpoint: `${o}/oauth/token`,

@@ -3,9 +3,14 @@ import { type Ctx, sendJson } from "./http.ts";
 import { accountJson, USERS } from "./seed.ts";
 import type { Site } from "./state.ts";
 
-/** The streaming base URL: configured, else the origin with ws(s) instead of http(s). */
+/**
+ * The streaming base URL: configured, else the origin with ws(s) instead of http(s). GoToSocial
+ * builds it from its configured host with `wss://` even when it serves plain http (a development
+ * setup), so the gts flavour does too.
+ */
 export function streamingUrl(site: Site): string {
-  return site.config.streamingUrl ?? site.origin.replace(/^http/, "ws");
+  if (site.config.streamingUrl !== undefined) return site.config.streamingUrl;
+  return site.flavour === "gts" ? `wss://${site.host}` : site.origin.replace(/^http/, "ws");
 }
 
 /** GET /api/v2/instance */

@@ -105,6 +105,13 @@ export interface Site {
   config: {
     streamingUrl?: string;
     webfinger?: { webOrigin?: string; redirectTo?: string; accountDomain?: string };
+    /**
+     * RFC 9207, off by default: Mastodon 4.4 neither advertises nor sends `iss` (its metadata
+     * serializer has no such field; Doorkeeper sends it only once an `issuer` is configured).
+     * `advertise` adds `authorization_response_iss_parameter_supported: true`; `send` puts the
+     * issuer (or another server's, `other`) in every authorization response.
+     */
+    iss?: { advertise?: boolean; send?: "issuer" | "other" };
   };
 }
 

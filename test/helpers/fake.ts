@@ -75,6 +75,8 @@ export interface Fault {
 export interface FakeConfig {
   streamingUrl?: string;
   webfinger?: { webOrigin?: string; redirectTo?: string; accountDomain?: string };
+  /** RFC 9207: advertise support in the metadata; send `iss` (the issuer, or another server's). */
+  iss?: { advertise?: boolean; send?: "issuer" | "other" };
 }
 
 function randomHex(bytes: number): string {

@@ -3,15 +3,17 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import type { Env } from "../../src/env.ts";
+import { discoverInstance } from "../../src/instance/discovery.ts";
 import { type HostPolicy, parseInstance } from "../../src/instance/host.ts";
 import { appKvPrefix } from "../../src/instance/keys.ts";
+import { parseHostList } from "../../src/instance/policy.ts";
 import { decodeRegistration, type Registration } from "../../src/instance/registration.ts";
 import { decodeKvEntry } from "../../src/instance/registry.ts";
 import { parseHandle } from "../../src/instance/webfinger.ts";
 import { getKeyRing } from "../../src/session/keys.ts";
 import { open } from "../../src/session/seal.ts";
 import corpusText from "../corpus/hostile-hosts.txt?raw";
-import { bff, CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
+import { BFF, bff, CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
 import { configure, fakeState, injectFault, unexpectedHosts, uniqueHost } from "../helpers/fake.ts";
 import {
   appFetch,
@@ -220,5 +222,90 @@ describe("a hostile instance pointing the BFF elsewhere", () => {
     const { callback } = await fullLogin(a);
     expect(callback.headers.get("location")).toBe("/");
     expect((await fakeState(a)).registrations).toBe(1);
+  });
+});
+
+describe("the operator's lists on every host contacted for a user", () => {
+  it("refuses a WebFinger redirect to a denied host: 403 instance_not_allowed, nothing fetched there", async () => {
+    const host = uniqueHost("mastodon");
+    const denied = uniqueHost("mastodon");
+    await configure(host, { webfinger: { redirectTo: `https://${denied}` } });
+    const res = await appFetch(`/auth/login?instance=${encodeURIComponent(`@alice@${host}`)}`, {
+      env: { INSTANCE_DENYLIST: denied },
+    });
+    await expectError(res, 403, "instance_not_allowed");
+    expect((await fakeState(denied)).requests).toEqual([]);
+  });
+
+  it("refuses a host-meta template on a host outside the allowlist, nothing fetched there", async () => {
+    const host = uniqueHost("mastodon");
+    const unlisted = uniqueHost("mastodon");
+    await injectFault(host, { path: "/.well-known/webfinger", kind: "status", status: 404, body: {} });
+    await configure(host, { webfinger: { webOrigin: `https://${unlisted}` } });
+    const res = await appFetch(`/auth/login?instance=${encodeURIComponent(`alice@${host}`)}`, {
+      env: { INSTANCE_ALLOWLIST: host },
+    });
+    await expectError(res, 403, "instance_not_allowed");
+    expect((await fakeState(unlisted)).requests).toEqual([]);
+  });
+
+  it("keeps a denied streaming host out of discovery: the instance's own host streams instead", async () => {
+    const host = uniqueHost("mastodon");
+    const denied = uniqueHost("mastodon");
+    await configure(host, { streamingUrl: `wss://${denied}` });
+    const ctx = {
+      fetch: (i: RequestInfo | URL, init?: RequestInit) => fetch(i, init),
+      userAgent: "t",
+      timeoutMs: 5000,
+    };
+    const policy = { ...PUBLIC, deny: parseHostList(denied).patterns };
+    const info = await discoverInstance(ctx, `https://${host}`, policy);
+    expect(info.streaming).toBe(`wss://${host}`);
+    expect((await discoverInstance(ctx, `https://${host}`, PUBLIC)).streaming).toBe(`wss://${denied}`);
+  });
+
+  it("never sends a session's token to a streaming host the lists exclude (403, no upgrade there)", async () => {
+    const host = uniqueHost("mastodon");
+    const denied = uniqueHost("mastodon");
+    await configure(host, { streamingUrl: `wss://${denied}` });
+    const { jar } = await fullLogin(host);
+    const res = await appFetch("/api/v1/streaming?stream=user", {
+      jar,
+      headers: { upgrade: "websocket", origin: BFF },
+      env: { INSTANCE_DENYLIST: denied },
+    });
+    await expectError(res, 403, "instance_not_allowed");
+    expect((await fakeState(denied)).requests).toEqual([]);
+  });
+});
+
+describe("the streaming host an instance names", () => {
+  it("takes only its scheme, host and port: a path or query in it never reaches the other host", async () => {
+    const host = uniqueHost("mastodon");
+    const other = uniqueHost("mastodon");
+    await configure(host, { streamingUrl: `wss://${other}/evil/anything?x=` });
+    const { jar } = await fullLogin(host);
+    expect((await storedRegistration(host))?.streaming).toBe(`wss://${other}`);
+    const res = await bff("/api/v1/streaming?stream=user", {
+      jar,
+      headers: { upgrade: "websocket", origin: BFF },
+    });
+    await res.body?.cancel();
+    const paths = (await fakeState(other)).requests.map((r) => ({ path: r.path, query: r.query }));
+    expect(paths).toEqual([{ path: "/api/v1/streaming", query: { stream: "user" } }]);
+  });
+
+  it("relays no upstream answer on a failed upgrade: 502 invalid_upstream_response of its own", async () => {
+    const host = uniqueHost("mastodon");
+    const { jar } = await fullLogin(host);
+    await injectFault(host, { path: "/api/v1/streaming", kind: "status", status: 404 });
+    const res = await bff("/api/v1/streaming?stream=user", {
+      jar,
+      headers: { upgrade: "websocket", origin: BFF },
+    });
+    const body = await res.text();
+    expect(res.status).toBe(502);
+    expect(JSON.parse(body).error).toBe("invalid_upstream_response");
+    expect(body).not.toContain("Refused by fault");
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { bff } from "../helpers/bff.ts";
-import { pushEvent } from "../helpers/fake.ts";
+import { bff, CookieJar } from "../helpers/bff.ts";
+import { approve, pushEvent, uniqueHost } from "../helpers/fake.ts";
 import { appWith, BFF, bffRequest, errorOf, seen, signedIn, TextStream } from "./support.ts";
 
 const SSE = { accept: "text/event-stream" };
@@ -127,5 +127,31 @@ describe("WebSocket streaming", () => {
     const res = await bff("/api/v1/streaming/user", { jar, headers: { upgrade: "websocket", origin: BFF } });
     expect(res.status).toBe(400);
     expect(await errorOf(res)).toBe("invalid_request");
+  });
+});
+
+describe("a development GoToSocial served over plain http", () => {
+  it("streams over ws:// although it advertises wss://", async () => {
+    const host = uniqueHost("gts");
+    const app = appWith({ ENVIRONMENT: "development", ALLOW_INSECURE_INSTANCES: host });
+    const jar = new CookieJar();
+    const send = async (path: string, init: RequestInit = {}) => {
+      const res = await app(bffRequest(path, jar, init));
+      jar.store(res);
+      return res;
+    };
+    const start = await send(`/auth/login?instance=${host}`);
+    expect(start.status).toBe(302);
+    const back = await approve(start.headers.get("location") ?? "");
+    expect((await send(back.pathname + back.search)).headers.get("location")).toBe("/");
+    const res = await send("/api/v1/streaming?stream=user", {
+      headers: { upgrade: "websocket", origin: BFF },
+    });
+    expect(res.status).toBe(101);
+    const ws = res.webSocket as WebSocket;
+    ws.accept();
+    expect(await nextMessage(ws, (d) => d.includes('"event":"update"'))).toContain('"stream":["user"]');
+    ws.close(1000, "done");
+    expect(await seen(`http://${host}`, "/api/v1/streaming")).toHaveLength(1);
   });
 });
