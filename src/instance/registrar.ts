@@ -273,12 +273,8 @@ export class Registrar extends DurableObject<Env> {
   /** One registration per login (src/instance/keeping.ts), at most PER_LOGIN_LIMIT per window. */
   async #registerPerLogin(req: RegistrationRequest, fp: string, current: Current): Promise<RegistrarResult> {
     const now = nowSeconds();
-    const window = (await this.ctx.storage.get<{ start: number; count: number }>(doFreshKey(fp))) ?? {
-      start: now,
-      count: 0,
-    };
-    const open = window.start > now - PER_LOGIN_LIMIT.windowSeconds;
-    if (open && window.count >= PER_LOGIN_LIMIT.count) {
+    const window = await this.#freshWindow(fp, now);
+    if (window.count >= PER_LOGIN_LIMIT.count) {
       return {
         ok: false,
         code: "registration_rate_limited",
@@ -286,11 +282,17 @@ export class Registrar extends DurableObject<Env> {
         retryAfter: window.start + PER_LOGIN_LIMIT.windowSeconds - now,
       };
     }
-    await this.ctx.storage.put(
-      doFreshKey(fp),
-      open ? { ...window, count: window.count + 1 } : { start: now, count: 1 },
-    );
+    // Counted before the request, so concurrent logins cannot all pass the check at once.
+    await this.ctx.storage.put(doFreshKey(fp), { ...window, count: window.count + 1 });
     return this.#register(req, fp, current);
+  }
+
+  /** New per-login registrations in the current window (a new window once the last one ended). */
+  async #freshWindow(fp: string, now: number): Promise<{ start: number; count: number }> {
+    const window = await this.ctx.storage.get<{ start: number; count: number }>(doFreshKey(fp));
+    return window !== undefined && window.start > now - PER_LOGIN_LIMIT.windowSeconds
+      ? window
+      : { start: now, count: 0 };
   }
 
   async #register(req: RegistrationRequest, fp: string, previous: Current | null): Promise<RegistrarResult> {
@@ -299,7 +301,14 @@ export class Registrar extends DurableObject<Env> {
       const registration = await createRegistration(config, req, reusableInfo(previous?.registration));
       const sealed = await seal({ ...registration }, "app", await this.#ring(), REGISTRATION_SEAL_TTL);
       await this.#store(fp, { registration, sealed }, previous, config.sessionTtl);
-      if (keepingOf(registration.software) === "per-login") return { ok: true, sealed };
+      if (keepingOf(registration.software) === "per-login") {
+        // The first registration learns the software: it counts towards the window too.
+        if (previous === null || keepingOf(previous.registration.software) !== "per-login") {
+          const window = await this.#freshWindow(fp, nowSeconds());
+          await this.ctx.storage.put(doFreshKey(fp), { ...window, count: window.count + 1 });
+        }
+        return { ok: true, sealed };
+      }
       await this.#mintAnchor(fp, registration);
       return this.#serve(req.host, fp, { registration, sealed });
     } catch (error) {

@@ -1,0 +1,93 @@
+/**
+ * What the registrar keeps is bounded whatever an instance answers: a server that calls every
+ * new app unknown does not make each login register again, and records of replaced apps go once
+ * no session can still revoke a token with them.
+ */
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { loadConfig } from "../../src/config.ts";
+import type { Env } from "../../src/env.ts";
+import { PER_LOGIN_LIMIT, REPLACE_INTERVAL } from "../../src/instance/keeping.ts";
+import { DO_CLIENT_PREFIX } from "../../src/instance/keys.ts";
+import { bff, CookieJar, startLogin } from "../helpers/bff.ts";
+import { approve, fakeState, injectFault, uniqueHost } from "../helpers/fake.ts";
+
+afterEach(() => vi.useRealTimers());
+
+/** Moves the clock of the Worker and its Durable Objects (one isolate in tests) forward. */
+function travel(seconds: number): void {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(Date.now() + seconds * 1000);
+}
+
+async function clientRecords(host: string): Promise<number> {
+  const stub = env.REGISTRAR.get(env.REGISTRAR.idFromName(host));
+  return runInDurableObject(
+    stub,
+    async (_, state) => (await state.storage.list({ prefix: DO_CLIENT_PREFIX })).size,
+  );
+}
+
+/** Start → consent → callback; returns where the callback sent the browser. */
+async function attempt(host: string): Promise<string> {
+  const jar = new CookieJar();
+  let authorize = await startLogin(host, jar);
+  for (let hop = 0; hop < 3; hop++) {
+    const back = await approve(authorize.href);
+    const callback = await bff(back.pathname + back.search, { jar });
+    const location = callback.headers.get("location") ?? "";
+    if (!location.startsWith(`https://${host}/oauth/authorize`)) return location;
+    authorize = new URL(location); // the login restarted with a new app
+  }
+  throw new Error("the login kept restarting");
+}
+
+describe("the registrar's bounds", () => {
+  it("replaces an app the instance calls unknown at most once per interval, however many logins fail", async () => {
+    const host = uniqueHost("mastodon");
+    await injectFault(host, {
+      path: "/oauth/token",
+      method: "POST",
+      kind: "status",
+      status: 401,
+      body: { error: "invalid_client" },
+    });
+    for (let i = 0; i < 5; i++) expect(await attempt(host)).toBe("/?auth_error=token_exchange_failed");
+    expect((await fakeState(host)).registrations).toBe(2);
+    travel(REPLACE_INTERVAL + 1);
+    await attempt(host);
+    expect((await fakeState(host)).registrations).toBe(3);
+  });
+
+  it("forgets replaced apps once every session that may use them has expired", async () => {
+    const host = uniqueHost("mastodon");
+    const { sessionTtl } = loadConfig(env as Env);
+    for (let i = 0; i < 4; i++) {
+      // A first login start registers (or renews the app token): the fault then hits the code exchange.
+      await startLogin(host, new CookieJar());
+      await injectFault(host, {
+        path: "/oauth/token",
+        method: "POST",
+        kind: "status",
+        status: 401,
+        times: 1,
+      });
+      expect(await attempt(host)).toBe("/");
+      travel(sessionTtl + REPLACE_INTERVAL + 1);
+    }
+    expect((await fakeState(host)).registrations).toBeGreaterThanOrEqual(4);
+    // The current app and the one it replaced (a session made with it may still log out).
+    expect(await clientRecords(host)).toBeLessThanOrEqual(2);
+  });
+
+  it("registers at most PER_LOGIN_LIMIT apps per window on a server with one app per login", async () => {
+    const host = uniqueHost("snac");
+    for (let i = 0; i < PER_LOGIN_LIMIT.count; i++) await startLogin(host, new CookieJar());
+    const refused = await bff(`/auth/login?instance=${host}`);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: string }).error).toBe("registration_rate_limited");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await fakeState(host)).registrations).toBe(PER_LOGIN_LIMIT.count);
+  });
+});
