@@ -11,6 +11,12 @@ import type { RegistryDeps } from "./registry.ts";
 const MEMO_LIMIT = 500;
 const memo = new Map<string, { token: string; expiresAt: number }>();
 
+/** Whether this isolate holds a usable app token for `host` (no storage call needed). */
+export function hasAppToken(host: string): boolean {
+  const known = memo.get(host);
+  return known !== undefined && known.expiresAt > nowSeconds();
+}
+
 /** A valid app token for `req.host`; pass the token the instance just rejected to force a new one. */
 export async function appTokenFor(
   deps: RegistryDeps,

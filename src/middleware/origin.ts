@@ -42,25 +42,34 @@ export function assertSameOriginAction(headers: Headers, deps: Deps): void {
   throw new BffError("csrf_required", "Send the header `X-CSRF: 1` (or call from an allowed origin).");
 }
 
+/** How a login start may proceed: at once, or only after the user confirms on our own page. */
+export type LoginStart = "start" | "confirm";
+
 /**
- * Starting a login (login CSRF: a cross-site link must not sign the victim in as the attacker):
- * a top-level navigation from our own pages or typed by the user (`same-origin`/`none`), a
- * same-site frontend whose Referer is an allowed origin, a request carrying `X-CSRF: 1` or an
- * allowed Origin. Clients without Fetch Metadata (curl) are not browsers and cannot be victims.
+ * Starting a login (login CSRF: a foreign page must not sign the victim in, nor add an account to
+ * their session). It starts at once when the app itself asked: `X-CSRF: 1`, an allowed Origin, a
+ * same-origin fetch, or a same-site frontend whose Referer is an allowed origin. A request nothing
+ * on our origin started — `Sec-Fetch-Site: none` (typed, bookmarked, or a link opened from mail or
+ * chat), or a browser navigation without Fetch Metadata — needs the user's confirmation first.
+ * Clients that are neither (curl) are not browsers and cannot be victims.
  */
-export function assertLoginStart(headers: Headers, deps: Deps): void {
+export function loginStart(headers: Headers, deps: Deps): LoginStart {
   assertNotCrossSite(headers, deps);
+  if (headers.get(CSRF_HEADER) === "1" || headers.get("origin") !== null) return "start";
   const site = headers.get("sec-fetch-site");
-  if (site === null || site === "same-origin" || site === "none") return;
-  if (headers.get(CSRF_HEADER) === "1" || headers.get("origin") !== null) return;
-  if (
-    site === "same-site" &&
-    refererOrigin(headers) !== null &&
-    isAllowedOrigin(refererOrigin(headers) ?? "", deps)
-  ) {
-    return;
-  }
+  if (site === "same-origin") return "start";
+  if (site === "none") return "confirm";
+  if (site === null) return isNavigation(headers) ? "confirm" : "start";
+  if (site === "same-site" && isAllowedOrigin(refererOrigin(headers) ?? "", deps)) return "start";
   throw new BffError("forbidden_origin", "A login must be started from the application itself.");
+}
+
+/**
+ * A browser without Fetch Metadata (Safari before 16.4) still asks for HTML when it navigates, and
+ * sends no Origin on a GET: a link from another site looks exactly like this.
+ */
+function isNavigation(headers: Headers): boolean {
+  return (headers.get("accept") ?? "").includes("text/html");
 }
 
 function refererOrigin(headers: Headers): string | null {

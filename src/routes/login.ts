@@ -3,31 +3,41 @@
  * outbound request, gets its app registration (one KV read when cached), and sends the browser to
  * the instance's authorize endpoint with state and PKCE. With `Accept: application/json` the
  * answer is `{ authorize_url }` instead of a redirect (for frontends that navigate themselves).
+ * A login that nothing on this origin started gets a confirmation page first (login-confirm.ts).
  */
 
 import { parseReturnTo } from "../auth/return-to.ts";
 import { type Deps, registrationRequest } from "../context.ts";
 import { BffError } from "../errors.ts";
-import { type InstanceOrigin, parseInstance } from "../instance/host.ts";
-import { assertInstanceAllowed } from "../instance/policy.ts";
+import { LOGIN_FORM_LIMIT, readBoundedText } from "../http/body.ts";
+import { limitRegistrations } from "../http/rate-limit.ts";
+import type { InstanceOrigin } from "../instance/host.ts";
 import type { Registration } from "../instance/registration.ts";
 import { registrationForLogin, verifiedRegistration } from "../instance/registry.ts";
-import { parseHandle, resolveHandle } from "../instance/webfinger.ts";
-import { assertLoginStart } from "../middleware/origin.ts";
+import { loginStart } from "../middleware/origin.ts";
 import { authorizeUrl } from "../oauth/authorize.ts";
 import { codeChallenge, randomToken } from "../oauth/pkce.ts";
 import { hasUnfinishedLogin, type LoginTransaction, loginSetCookies } from "../session/login.ts";
 import { readSession } from "../session/store.ts";
 import type { AppContext } from "../types.ts";
+import { confirmLogin } from "./login-confirm.ts";
+import { parseLoginTarget, resolveLoginTarget } from "./login-target.ts";
 
 export async function login(c: AppContext): Promise<Response> {
   const { deps } = c.var;
-  const headers = c.req.raw.headers;
-  assertLoginStart(headers, deps);
+  if (loginStart(c.req.raw.headers, deps) === "confirm") {
+    // A browser never sends a form POST without Origin (or with Sec-Fetch-Site: none).
+    if (c.req.method === "POST") {
+      throw new BffError("forbidden_origin", "A login must be started from the application itself.");
+    }
+    return confirmLogin(c, new URL(c.req.url).searchParams);
+  }
+  // Before the body is read: a flood of large bodies is braked like any other login start.
+  await limitRegistrations(c.req.raw, deps);
   const params = c.req.method === "POST" ? await formParams(c) : new URL(c.req.url).searchParams;
   const returnTo = parseReturnTo(params.get("return_to") ?? undefined, deps);
-  await rateLimit(c, deps);
-  const { target, expectedAcct } = await resolveTarget(params.get("instance"), deps);
+  const parsed = parseLoginTarget(params.get("instance"), deps);
+  const { target, expectedAcct } = await resolveLoginTarget(parsed, deps);
   const cookieHeader = c.req.header("cookie") ?? null;
   const session = await readSession(cookieHeader, deps.ring);
   // A second account on the same server needs force_login, or the instance reuses its own session.
@@ -88,63 +98,8 @@ export async function startAuthorization(
   return res;
 }
 
-/** The instance to log in with: a host, or a handle resolved through WebFinger. */
-async function resolveTarget(
-  raw: string | null,
-  deps: Deps,
-): Promise<{ target: InstanceOrigin; expectedAcct: string }> {
-  const only = deps.config.allowlist.length === 1 && deps.config.allowlist[0]?.kind === "exact";
-  // Single-instance mode: an allowlist of one host needs no `instance` parameter.
-  const input =
-    raw === null || raw.trim() === "" ? (only ? deps.config.allowlist[0]?.value : undefined) : raw;
-  if (input === undefined) {
-    throw new BffError("invalid_instance", "Say which instance to log in with: ?instance=mastodon.example.");
-  }
-  const lists = { allow: deps.config.allowlist, deny: deps.config.denylist };
-  const handle = parseHandle(input, deps.policy);
-  if (handle === null) {
-    const target = parseInstance(input, deps.policy);
-    assertInstanceAllowed(target.host, lists);
-    return { target, expectedAcct: "" };
-  }
-  assertInstanceAllowed(handle.domain.host, lists);
-  const target = await resolveHandle(deps.upstream, handle, deps.policy);
-  assertInstanceAllowed(target.host, lists);
-  return { target, expectedAcct: handle.username };
-}
-
 async function formParams(c: AppContext): Promise<URLSearchParams> {
   const type = c.req.header("content-type") ?? "";
   if (!type.startsWith("application/x-www-form-urlencoded")) return new URL(c.req.url).searchParams;
-  const body = await c.req.text();
-  if (body.length > 8192) throw new BffError("invalid_request", "The login form is too large.");
-  return new URLSearchParams(body);
-}
-
-/** Login starts per client IP (IPv6 per /64), a brake on registration abuse. */
-async function rateLimit(c: AppContext, deps: Deps): Promise<void> {
-  const limiter = deps.env.LOGIN_LIMITER;
-  if (limiter === undefined) return;
-  const key = `login:${clientKey(c.req.header("cf-connecting-ip") ?? "unknown")}`;
-  const { success } = await limiter.limit({ key });
-  if (!success) {
-    throw new BffError("rate_limited", "Too many logins from this address; wait a minute.", {
-      headers: { "retry-after": "60" },
-    });
-  }
-}
-
-/** IPv4 as is; IPv6 by its /64 (one host usually owns a whole /64). */
-export function clientKey(ip: string): string {
-  if (!ip.includes(":")) return ip;
-  const [head = "", tail = ""] = ip.split("::");
-  const left = head === "" ? [] : head.split(":");
-  const right = tail === "" ? [] : tail.split(":");
-  const groups = ip.includes("::")
-    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right]
-    : left;
-  return groups
-    .slice(0, 4)
-    .map((g) => g.replace(/^0+(?=.)/, "").toLowerCase())
-    .join(":");
+  return new URLSearchParams(await readBoundedText(c.req.raw, LOGIN_FORM_LIMIT));
 }

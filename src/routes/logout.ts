@@ -6,6 +6,7 @@
 
 import { revokeAccount } from "../auth/revoke-account.ts";
 import { BffError } from "../errors.ts";
+import { readBoundedText, SWITCH_BODY_LIMIT } from "../http/body.ts";
 import { assertSameOriginAction } from "../middleware/origin.ts";
 import { findAccount } from "../session/accounts.ts";
 import { clearSessionCookie, readSession, sessionSetCookie } from "../session/store.ts";
@@ -55,7 +56,7 @@ async function accountParam(c: AppContext): Promise<string> {
   const fromQuery = c.req.query("account");
   if (fromQuery !== undefined) return fromQuery;
   const type = c.req.header("content-type") ?? "";
-  const text = (await c.req.text()).slice(0, 4096);
+  const text = await readBoundedText(c.req.raw, SWITCH_BODY_LIMIT);
   if (type.startsWith("application/json")) {
     try {
       const body = JSON.parse(text) as unknown;

@@ -6,8 +6,9 @@
  */
 import { registrationRequest } from "../context.ts";
 import { BffError } from "../errors.ts";
+import { limitRegistrations } from "../http/rate-limit.ts";
 import { discard } from "../http/upstream.ts";
-import { appTokenFor } from "../instance/app-token.ts";
+import { appTokenFor, hasAppToken } from "../instance/app-token.ts";
 import { parseInstance } from "../instance/host.ts";
 import { assertInstanceAllowed } from "../instance/policy.ts";
 import { assertCsrfHeader } from "../middleware/origin.ts";
@@ -75,6 +76,8 @@ export async function publicProxy(c: AppContext): Promise<Response> {
         "user-agent": deps.upstream.userAgent,
       },
     });
+  // Asking the registrar may register an app on a host never seen: braked like a login start.
+  if (!hasAppToken(target.host)) await limitRegistrations(request, deps);
   const token = await appTokenFor(deps.registry, req);
   let upstream = await send(token);
   if (upstream.status === 401) {

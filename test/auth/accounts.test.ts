@@ -2,8 +2,8 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/env.ts";
+import { clientKey } from "../../src/http/rate-limit.ts";
 import app from "../../src/index.ts";
-import { clientKey } from "../../src/routes/login.ts";
 import { BFF, bff, CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
 import { approve, configure, fakeState, injectFault, uniqueHost } from "../helpers/fake.ts";
 

@@ -126,13 +126,11 @@ describe("login start", () => {
     expect(await res.json()).toMatchObject({ error: "forbidden_origin" });
   });
 
-  it("accepts a login typed by the user or started from its own pages", async () => {
-    for (const site of ["none", "same-origin"]) {
-      const res = await bff(`/auth/login?instance=${uniqueHost("mastodon")}`, {
-        headers: { "sec-fetch-site": site },
-      });
-      expect(res.status).toBe(302);
-    }
+  it("accepts a login started from its own pages at once", async () => {
+    const res = await bff(`/auth/login?instance=${uniqueHost("mastodon")}`, {
+      headers: { "sec-fetch-site": "same-origin" },
+    });
+    expect(res.status).toBe(302);
   });
 });
 

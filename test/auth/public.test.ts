@@ -4,10 +4,13 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env.ts";
 import app from "../../src/index.ts";
 import { APP_TOKEN_RENEW_INTERVAL } from "../../src/instance/keeping.ts";
+import wranglerToml from "../../wrangler.toml?raw";
 import { BFF } from "../helpers/bff.ts";
 import { fakeState, injectFault, revokeAppTokens, uniqueHost } from "../helpers/fake.ts";
 
 const publicEnv = { ...env, PUBLIC_PROXY: "true" } as Env;
+/** Login starts per client IP per period, as deployed (wrangler.toml `[[ratelimits]]`). */
+const LOGIN_LIMIT = Number(/simple = \{ limit = (\d+)/.exec(wranglerToml)?.[1]);
 
 afterEach(() => vi.useRealTimers());
 
@@ -70,6 +73,19 @@ describe("public endpoints with app tokens (PUBLIC_PROXY=true)", () => {
     const state = await fakeState(host);
     expect(state.requests.filter((r) => r.path === "/oauth/token")).toHaveLength(1);
     expect(state.tokensIssued).toBe(1);
+  });
+
+  it("brakes registrations on new hosts like login starts: one new host past the limit is refused", async () => {
+    const headers = { "cf-connecting-ip": "203.0.113.77" };
+    for (let i = 0; i < LOGIN_LIMIT; i++) {
+      const res = await call(`/instances/${uniqueHost("mastodon")}/api/v1/instance`, { headers });
+      expect(res.status).toBe(200);
+    }
+    const host = uniqueHost("mastodon");
+    const refused = await call(`/instances/${host}/api/v1/instance`, { headers });
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: string }).error).toBe("rate_limited");
+    expect((await fakeState(host)).registrations).toBe(0);
   });
 
   it("rewrites pagination links to the public route", async () => {
