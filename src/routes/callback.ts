@@ -15,6 +15,7 @@ import { type AccountInfo, verifyCredentials } from "../oauth/account.ts";
 import { timingSafeEqual } from "../oauth/pkce.ts";
 import { revokeToken } from "../oauth/revoke.ts";
 import { DeadClientError, exchangeCode } from "../oauth/token.ts";
+import { fitAccount } from "../session/account-budget.ts";
 import { addAccount } from "../session/accounts.ts";
 import { clearLoginCookie, type LoginTransaction, readLoginTransaction } from "../session/login.ts";
 import type { SessionAccount } from "../session/session.ts";
@@ -113,8 +114,9 @@ async function signIn(
   c: AppContext,
   deps: Deps,
   tx: LoginTransaction,
-  account: SessionAccount,
+  issued: SessionAccount,
 ): Promise<Response> {
+  const account = withinBudget(c, deps, tx, issued);
   const session = await readSession(c.req.header("cookie") ?? null, deps.ring);
   const merged = addAccount(session, account);
   if (merged === null) {
@@ -139,6 +141,16 @@ async function signIn(
   return res;
 }
 
+/** The account cut to its share of the cookie; a token no session can hold is revoked at once. */
+function withinBudget(c: AppContext, deps: Deps, tx: LoginTransaction, account: SessionAccount) {
+  try {
+    return fitAccount(account, { scope: tx.scopes, streaming: account.origin.replace(/^http/, "ws") });
+  } catch (error) {
+    c.executionCtx.waitUntil(revokeAccount(deps, account));
+    throw error;
+  }
+}
+
 /** Akkoma/Pleroma put a token in the URL for a known browser: revoke it and retry with force_login. */
 async function tokenInUrl(
   c: AppContext,
@@ -155,17 +167,17 @@ async function tokenInUrl(
   return restart(c, tx, registration, true);
 }
 
-async function restart(c: AppContext, tx: LoginTransaction, registration: Registration, forceLogin: boolean) {
-  const res = await startAuthorization(c, registration, {
+/** Starts the login again; its new cookie takes this login's slot (so nothing is left behind). */
+function restart(c: AppContext, tx: LoginTransaction, registration: Registration, forceLogin: boolean) {
+  const base = {
     ...tx,
     clientId: registration.clientId,
     redirectUri: registration.redirectUri,
     scopes: registration.scopes,
     forceLogin,
     retried: true,
-  });
-  res.headers.append("set-cookie", clearLoginCookie(tx.state));
-  return res;
+  };
+  return startAuthorization(c, registration, base, tx.state);
 }
 
 function deadOr(failure: unknown): unknown {

@@ -2,9 +2,9 @@
  * Several accounts in one browser session. The cookie holds them all, so their number is capped
  * to keep it under a browser's ~4 KB (README: "Multiple accounts").
  */
-import { accountKey, type Session, type SessionAccount } from "./session.ts";
+import { accountKey, MAX_ACCOUNTS, type Session, type SessionAccount } from "./session.ts";
 
-export const MAX_ACCOUNTS = 4;
+export { MAX_ACCOUNTS };
 
 export interface MergeResult {
   readonly accounts: readonly SessionAccount[];

@@ -1,0 +1,87 @@
+/**
+ * What one account may add to the session cookie, whatever its instance sends. A browser drops a
+ * cookie over ~4 KB — silently, so the user would just stay signed out — and the session holds up
+ * to MAX_ACCOUNTS accounts: each gets MAX_ACCOUNT_BYTES of JSON (before encryption, which adds a
+ * third). Fields the proxy needs are kept exactly or the login is refused; the ones only shown to
+ * the user are shortened or dropped first.
+ */
+import { BffError } from "../errors.ts";
+import { type SessionAccount, wireAccount } from "./session.ts";
+
+/** 4 accounts at this size make a session cookie under 4,000 bytes (tested). */
+export const MAX_ACCOUNT_BYTES = 680;
+/** Bytes of JSON per field (an escaped control character counts six). */
+export const FIELD_BYTES = {
+  token: 256,
+  clientId: 128,
+  scope: 128,
+  streaming: 256,
+  acct: 128,
+  displayName: 128,
+  avatar: 256,
+  url: 256,
+} as const;
+
+const encoder = new TextEncoder();
+const jsonBytes = (value: unknown): number => encoder.encode(JSON.stringify(value)).byteLength;
+
+/** Shown-only fields, dropped in this order until the account fits. */
+const SHRINK: readonly ((a: SessionAccount) => SessionAccount)[] = [
+  (a) => ({ ...a, avatar: "" }),
+  (a) => ({ ...a, url: "" }),
+  (a) => ({ ...a, displayName: "" }),
+  (a) => ({ ...a, acct: a.username }),
+];
+
+/**
+ * `account` within its budget. `fallback` replaces a scope or streaming URL too long to keep (the
+ * scopes that were asked for; the instance's own host for streaming).
+ */
+export function fitAccount(
+  account: SessionAccount,
+  fallback: { readonly scope: string; readonly streaming: string },
+): SessionAccount {
+  if (jsonBytes(account.token) > FIELD_BYTES.token || jsonBytes(account.clientId) > FIELD_BYTES.clientId) {
+    throw tooLarge("token or client_id");
+  }
+  let fitted: SessionAccount = {
+    ...account,
+    scope: jsonBytes(account.scope) > FIELD_BYTES.scope ? fallback.scope : account.scope,
+    streaming: jsonBytes(account.streaming) > FIELD_BYTES.streaming ? fallback.streaming : account.streaming,
+    acct: jsonBytes(account.acct) > FIELD_BYTES.acct ? account.username : account.acct,
+    displayName: truncate(account.displayName, FIELD_BYTES.displayName),
+    avatar: jsonBytes(account.avatar) > FIELD_BYTES.avatar ? "" : account.avatar,
+    url: jsonBytes(account.url) > FIELD_BYTES.url ? "" : account.url,
+  };
+  for (const shrink of SHRINK) {
+    if (accountBytes(fitted) <= MAX_ACCOUNT_BYTES) return fitted;
+    fitted = shrink(fitted);
+  }
+  if (accountBytes(fitted) <= MAX_ACCOUNT_BYTES) return fitted;
+  throw tooLarge(`${accountBytes(fitted)} bytes without its profile fields`);
+}
+
+/** The bytes this account takes in the sealed session's JSON. */
+export function accountBytes(account: SessionAccount): number {
+  return jsonBytes(wireAccount(account));
+}
+
+/** `text` cut (on a code point) so that its JSON takes at most `max` bytes. */
+function truncate(text: string, max: number): string {
+  if (jsonBytes(text) <= max) return text;
+  let out = "";
+  let used = 2; // the quotes
+  for (const char of text) {
+    const size = jsonBytes(char) - 2;
+    if (used + size > max) break;
+    out += char;
+    used += size;
+  }
+  return out;
+}
+
+function tooLarge(internal: string): BffError {
+  return new BffError("account_lookup_failed", "This account's details are too large to keep in a session.", {
+    internal: `account over its cookie budget: ${internal}`,
+  });
+}
