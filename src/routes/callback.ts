@@ -7,6 +7,7 @@
 
 import { withAuthError, withQueryParam } from "../auth/return-to.ts";
 import { revokeAccount } from "../auth/revoke-account.ts";
+import { settleFinishedLogins } from "../auth/settle-logins.ts";
 import type { Deps } from "../context.ts";
 import { BffError, isBffError, logError } from "../errors.ts";
 import type { Registration, RegistrationRequest } from "../instance/registration.ts";
@@ -17,7 +18,12 @@ import { revokeToken } from "../oauth/revoke.ts";
 import { DeadClientError, exchangeCode } from "../oauth/token.ts";
 import { fitAccount } from "../session/account-budget.ts";
 import { addAccount } from "../session/accounts.ts";
-import { clearLoginCookie, type LoginTransaction, readLoginTransaction } from "../session/login.ts";
+import {
+  clearLoginCookie,
+  finishedLoginCookie,
+  type LoginTransaction,
+  readLoginTransaction,
+} from "../session/login.ts";
 import type { SessionAccount } from "../session/session.ts";
 import { readSession, sessionSetCookie } from "../session/store.ts";
 import type { AppContext } from "../types.ts";
@@ -127,6 +133,14 @@ async function signIn(
     );
   }
   for (const old of merged.replaced) c.executionCtx.waitUntil(revokeAccount(deps, old));
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+  const header = c.req.header("cookie") ?? null;
+  const settled = await settleFinishedLogins(
+    deps,
+    header,
+    [...merged.accounts, ...merged.replaced],
+    waitUntil,
+  );
   let target = tx.returnTo;
   if (tx.expectedAcct !== "" && tx.expectedAcct !== account.username.toLowerCase()) {
     // Login by handle: the user signed in as someone else than the handle they typed.
@@ -137,9 +151,15 @@ async function signIn(
     "set-cookie",
     await sessionSetCookie(merged.accounts, merged.active, deps.ring, deps.config.sessionTtl),
   );
-  res.headers.append("set-cookie", clearLoginCookie(tx.state));
+  // This login's slot keeps its token until a later request shows which session the browser kept.
+  const own = await finishedLoginCookie(tx.state, account, deps.ring);
+  for (const cookie of [...settled.filter((line) => !sameName(line, own)), own]) {
+    res.headers.append("set-cookie", cookie);
+  }
   return res;
 }
+
+const sameName = (a: string, b: string) => a.slice(0, a.indexOf("=")) === b.slice(0, b.indexOf("="));
 
 /** The account cut to its share of the cookie; a token no session can hold is revoked at once. */
 function withinBudget(c: AppContext, deps: Deps, tx: LoginTransaction, account: SessionAccount) {

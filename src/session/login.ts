@@ -20,7 +20,8 @@ import {
   serializeCookie,
 } from "./cookies.ts";
 import type { KeyRing } from "./keys.ts";
-import { nowSeconds, open, seal } from "./seal.ts";
+import { type Claims, nowSeconds, open, seal } from "./seal.ts";
+import type { SessionAccount } from "./session.ts";
 
 export const LOGIN_TTL = 600;
 /** The cookie outlives the transaction so that an expiry can still be reported to return_to. */
@@ -70,6 +71,20 @@ interface Opened {
   readonly iat: number;
 }
 
+/**
+ * A login that finished: the token it obtained, kept (sealed) in its slot until a later request
+ * sees which session won. Two tabs finishing a login for the same account at the same moment
+ * each set a session from the same old one; the browser keeps the last, and the other token would
+ * be left live upstream with no session to revoke it.
+ */
+export interface FinishedLogin {
+  readonly slot: number;
+  readonly iat: number;
+  readonly account: Pick<SessionAccount, "instance" | "origin" | "clientId" | "token">;
+}
+
+type Slot = ({ readonly kind: "pending" } & Opened) | ({ readonly kind: "finished" } & FinishedLogin);
+
 /** The slot a state's cookie lives in, or null for a state this version did not make. */
 export function slotOf(state: string): number | null {
   const slot = SLOT_NAMES.indexOf(state.charAt(0));
@@ -95,7 +110,7 @@ export async function newLoginState(
 
 async function pickSlot(cookieHeader: string | null, ring: KeyRing): Promise<number> {
   const ages = await Promise.all(
-    [...SLOT_NAMES].map(async (_, slot) => (await openSlot(cookieHeader, slot, ring))?.iat ?? null),
+    [...SLOT_NAMES].map(async (_, slot) => (await readSlot(cookieHeader, slot, ring))?.iat ?? null),
   );
   const free = ages.flatMap((iat, slot) => (iat === null ? [slot] : []));
   // Random among the free ones: two tabs that start at the same moment rarely pick the same.
@@ -161,11 +176,12 @@ export async function readLoginTransaction(
   ring: KeyRing,
 ): Promise<{ tx: LoginTransaction; expired: boolean } | null> {
   const slot = slotOf(state);
-  const found = slot === null ? null : await openSlot(cookieHeader, slot, ring);
-  if (found !== null) return found;
+  const found = slot === null ? null : await readSlot(cookieHeader, slot, ring);
+  if (found?.kind === "pending") return found;
   // Logins started before slots existed: a cookie named by the state's first 12 characters.
   const legacy = cookieValue(cookieHeader, LOGIN_COOKIE_PREFIX + state.slice(0, 12), ANY_LENGTH);
-  return legacy === undefined ? null : openTransaction(legacy, ring);
+  const opened = legacy === undefined ? null : await openTransaction(legacy, ring);
+  return opened?.kind === "pending" ? opened : null;
 }
 
 /**
@@ -179,28 +195,67 @@ export async function hasUnfinishedLogin(
   clientId: string,
   ring: KeyRing,
 ): Promise<boolean> {
-  const slots = await Promise.all([...SLOT_NAMES].map((_, slot) => openSlot(cookieHeader, slot, ring)));
-  return slots.some((opened) => opened?.tx.host === host && opened.tx.clientId === clientId);
+  const slots = await readSlots(cookieHeader, ring);
+  return slots.some((s) => s?.kind === "pending" && s.tx.host === host && s.tx.clientId === clientId);
 }
 
-async function openSlot(cookieHeader: string | null, slot: number, ring: KeyRing): Promise<Opened | null> {
+/** Finished logins whose tokens still wait to be checked against the session (see FinishedLogin). */
+export async function finishedLogins(cookieHeader: string | null, ring: KeyRing): Promise<FinishedLogin[]> {
+  return (await readSlots(cookieHeader, ring)).flatMap((s) => (s?.kind === "finished" ? [s] : []));
+}
+
+/** The cookie that keeps a finished login's token in its slot (replacing the transaction). */
+export async function finishedLoginCookie(state: string, account: FinishedLogin["account"], ring: KeyRing) {
+  const slot = slotOf(state);
+  if (slot === null) return clearLoginCookie(state);
+  const { instance, origin, clientId, token } = account;
+  const sealed = await seal(
+    { f: { instance, origin, clientId, token } },
+    "login",
+    ring,
+    LOGIN_COOKIE_MAX_AGE,
+  );
+  return serializeCookie(loginCookieName(slot), sealed, LOGIN_COOKIE_MAX_AGE);
+}
+
+function readSlots(cookieHeader: string | null, ring: KeyRing): Promise<(Slot | null)[]> {
+  return Promise.all([...SLOT_NAMES].map((_, slot) => readSlot(cookieHeader, slot, ring)));
+}
+
+async function readSlot(cookieHeader: string | null, slot: number, ring: KeyRing): Promise<Slot | null> {
   const sealed = cookieValue(cookieHeader, loginCookieName(slot), ANY_LENGTH);
-  return sealed === undefined ? null : openTransaction(sealed, ring);
+  if (sealed === undefined) return null;
+  const payload = await open(sealed, "login", ring);
+  if (payload !== null) return asFinished(payload, slot) ?? asPending(payload, false);
+  return openExpired(sealed, ring);
 }
 
-async function openTransaction(sealed: string, ring: KeyRing): Promise<Opened | null> {
-  let expired = false;
-  let payload = await open(sealed, "login", ring);
-  if (payload === null) {
-    // Authentic but past its 10 minutes? (Opened as of its own issue time.)
-    payload = await open(sealed, "login", ring, nowSeconds() - LOGIN_COOKIE_MAX_AGE);
-    expired = true;
-  }
-  if (payload === null) return null;
+async function openTransaction(sealed: string, ring: KeyRing): Promise<Slot | null> {
+  const payload = await open(sealed, "login", ring);
+  return payload === null ? openExpired(sealed, ring) : asPending(payload, false);
+}
+
+/** Authentic but past its 10 minutes? (Opened as of its own issue time.) */
+async function openExpired(sealed: string, ring: KeyRing): Promise<Slot | null> {
+  const payload = await open(sealed, "login", ring, nowSeconds() - LOGIN_COOKIE_MAX_AGE);
+  return payload === null ? null : asPending(payload, true);
+}
+
+function asPending(payload: Claims, expired: boolean): Slot | null {
   for (const [field, type] of Object.entries(FIELDS)) {
     if (typeof payload[field] !== type) return null;
   }
-  return { tx: payload as unknown as LoginTransaction, expired, iat: payload.iat };
+  return { kind: "pending", tx: payload as unknown as LoginTransaction, expired, iat: payload.iat };
+}
+
+function asFinished(payload: Claims, slot: number): Slot | null {
+  const f = payload.f;
+  if (typeof f !== "object" || f === null) return null;
+  const record = f as Record<string, unknown>;
+  for (const field of ["instance", "origin", "clientId", "token"]) {
+    if (typeof record[field] !== "string") return null;
+  }
+  return { kind: "finished", slot, iat: payload.iat, account: record as unknown as FinishedLogin["account"] };
 }
 
 /** Clears the cookie of the login with this state (its slot, or its pre-slot name). */

@@ -2,9 +2,9 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseReturnTo } from "../../src/auth/return-to.ts";
-import { MAX_RETURN_TO_LENGTH } from "../../src/session/login.ts";
 import type { Deps } from "../../src/context.ts";
 import { BffError } from "../../src/errors.ts";
+import { MAX_RETURN_TO_LENGTH } from "../../src/session/login.ts";
 import corpusText from "../corpus/hostile-return-to.txt?raw";
 import { CookieJar } from "../helpers/bff.ts";
 import { approve, uniqueHost } from "../helpers/fake.ts";
