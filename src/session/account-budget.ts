@@ -10,10 +10,13 @@ import { type SessionAccount, wireAccount } from "./session.ts";
 
 /** 4 accounts at this size make a session cookie under 4,000 bytes (tested). */
 export const MAX_ACCOUNT_BYTES = 680;
-/** Bytes of JSON per field (an escaped control character counts six). */
+/**
+ * Bytes of JSON per field, quotes included (an escaped control character counts six). Tokens and
+ * client ids seen in the wild are 26–52 characters (Mastodon, GoToSocial, Akkoma, snac, Hollo).
+ */
 export const FIELD_BYTES = {
-  token: 256,
-  clientId: 128,
+  token: 130,
+  clientId: 130,
   scope: 128,
   streaming: 256,
   acct: 128,

@@ -51,15 +51,20 @@ describe("cookieValue", () => {
     expect(cookieValue(`a=${SESSION_COOKIE}=v`, SESSION_COOKIE)).toBeUndefined();
   });
 
-  it.each(
-    LOOKALIKE_PADDING.map((c) => [`U+${c.charCodeAt(0).toString(16).padStart(4, "0")}`, c]),
-  )("gives no value when a name padded with %s competes with ours, before or after it", (_, pad) => {
-    for (const planted of [`${pad}${SESSION_COOKIE}`, `${SESSION_COOKIE}${pad}`, ` ${pad} ${SESSION_COOKIE}`]) {
-      expect(cookieValue(`${planted}=attacker; ${SESSION_COOKIE}=victim`, SESSION_COOKIE)).toBeUndefined();
-      expect(cookieValue(`${SESSION_COOKIE}=victim; ${planted}=attacker`, SESSION_COOKIE)).toBeUndefined();
-      expect(cookieValue(`${planted}=attacker`, SESSION_COOKIE)).toBeUndefined();
-    }
-  });
+  it.each(LOOKALIKE_PADDING.map((c) => [`U+${c.charCodeAt(0).toString(16).padStart(4, "0")}`, c]))(
+    "gives no value when a name padded with %s competes with ours, before or after it",
+    (_, pad) => {
+      for (const planted of [
+        `${pad}${SESSION_COOKIE}`,
+        `${SESSION_COOKIE}${pad}`,
+        ` ${pad} ${SESSION_COOKIE}`,
+      ]) {
+        expect(cookieValue(`${planted}=attacker; ${SESSION_COOKIE}=victim`, SESSION_COOKIE)).toBeUndefined();
+        expect(cookieValue(`${SESSION_COOKIE}=victim; ${planted}=attacker`, SESSION_COOKIE)).toBeUndefined();
+        expect(cookieValue(`${planted}=attacker`, SESSION_COOKIE)).toBeUndefined();
+      }
+    },
+  );
 
   it("gives no value for a name claimed twice", () => {
     expect(cookieValue(`${SESSION_COOKIE}=a; ${SESSION_COOKIE}=b`, SESSION_COOKIE)).toBeUndefined();
