@@ -62,7 +62,7 @@ describe("login cookies", () => {
     expect((await bff("/auth/session", { jar })).status).toBe(200);
   });
 
-  it("bounds a login cookie with every field at its maximum, so 3 and a full session fit in 16 KB", async () => {
+  it("refuses a longer return_to and bounds a login cookie with every field at its maximum: 3 and a full session fit in 16 KB", async () => {
     const host = `${"h".repeat(63)}.${"o".repeat(63)}.${"s".repeat(63)}.${"t".repeat(61)}`;
     const tx: LoginTransaction = {
       state: await newLoginState(null, await ring()),
@@ -77,6 +77,13 @@ describe("login cookies", () => {
       retried: true,
       expectedAcct: "a".repeat(64),
     };
+    const tooLong = new URLSearchParams({
+      instance: host,
+      return_to: `/${"r".repeat(MAX_RETURN_TO_LENGTH)}`,
+    });
+    const refused = await bff(`/auth/login?${tooLong}`);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: "invalid_return_to" });
     const [cookie = ""] = (await loginSetCookies(tx, await ring(), null)).slice(-1);
     const pair = cookie.slice(0, cookie.indexOf(";"));
     expect(pair.length).toBeLessThanOrEqual(MAX_LOGIN_COOKIE_LENGTH);
