@@ -20,7 +20,6 @@
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -151,6 +150,7 @@ describe("cookies in Chromium: a sibling subdomain and parallel logins", { timeo
     await victim.page.goto(`${evil}/`);
     await victim.page.evaluate(
       ({ name, value, parent }) => {
+        // biome-ignore lint/suspicious/noDocumentCookie: the attack is a script writing document.cookie.
         document.cookie = `${name}=${value}; Domain=${parent}; Path=/api/; SameSite=Lax`;
       },
       { name: `\u2000${SESSION_COOKIE}`, value: stolen, parent: PARENT },
