@@ -21,6 +21,7 @@ import { addAccount } from "../session/accounts.ts";
 import {
   clearLoginCookie,
   finishedLoginCookie,
+  hasConcurrentLogin,
   type LoginTransaction,
   readLoginTransaction,
 } from "../session/login.ts";
@@ -151,8 +152,10 @@ async function signIn(
     "set-cookie",
     await sessionSetCookie(merged.accounts, merged.active, deps.ring, deps.config.sessionTtl),
   );
-  // This login's slot keeps its token until a later request shows which session the browser kept.
-  const own = await finishedLoginCookie(tx.state, account, deps.ring);
+  // With another login of this instance pending, both may finish at once from the same old
+  // session: this login's slot keeps its token until a later request shows which session won.
+  const racing = await hasConcurrentLogin(header, tx.host, tx.state, deps.ring);
+  const own = racing ? await finishedLoginCookie(tx.state, account, deps.ring) : clearLoginCookie(tx.state);
   for (const cookie of [...settled.filter((line) => !sameName(line, own)), own]) {
     res.headers.append("set-cookie", cookie);
   }

@@ -146,12 +146,29 @@ export async function hasUnfinishedLogin(
   return slots.some((s) => s?.kind === "pending" && s.tx.host === host && s.tx.clientId === clientId);
 }
 
+/**
+ * True when another login with `host` is pending in this browser besides the one with `state`: it
+ * may finish at the same moment as this one, for the same account.
+ */
+export async function hasConcurrentLogin(
+  cookieHeader: string | null,
+  host: string,
+  state: string,
+  ring: KeyRing,
+): Promise<boolean> {
+  const slots = await readSlots(cookieHeader, ring);
+  return slots.some((s) => s?.kind === "pending" && s.tx.host === host && s.tx.state !== state);
+}
+
 /** Finished logins whose tokens still wait to be checked against the session (see FinishedLogin). */
 export async function finishedLogins(cookieHeader: string | null, ring: KeyRing): Promise<FinishedLogin[]> {
   return (await readSlots(cookieHeader, ring)).flatMap((s) => (s?.kind === "finished" ? [s] : []));
 }
 
-/** The cookie that keeps a finished login's token in its slot (replacing the transaction). */
+/**
+ * The cookie that keeps a finished login's token in its slot (replacing the transaction), set
+ * only while another login with the same instance is pending (hasConcurrentLogin).
+ */
 export async function finishedLoginCookie(state: string, account: FinishedLogin["account"], ring: KeyRing) {
   const slot = slotOf(state);
   if (slot === null) return clearLoginCookie(state);

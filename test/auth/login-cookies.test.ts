@@ -134,14 +134,13 @@ describe("login cookies", () => {
 describe("two tabs finishing a login for the same account at the same moment", () => {
   it("revokes the token of the session the browser did not keep", async () => {
     const host = uniqueHost("mastodon");
-    const [startA, startB] = await Promise.all([
-      bff(`/auth/login?instance=${host}`),
-      bff(`/auth/login?instance=${host}`),
-    ]);
+    // Two tabs: the second starts after the first (their login cookies take two slots).
     const browser = new CookieJar();
-    browser.store(startA);
-    browser.store(startB);
+    const startA = await bff(`/auth/login?instance=${host}`, { jar: browser });
+    const startB = await bff(`/auth/login?instance=${host}`, { jar: browser });
     expect(loginCookies(browser)).toHaveLength(2);
+    // The second start found the first one unfinished and checked the app (its token revoked).
+    const before = await revokedTokens(host, 1);
     const backA = await approve(startA.headers.get("location") ?? "");
     const backB = await approve(startB.headers.get("location") ?? "");
     // Both callbacks leave with the same cookies: each builds its session from the same old one.
@@ -155,7 +154,7 @@ describe("two tabs finishing a login for the same account at the same moment", (
     browser.store(doneB); // the browser keeps the last session it was given
     const info = await bff("/auth/session", { jar: browser });
     expect(info.status).toBe(200);
-    expect(await revokedTokens(host, 1)).toBe(1);
+    expect(await revokedTokens(host, before + 1)).toBe(before + 1);
     const api = await bff("/api/v1/accounts/verify_credentials", {
       jar: browser,
       headers: { "x-csrf": "1" },
