@@ -5,8 +5,10 @@
  */
 import type { Deps } from "../context.ts";
 import { BffError } from "../errors.ts";
+import { MAX_RETURN_TO_LENGTH } from "../session/login.ts";
 
-const MAX_LENGTH = 2048;
+/** return_to travels in the login cookie, which must stay small (session/login.ts). */
+const MAX_LENGTH = MAX_RETURN_TO_LENGTH;
 
 export function parseReturnTo(raw: string | undefined, deps: Deps): string {
   if (raw === undefined || raw === "") return "/";

@@ -4,7 +4,10 @@ import { registrationForClient } from "../instance/registry.ts";
 import { revokeToken } from "../oauth/revoke.ts";
 import type { SessionAccount } from "../session/session.ts";
 
-export async function revokeAccount(deps: Deps, account: SessionAccount): Promise<boolean> {
+export async function revokeAccount(
+  deps: Deps,
+  account: Pick<SessionAccount, "instance" | "origin" | "clientId" | "token">,
+): Promise<boolean> {
   try {
     const request = registrationRequest(deps, { host: account.instance, origin: account.origin });
     const registration = await registrationForClient(deps.registry, request, account.clientId);

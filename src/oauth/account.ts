@@ -29,20 +29,29 @@ export async function verifyCredentials(
   const record = typeof json === "object" && json !== null ? (json as Record<string, unknown>) : {};
   const id = text(record.id, 64);
   const username = text(record.username, 64);
-  if (id === "" || username === "") {
+  if (!LOCAL_NAME.test(id) || !LOCAL_NAME.test(username)) {
     throw new BffError("account_lookup_failed", "The instance did not tell who signed in.", {
-      internal: "verify_credentials without id/username",
+      internal: "verify_credentials without a usable id/username",
     });
   }
+  // Who signed in is named by the instance fedi-bff asked: an `acct` claiming another domain
+  // (`alice@elsewhere`) is not this instance's to make, so only a local acct is kept.
+  const acct = text(record.acct, 320);
   return {
     id,
     username,
-    acct: text(record.acct, 320) || username,
+    acct: LOCAL_NAME.test(acct) ? acct : username,
     displayName: text(record.display_name, 120),
     avatar: httpUrl(record.avatar),
     url: httpUrl(record.url),
   };
 }
+
+/**
+ * An id or a local username: visible ASCII without `@`, so that `<id>@<instance>` (the account's
+ * key in the session) and `acct` cannot name an account of another instance.
+ */
+const LOCAL_NAME = /^[\x21-\x3f\x41-\x7e]{1,64}$/;
 
 function text(value: unknown, max: number): string {
   if (typeof value === "number") return String(value);

@@ -7,6 +7,7 @@
 
 import { withAuthError, withQueryParam } from "../auth/return-to.ts";
 import { revokeAccount } from "../auth/revoke-account.ts";
+import { settleFinishedLogins } from "../auth/settle-logins.ts";
 import type { Deps } from "../context.ts";
 import { BffError, isBffError, logError } from "../errors.ts";
 import type { Registration, RegistrationRequest } from "../instance/registration.ts";
@@ -16,8 +17,15 @@ import { assertIssuer } from "../oauth/issuer.ts";
 import { timingSafeEqual } from "../oauth/pkce.ts";
 import { revokeToken } from "../oauth/revoke.ts";
 import { DeadClientError, exchangeCode } from "../oauth/token.ts";
+import { fitAccount } from "../session/account-budget.ts";
 import { addAccount } from "../session/accounts.ts";
-import { clearLoginCookie, type LoginTransaction, readLoginTransaction } from "../session/login.ts";
+import {
+  clearLoginCookie,
+  finishedLoginCookie,
+  hasConcurrentLogin,
+  type LoginTransaction,
+  readLoginTransaction,
+} from "../session/login.ts";
 import type { SessionAccount } from "../session/session.ts";
 import { readSession, sessionSetCookie } from "../session/store.ts";
 import type { AppContext } from "../types.ts";
@@ -115,8 +123,9 @@ async function signIn(
   c: AppContext,
   deps: Deps,
   tx: LoginTransaction,
-  account: SessionAccount,
+  issued: SessionAccount,
 ): Promise<Response> {
+  const account = withinBudget(c, deps, tx, issued);
   const session = await readSession(c.req.header("cookie") ?? null, deps.ring);
   const merged = addAccount(session, account);
   if (merged === null) {
@@ -127,6 +136,14 @@ async function signIn(
     );
   }
   for (const old of merged.replaced) c.executionCtx.waitUntil(revokeAccount(deps, old));
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+  const header = c.req.header("cookie") ?? null;
+  const settled = await settleFinishedLogins(
+    deps,
+    header,
+    [...merged.accounts, ...merged.replaced],
+    waitUntil,
+  );
   let target = tx.returnTo;
   if (tx.expectedAcct !== "" && tx.expectedAcct !== account.username.toLowerCase()) {
     // Login by handle: the user signed in as someone else than the handle they typed.
@@ -137,8 +154,26 @@ async function signIn(
     "set-cookie",
     await sessionSetCookie(merged.accounts, merged.active, deps.ring, deps.config.sessionTtl),
   );
-  res.headers.append("set-cookie", clearLoginCookie(tx.state));
+  // With another login of this instance pending, both may finish at once from the same old
+  // session: this login's slot keeps its token until a later request shows which session won.
+  const racing = await hasConcurrentLogin(header, tx.host, tx.state, deps.ring);
+  const own = racing ? await finishedLoginCookie(tx.state, account, deps.ring) : clearLoginCookie(tx.state);
+  for (const cookie of [...settled.filter((line) => !sameName(line, own)), own]) {
+    res.headers.append("set-cookie", cookie);
+  }
   return res;
+}
+
+const sameName = (a: string, b: string) => a.slice(0, a.indexOf("=")) === b.slice(0, b.indexOf("="));
+
+/** The account cut to its share of the cookie; a token no session can hold is revoked at once. */
+function withinBudget(c: AppContext, deps: Deps, tx: LoginTransaction, account: SessionAccount) {
+  try {
+    return fitAccount(account, { scope: tx.scopes, streaming: account.origin.replace(/^http/, "ws") });
+  } catch (error) {
+    c.executionCtx.waitUntil(revokeAccount(deps, account));
+    throw error;
+  }
 }
 
 /** Akkoma/Pleroma put a token in the URL for a known browser: revoke it and retry with force_login. */
@@ -157,17 +192,17 @@ async function tokenInUrl(
   return restart(c, tx, registration, true);
 }
 
-async function restart(c: AppContext, tx: LoginTransaction, registration: Registration, forceLogin: boolean) {
-  const res = await startAuthorization(c, registration, {
+/** Starts the login again; its new cookie takes this login's slot (so nothing is left behind). */
+function restart(c: AppContext, tx: LoginTransaction, registration: Registration, forceLogin: boolean) {
+  const base = {
     ...tx,
     clientId: registration.clientId,
     redirectUri: registration.redirectUri,
     scopes: registration.scopes,
     forceLogin,
     retried: true,
-  });
-  res.headers.append("set-cookie", clearLoginCookie(tx.state));
-  return res;
+  };
+  return startAuthorization(c, registration, base, tx.state);
 }
 
 function deadOr(failure: unknown): unknown {

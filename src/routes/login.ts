@@ -17,7 +17,12 @@ import { registrationForLogin, verifiedRegistration } from "../instance/registry
 import { loginStart } from "../middleware/origin.ts";
 import { authorizeUrl } from "../oauth/authorize.ts";
 import { codeChallenge, randomToken } from "../oauth/pkce.ts";
-import { hasUnfinishedLogin, type LoginTransaction, loginSetCookies } from "../session/login.ts";
+import {
+  hasUnfinishedLogin,
+  type LoginTransaction,
+  loginSetCookies,
+  newLoginState,
+} from "../session/login.ts";
 import { readSession } from "../session/store.ts";
 import type { AppContext } from "../types.ts";
 import { confirmLogin } from "./login-confirm.ts";
@@ -76,14 +81,19 @@ async function usableRegistration(
   return verifiedRegistration(deps.registry, request, registration.clientId);
 }
 
-/** Creates the login transaction and answers with the redirect (or JSON) to the instance. */
+/**
+ * Creates the login transaction and answers with the redirect (or JSON) to the instance. A restart
+ * names the login it `replaces`, whose cookie slot the new one takes over.
+ */
 export async function startAuthorization(
   c: AppContext,
   registration: Registration,
   base: Omit<LoginTransaction, "state" | "verifier">,
+  replaces?: string,
 ): Promise<Response> {
   const { deps } = c.var;
-  const tx: LoginTransaction = { ...base, state: randomToken(), verifier: randomToken() };
+  const state = await newLoginState(c.req.header("cookie") ?? null, deps.ring, replaces);
+  const tx: LoginTransaction = { ...base, state, verifier: randomToken() };
   const url = authorizeUrl(registration, {
     state: tx.state,
     codeChallenge: await codeChallenge(tx.verifier),

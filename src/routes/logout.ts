@@ -5,6 +5,7 @@
  */
 
 import { revokeAccount } from "../auth/revoke-account.ts";
+import { settleFinishedLogins } from "../auth/settle-logins.ts";
 import { BffError } from "../errors.ts";
 import { readBoundedText, SWITCH_BODY_LIMIT } from "../http/body.ts";
 import { assertSameOriginAction } from "../middleware/origin.ts";
@@ -24,6 +25,13 @@ export async function logout(c: AppContext): Promise<Response> {
   }
   const leaving = all ? session.accounts : session.accounts.filter((_, i) => i === session.active);
   await Promise.all(leaving.map((account) => revokeAccount(deps, account)));
+  // Finished logins are settled here too: their tokens are in the session (revoked just now, or
+  // staying) or were lost to a simultaneous login and are revoked.
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+  const header = c.req.header("cookie") ?? null;
+  for (const line of await settleFinishedLogins(deps, header, session.accounts, waitUntil)) {
+    res.headers.append("set-cookie", line);
+  }
   const staying = session.accounts.filter((a) => !leaving.includes(a));
   const cookie =
     staying.length === 0

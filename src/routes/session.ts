@@ -2,6 +2,7 @@
  * `GET /auth/session`: who is signed in, from the cookie alone (display name and avatar are kept
  * in the session at login; no upstream call). Never the token.
  */
+import { settleFinishedLogins } from "../auth/settle-logins.ts";
 import { BffError } from "../errors.ts";
 import { accountKey, activeAccount, type Session, type SessionAccount } from "../session/session.ts";
 import { readSession } from "../session/store.ts";
@@ -10,6 +11,12 @@ import type { AppContext } from "../types.ts";
 export async function sessionInfo(c: AppContext): Promise<Response> {
   const session = await requireSession(c);
   const active = activeAccount(session);
+  // The first call after a login (the frontend asks who signed in) settles finished logins.
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+  const header = c.req.header("cookie") ?? null;
+  for (const cookie of await settleFinishedLogins(c.var.deps, header, session.accounts, waitUntil)) {
+    c.header("set-cookie", cookie, { append: true });
+  }
   return c.json({
     authenticated: true,
     instance: active.instance,

@@ -2,9 +2,10 @@
  * Several accounts in one browser session. The cookie holds them all, so their number is capped
  * to keep it under a browser's ~4 KB (README: "Multiple accounts").
  */
-import { accountKey, type Session, type SessionAccount } from "./session.ts";
+import { accountBytes, SESSION_ACCOUNT_BYTES } from "./account-budget.ts";
+import { accountKey, MAX_ACCOUNTS, type Session, type SessionAccount } from "./session.ts";
 
-export const MAX_ACCOUNTS = 4;
+export { MAX_ACCOUNTS };
 
 export interface MergeResult {
   readonly accounts: readonly SessionAccount[];
@@ -25,6 +26,8 @@ export function addAccount(session: Session | null, account: SessionAccount): Me
   }
   if (accounts.length >= MAX_ACCOUNTS) return null;
   accounts.push(account);
+  // Long tokens (Pixelfed's) take more room: the cookie must still fit a browser's ~4 KB.
+  if (accounts.reduce((sum, a) => sum + accountBytes(a), 0) > SESSION_ACCOUNT_BYTES) return null;
   return { accounts, active: accounts.length - 1, replaced: [] };
 }
 

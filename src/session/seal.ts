@@ -36,7 +36,7 @@ export async function seal(
 
 /**
  * Opens a sealed value as of `now`; any failure (size, format, unknown kid, another alg — no PBES2
- * or RSA, a known denial of service —, tampering, expiry, wrong purpose) yields null, never a throw.
+ * or RSA, a known denial of service —, compression, tampering, expiry, wrong purpose) yields null, never a throw.
  */
 export async function open(
   sealed: string,
@@ -50,11 +50,14 @@ export async function open(
     ({ plaintext } = await compactDecrypt(
       sealed,
       (header) => {
+        // Compressed plaintext (RFC 7516 §4.1.3 "zip") is never sealed here: refuse it before any
+        // decryption, as jose would otherwise inflate up to 250 KB of it.
+        if (header.zip !== undefined) throw new Error("compressed JWE");
         const key = typeof header.kid === "string" ? ring.byKid.get(header.kid) : undefined;
         if (key === undefined) throw new Error("unknown kid");
         return key.secret;
       },
-      { keyManagementAlgorithms: [ALG], contentEncryptionAlgorithms: [ENC] },
+      { keyManagementAlgorithms: [ALG], contentEncryptionAlgorithms: [ENC], maxDecompressedLength: 0 },
     ));
   } catch {
     return null;

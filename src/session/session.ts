@@ -27,6 +27,9 @@ export interface Session {
   readonly exp: number;
 }
 
+/** Accounts per session: the cookie holds them all, and must stay under a browser's ~4 KB. */
+export const MAX_ACCOUNTS = 4;
+
 /** A stable name for an account in API answers: `<id>@<instance>`. */
 export function accountKey(account: Pick<SessionAccount, "id" | "instance">): string {
   return `${account.id}@${account.instance}`;
@@ -56,14 +59,20 @@ const FIELDS = Object.keys(WIRE) as (keyof SessionAccount)[];
 
 /** The claims sealed into the cookie (format version 1). */
 export function encodeSession(accounts: readonly SessionAccount[], active: number): Record<string, unknown> {
-  const wire = accounts.map((account) => Object.fromEntries(FIELDS.map((f) => [WIRE[f], account[f]])));
-  return { v: 1, x: active, z: wire };
+  return { v: 1, x: active, z: accounts.map(wireAccount) };
+}
+
+/** One account as the cookie carries it (short names). */
+export function wireAccount(account: SessionAccount): Record<string, string> {
+  return Object.fromEntries(FIELDS.map((f) => [WIRE[f], account[f]]));
 }
 
 /** Opened claims → Session, or null if anything is off (an old or foreign format is "no session"). */
 export function decodeSession(payload: Claims): Session | null {
   const { v, x, z, exp } = payload as Record<string, unknown>;
-  if (v !== 1 || !Array.isArray(z) || z.length === 0 || typeof exp !== "number") return null;
+  if (v !== 1 || !Array.isArray(z) || typeof exp !== "number") return null;
+  // More accounts than a session may hold is not a session fedi-bff sealed.
+  if (z.length === 0 || z.length > MAX_ACCOUNTS) return null;
   if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || x >= z.length) return null;
   const accounts: SessionAccount[] = [];
   for (const item of z) {

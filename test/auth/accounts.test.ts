@@ -4,6 +4,9 @@ import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/env.ts";
 import { clientKey } from "../../src/http/rate-limit.ts";
 import app from "../../src/index.ts";
+import { FIELD_BYTES } from "../../src/session/account-budget.ts";
+import { SESSION_COOKIE } from "../../src/session/cookies.ts";
+import { MAX_ACCOUNTS } from "../../src/session/session.ts";
 import { BFF, bff, CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
 import { approve, configure, fakeState, injectFault, uniqueHost } from "../helpers/fake.ts";
 
@@ -221,5 +224,98 @@ describe("handle input hygiene", () => {
     const res = await bff(`/auth/login?instance=${encodeURIComponent(input)}`);
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: "invalid_instance" });
+  });
+});
+
+const VERIFY = "/api/v1/accounts/verify_credentials";
+
+/** The instance answers the next verify_credentials (and, if given, the token request) with `account`. */
+async function hostileAccount(
+  host: string,
+  account: Record<string, unknown>,
+  token?: Record<string, unknown>,
+) {
+  await injectFault(host, { path: VERIFY, kind: "status", status: 200, body: account, times: 1 });
+  if (token !== undefined) {
+    // Registered first (with its app token): the fault then answers the code exchange.
+    await startLogin(host, new CookieJar());
+    await injectFault(host, { path: "/oauth/token", kind: "status", status: 200, body: token, times: 1 });
+  }
+}
+
+describe("what one account may add to the session cookie", () => {
+  it(`keeps ${MAX_ACCOUNTS} accounts from hostile instances in a cookie under 4,000 bytes`, async () => {
+    const jar = new CookieJar();
+    for (let i = 0; i < MAX_ACCOUNTS; i++) {
+      const host = uniqueHost("mastodon");
+      await configure(`https://${host}`, { streamingUrl: `wss://${host}/${"s".repeat(400)}` });
+      await hostileAccount(
+        host,
+        {
+          id: "9".repeat(64),
+          username: "u".repeat(64),
+          acct: "a".repeat(320),
+          display_name: "\u0001".repeat(120),
+          avatar: `https://${host}/${"p".repeat(480)}`,
+          url: `https://${host}/${"q".repeat(480)}`,
+        },
+        { access_token: "T".repeat(FIELD_BYTES.token - 2), token_type: "Bearer", scope: "read ".repeat(100) },
+      );
+      const { callback } = await fullLogin(host, { jar });
+      expect(callback.headers.get("location")).toBe("/");
+    }
+    const cookie = jar.cookies.get(SESSION_COOKIE) ?? "";
+    expect(`${SESSION_COOKIE}=${cookie}`.length).toBeLessThan(4000);
+    const session = await sessionOf(jar);
+    expect(session.accounts).toHaveLength(MAX_ACCOUNTS);
+  });
+
+  it("signs in an account with a kilobyte token (Pixelfed's JWTs), and keeps the cookie under 4,000 bytes when more come", async () => {
+    const jar = new CookieJar();
+    const results: string[] = [];
+    for (let i = 0; i < MAX_ACCOUNTS; i++) {
+      const host = uniqueHost("mastodon");
+      await hostileAccount(
+        host,
+        { id: String(i + 1), username: `user${i}`, acct: `user${i}` },
+        { access_token: "J".repeat(1024), token_type: "Bearer" },
+      );
+      const { callback } = await fullLogin(host, { jar });
+      results.push(callback.headers.get("location") ?? "");
+    }
+    expect(results[0]).toBe("/");
+    expect(results).toContain("/?auth_error=too_many_accounts");
+    const cookie = jar.cookies.get(SESSION_COOKIE) ?? "";
+    expect(`${SESSION_COOKIE}=${cookie}`.length).toBeLessThan(4000);
+  });
+});
+
+describe("who signed in comes from the instance fedi-bff asked", () => {
+  it("keeps only a local acct: an instance cannot pass its user off as alice of another instance", async () => {
+    const good = uniqueHost("mastodon");
+    const evil = uniqueHost("mastodon");
+    const { jar } = await fullLogin(good);
+    const [alice] = (await sessionOf(jar)).accounts;
+    await hostileAccount(evil, { id: "109000000000000001", username: "alice", acct: `alice@${good}` });
+    await fullLogin(evil, { jar });
+    const { accounts } = await sessionOf(jar);
+    expect(accounts.map((a) => [a.key, a.instance])).toEqual([
+      [alice?.key, good],
+      [`109000000000000001@${evil}`, evil],
+    ]);
+    const [, second] = accounts as unknown as { acct: string }[];
+    expect(second?.acct).toBe("alice");
+  });
+
+  it("refuses an id or username holding '@' (it would name another instance's account)", async () => {
+    for (const account of [
+      { id: `1@${uniqueHost("mastodon")}`, username: "alice" },
+      { id: "1", username: `alice@${uniqueHost("mastodon")}` },
+    ]) {
+      const host = uniqueHost("mastodon");
+      await hostileAccount(host, account);
+      const { callback } = await fullLogin(host);
+      expect(callback.headers.get("location")).toBe("/?auth_error=account_lookup_failed");
+    }
   });
 });

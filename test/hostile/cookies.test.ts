@@ -7,6 +7,7 @@ import type { Env } from "../../src/env.ts";
 import { LOGIN_COOKIE_PREFIX, SESSION_COOKIE } from "../../src/session/cookies.ts";
 import { generateKey, getKeyRing, type KeyRing } from "../../src/session/keys.ts";
 import { nowSeconds, open, seal } from "../../src/session/seal.ts";
+import { MAX_ACCOUNTS } from "../../src/session/session.ts";
 import corpusText from "../corpus/hostile-cookies.txt?raw";
 import { CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
 import { approve, fakeState, uniqueHost } from "../helpers/fake.ts";
@@ -114,6 +115,9 @@ async function generated(): Promise<[string, string][]> {
       3600,
     );
   const account = ((sessionClaims.z as unknown[])[0] ?? {}) as Record<string, unknown>;
+  const compressed = await new CompactEncrypt(enc.encode(JSON.stringify(claims("session"))))
+    .setProtectedHeader({ alg: "dir", enc: "A256GCM", kid, zip: "DEF" })
+    .encrypt(secret);
   const cases: [string, string][] = [
     ["sealed with another key", await seal(claims("session"), "session", otherRing, 3600)],
     ["our kid, another key", ourKidTheirKey],
@@ -137,6 +141,11 @@ async function generated(): Promise<[string, string][]> {
     ["an account without a token", await reseal({ z: [{ ...account, t: undefined }] })],
     ["a token that is not a string", await reseal({ z: [{ ...account, t: { $ne: null } }] })],
     ["accounts as an object", await reseal({ z: { 0: account } })],
+    ["compressed (zip DEF) under our key", compressed],
+    [
+      `${MAX_ACCOUNTS + 1} accounts`,
+      await reseal({ z: Array.from({ length: MAX_ACCOUNTS + 1 }, (_, i) => ({ ...account, a: `${i}` })) }),
+    ],
     ["over 8 KB", "A".repeat(8193)],
     ["a valid cookie with a trailing dot", `${session}.`],
     ["a valid cookie with a sixth part", `${session}.AAAA`],
@@ -286,6 +295,54 @@ describe("cookie headers", () => {
     });
     expect(res.status).toBe(200);
   });
+});
+
+/**
+ * A sibling subdomain can plant a cookie for the parent domain whose name does not start with
+ * `__Host-` byte for byte, e.g. with a leading U+2000: the browser accepts it, and sends it first
+ * when its Path is longer. (workerd sends non-ASCII header text as UTF-8, and warns about it.)
+ * test/session/cookies.test.ts covers the rest of Unicode, test/e2e/sibling-cookie.e2e.ts the
+ * real browser.
+ */
+describe("lookalike cookie names planted by a sibling subdomain", () => {
+  const PADDING = ["\u2000", "\u000b", "\u000c"];
+
+  it.each(PADDING.map((p) => [JSON.stringify(p), p]))(
+    "never runs the API as the attacker whose session is planted under a name padded with %s",
+    async (_, pad) => {
+      const { jar: attacker } = await fullLogin(uniqueHost("mastodon"), { user: "bob" });
+      const { jar: victim } = await fullLogin(uniqueHost("mastodon"));
+      const planted = `${pad}${SESSION_COOKIE}=${attacker.cookies.get(SESSION_COOKIE)}`;
+      const cookie = `${planted}; ${victim.header()}`;
+      const api = await appFetch("/api/v1/accounts/verify_credentials", {
+        headers: { cookie, "x-csrf": "1" },
+      });
+      await expectError(api, 401, "not_authenticated");
+      await expectError(await appFetch("/auth/session", { headers: { cookie } }), 401, "not_authenticated");
+      // Alone, the lookalike is no session either.
+      await expectError(
+        await appFetch("/auth/session", { headers: { cookie: planted } }),
+        401,
+        "not_authenticated",
+      );
+    },
+  );
+
+  it.each(PADDING.map((p) => [JSON.stringify(p), p]))(
+    "refuses a login whose cookie is planted under a name padded with %s (no sign-in as the attacker)",
+    async (_, pad) => {
+      const attacker = new CookieJar();
+      const authorize = await startLogin(uniqueHost("mastodon"), attacker);
+      const back = await approve(authorize.href, { user: "bob" });
+      const [name = "", value = ""] =
+        [...attacker.cookies].find(([n]) => n.startsWith(LOGIN_COOKIE_PREFIX)) ?? [];
+      const res = await appFetch(back.pathname + back.search, {
+        headers: { cookie: `${pad}${name}=${value}` },
+      });
+      await expectError(res, 400, "login_expired");
+      expect(res.headers.getSetCookie().some((c) => c.startsWith(SESSION_COOKIE))).toBe(false);
+    },
+  );
 });
 
 describe("expired and stolen cookies", () => {

@@ -1,0 +1,28 @@
+/**
+ * Settles finished logins (session/login.ts, FinishedLogin): once a request shows which session
+ * the browser kept, a token a finished login obtained that this session does not hold was
+ * overwritten by a login that finished at the same moment — it is revoked, never left live.
+ */
+import type { Deps } from "../context.ts";
+import { clearCookie } from "../session/cookies.ts";
+import { finishedLogins, loginCookieName } from "../session/login.ts";
+import type { SessionAccount } from "../session/session.ts";
+import { revokeAccount } from "./revoke-account.ts";
+
+/**
+ * Set-Cookie lines that clear the settled slots; revocations go to `waitUntil`. `held` are the
+ * accounts whose tokens are accounted for (in the session, or already being revoked).
+ */
+export async function settleFinishedLogins(
+  deps: Deps,
+  cookieHeader: string | null,
+  held: readonly Pick<SessionAccount, "token">[],
+  waitUntil: (promise: Promise<unknown>) => void,
+): Promise<string[]> {
+  const tokens = new Set(held.map((a) => a.token));
+  const finished = await finishedLogins(cookieHeader, deps.ring);
+  for (const { account } of finished) {
+    if (!tokens.has(account.token)) waitUntil(revokeAccount(deps, account));
+  }
+  return finished.map(({ slot }) => clearCookie(loginCookieName(slot)));
+}

@@ -1,0 +1,165 @@
+/**
+ * What pending logins may add to the browser's Cookie header, in every interleaving: a fixed set of
+ * login-cookie slots (parallel starts overwrite), each cookie bounded, and a way back from any
+ * oversized header. And finished logins: a token no session kept is revoked.
+ */
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { loadConfig } from "../../src/config.ts";
+import type { Env } from "../../src/env.ts";
+import {
+  LOGIN_COOKIE_PREFIX,
+  MAX_COOKIE_HEADER,
+  MAX_LOGIN_COOKIES,
+  SESSION_COOKIE,
+} from "../../src/session/cookies.ts";
+import { getKeyRing } from "../../src/session/keys.ts";
+import {
+  hasUnfinishedLogin,
+  type LoginTransaction,
+  loginSetCookies,
+  MAX_LOGIN_COOKIE_LENGTH,
+  MAX_RETURN_TO_LENGTH,
+  newLoginState,
+} from "../../src/session/login.ts";
+import { seal } from "../../src/session/seal.ts";
+import { bff, CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
+import { approve, fakeState, uniqueHost } from "../helpers/fake.ts";
+
+const ring = () => getKeyRing(loadConfig(env as Env).sessionKeys);
+const loginCookies = (jar: CookieJar) =>
+  [...jar.cookies.keys()].filter((n) => n.startsWith(LOGIN_COOKIE_PREFIX));
+const longReturnTo = `/${"r".repeat(600)}`;
+
+afterEach(() => vi.restoreAllMocks());
+
+/** Waits for revocations sent from waitUntil (the test's fetch does not wait for them). */
+async function revokedTokens(host: string, expected: number): Promise<number> {
+  for (let i = 0; i < 40; i++) {
+    const { revokedTokens } = await fakeState(host);
+    if (revokedTokens >= expected) return revokedTokens;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return (await fakeState(host)).revokedTokens;
+}
+
+describe("login cookies", () => {
+  it(`keeps at most ${MAX_LOGIN_COOKIES} login cookies after 19 parallel starts, and the session readable`, async () => {
+    const host = uniqueHost("mastodon");
+    const { jar } = await fullLogin(host);
+    const header = jar.header();
+    const query = new URLSearchParams({ instance: host, return_to: longReturnTo });
+    // A double-click, many tabs, a retrying frontend: every start carries the same cookies.
+    const starts = await Promise.all(
+      Array.from({ length: 19 }, () => bff(`/auth/login?${query}`, { headers: { cookie: header } })),
+    );
+    for (const res of starts) {
+      expect(res.status).toBe(302);
+      jar.store(res);
+    }
+    expect(loginCookies(jar).length).toBeLessThanOrEqual(MAX_LOGIN_COOKIES);
+    expect(jar.header().length).toBeLessThan(MAX_COOKIE_HEADER);
+    expect((await bff("/auth/session", { jar })).status).toBe(200);
+  });
+
+  it("refuses a longer return_to and bounds a login cookie with every field at its maximum: 3 and a full session fit in 16 KB", async () => {
+    const host = `${"h".repeat(63)}.${"o".repeat(63)}.${"s".repeat(63)}.${"t".repeat(61)}`;
+    const tx: LoginTransaction = {
+      state: await newLoginState(null, await ring()),
+      verifier: "v".repeat(43),
+      host,
+      origin: `https://${host}:65535`,
+      clientId: "c".repeat(512),
+      redirectUri: `https://${"b".repeat(240)}.example/auth/callback`,
+      scopes: "read write push follow profile admin:read admin:write",
+      returnTo: `/${"r".repeat(MAX_RETURN_TO_LENGTH - 1)}`,
+      forceLogin: true,
+      retried: true,
+      expectedAcct: "a".repeat(64),
+    };
+    const tooLong = new URLSearchParams({
+      instance: host,
+      return_to: `/${"r".repeat(MAX_RETURN_TO_LENGTH)}`,
+    });
+    const refused = await bff(`/auth/login?${tooLong}`);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: "invalid_return_to" });
+    const [cookie = ""] = (await loginSetCookies(tx, await ring(), null)).slice(-1);
+    const pair = cookie.slice(0, cookie.indexOf(";"));
+    expect(pair.length).toBeLessThanOrEqual(MAX_LOGIN_COOKIE_LENGTH);
+    // Three slots, a session at its tested maximum (4,000 bytes), and the separators.
+    expect(MAX_LOGIN_COOKIES * (MAX_LOGIN_COOKIE_LENGTH + 2) + 4000).toBeLessThan(MAX_COOKIE_HEADER);
+  });
+
+  it("recovers from a Cookie header past 16 KB of login cookies: a new login clears them and completes", async () => {
+    const host = uniqueHost("mastodon");
+    const { jar } = await fullLogin(host);
+    // What 19 starts left behind before login cookies had slots (one cookie per state).
+    for (let i = 0; i < 19; i++)
+      jar.cookies.set(`${LOGIN_COOKIE_PREFIX}${`${i}`.padStart(12, "x")}`, "e".repeat(900));
+    expect(jar.header().length).toBeGreaterThan(MAX_COOKIE_HEADER);
+    const authorize = await startLogin(host, jar, "/app");
+    expect(loginCookies(jar)).toHaveLength(1);
+    const back = await approve(authorize.href);
+    const done = await bff(back.pathname + back.search, { jar });
+    expect(done.headers.get("location")).toBe("/app");
+    const session = await bff("/auth/session", { jar });
+    expect(session.status).toBe(200);
+  });
+
+  it("finishes a login whose callback carries a Cookie header past 16 KB (other cookies of the site)", async () => {
+    const jar = new CookieJar();
+    const authorize = await startLogin(uniqueHost("mastodon"), jar, "/app");
+    const back = await approve(authorize.href);
+    const cookie = `${jar.header()}; big=${"x".repeat(MAX_COOKIE_HEADER)}`;
+    const done = await bff(back.pathname + back.search, { headers: { cookie } });
+    expect(done.status).toBe(302);
+    expect(done.headers.get("location")).toBe("/app");
+    expect(done.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=ey`))).toBe(true);
+  });
+
+  it(`opens at most ${MAX_LOGIN_COOKIES} login cookies to find an unfinished login, however many are sent`, async () => {
+    const keys = await ring();
+    const pairs: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const sealed = await seal({ host: `other-${i}.example`, clientId: "c" }, "login", keys, 600);
+      pairs.push(`${LOGIN_COOKIE_PREFIX}${`${i}`.padStart(12, "x")}=${sealed}`);
+    }
+    const decrypt = vi.spyOn(crypto.subtle, "decrypt");
+    await hasUnfinishedLogin(pairs.join("; "), "mastodon.example", "c", keys);
+    expect(decrypt.mock.calls.length).toBeLessThanOrEqual(MAX_LOGIN_COOKIES);
+  });
+});
+
+describe("two tabs finishing a login for the same account at the same moment", () => {
+  it("revokes the token of the session the browser did not keep", async () => {
+    const host = uniqueHost("mastodon");
+    // Two tabs: the second starts after the first (their login cookies take two slots).
+    const browser = new CookieJar();
+    const startA = await bff(`/auth/login?instance=${host}`, { jar: browser });
+    const startB = await bff(`/auth/login?instance=${host}`, { jar: browser });
+    expect(loginCookies(browser)).toHaveLength(2);
+    // The second start found the first one unfinished and checked the app (its token revoked).
+    const before = await revokedTokens(host, 1);
+    const backA = await approve(startA.headers.get("location") ?? "");
+    const backB = await approve(startB.headers.get("location") ?? "");
+    // Both callbacks leave with the same cookies: each builds its session from the same old one.
+    const header = browser.header();
+    const [doneA, doneB] = await Promise.all([
+      bff(backA.pathname + backA.search, { headers: { cookie: header } }),
+      bff(backB.pathname + backB.search, { headers: { cookie: header } }),
+    ]);
+    expect([doneA.status, doneB.status]).toEqual([302, 302]);
+    browser.store(doneA);
+    browser.store(doneB); // the browser keeps the last session it was given
+    const info = await bff("/auth/session", { jar: browser });
+    expect(info.status).toBe(200);
+    expect(await revokedTokens(host, before + 1)).toBe(before + 1);
+    const api = await bff("/api/v1/accounts/verify_credentials", {
+      jar: browser,
+      headers: { "x-csrf": "1" },
+    });
+    expect(api.status).toBe(200);
+    expect(loginCookies(browser)).toEqual([]);
+  });
+});
