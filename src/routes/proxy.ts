@@ -56,8 +56,9 @@ export async function proxy(request: Request, deps: Deps, cors: HeaderRecord | n
     }
   } else {
     url = `${account.origin}${target.path}${target.query}`;
-    const body = method === "GET" || method === "HEAD" ? null : request.body;
-    upstream = await fetchWithHeadTimeout(head, url, { method, headers: upstreamHeaders, body });
+    const safe = method === "GET" || method === "HEAD";
+    const body = safe ? null : request.body;
+    upstream = await fetchWithHeadTimeout(head, url, { method, headers: upstreamHeaders, body }, safe);
   }
   if (upstream.status === 401) {
     await discard(upstream);

@@ -51,7 +51,9 @@ export type FaultKind =
   | "drop_field"
   | "rate_limit"
   | "redirect"
-  | "reset";
+  | "reset"
+  /** Closes the connection before reading or answering the request, once (a stale pooled connection). */
+  | "drop_once";
 
 export interface Fault {
   /** Exact path, or a prefix ending in `*`. */
