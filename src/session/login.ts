@@ -120,3 +120,26 @@ async function openTransaction(
 export function clearLoginCookie(state: string): string {
   return clearCookie(loginCookieName(state));
 }
+
+/** Names of this browser's login cookies (one per login in flight). */
+function loginCookieNames(cookieHeader: string | null): string[] {
+  return [...parseCookies(cookieHeader).keys()].filter((name) => name.startsWith(LOGIN_COOKIE_PREFIX));
+}
+
+/**
+ * The return_to of the one login pending in this browser — exactly one login cookie, which opens
+ * (expired or not) — else null. For a callback that names no login: Hollo drops `state` when the
+ * user denies consent.
+ */
+export async function pendingReturnTo(cookieHeader: string | null, ring: KeyRing): Promise<string | null> {
+  const [name, ...others] = loginCookieNames(cookieHeader);
+  const sealed = name === undefined ? undefined : parseCookies(cookieHeader).get(name);
+  if (sealed === undefined || others.length > 0) return null;
+  return (await openTransaction(sealed, ring))?.tx.returnTo ?? null;
+}
+
+/** A Set-Cookie clearing the one pending login's cookie, or null unless exactly one is there. */
+export function clearPendingLoginCookie(cookieHeader: string | null): string | null {
+  const names = loginCookieNames(cookieHeader);
+  return names.length === 1 && names[0] !== undefined ? clearCookie(names[0]) : null;
+}

@@ -1,4 +1,5 @@
 import { parseScopes } from "./apps.ts";
+import { dropsStateOnDeny } from "./flavour.ts";
 import { type Ctx, cookie, readBody, redirect, sendHtml, str } from "./http.ts";
 import { consentPage, errorPage, signInPage } from "./pages.ts";
 import { type App, issueToken, isUser, randomToken } from "./state.ts";
@@ -77,11 +78,10 @@ function grantCode(ctx: Ctx, r: AuthzRequest, user: string) {
 
 function deny(ctx: Ctx, r: AuthzRequest) {
   const error_description = "The resource owner or authorization server denied the request.";
-  redirect(
-    ctx,
-    302,
-    withParams(r.redirectUri, { error: "access_denied", error_description, state: r.state }),
-  );
+  // Hollo leaves state out of a denial; so does any server when the test asks (x-fake-drop-state).
+  const dropState = dropsStateOnDeny(ctx.site.flavour) || ctx.req.headers["x-fake-drop-state"] === "1";
+  const state = dropState ? null : r.state;
+  redirect(ctx, 302, withParams(r.redirectUri, { error: "access_denied", error_description, state }));
 }
 
 function sessionUser(ctx: Ctx): { user: string; fresh: boolean } | undefined {
