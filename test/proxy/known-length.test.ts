@@ -75,4 +75,30 @@ describe("bodies of known length on snac (which never answers a chunked body)", 
     expect(seen?.headers["transfer-encoding"]).toBeUndefined();
     expect((await fakeState(who.host)).uploads[0]?.bytes).toBe(body.byteLength);
   });
+
+  it("never lets a body run past or short of its announced length: 502, and no status is posted", async () => {
+    const who = await signedIn("snac");
+    const type = "application/x-www-form-urlencoded";
+    const long = encoder.encode("status=announced+shorter+than+sent");
+    const longer = await proxied(
+      bffRequest("/api/v1/statuses", who.jar, {
+        method: "POST",
+        headers: { "x-csrf": "1", "content-type": type, "content-length": "12" },
+        body: streamOf(long),
+        duplex: "half",
+      } as RequestInit),
+    );
+    expect(longer.status).toBe(502);
+    const shorter = await proxied(
+      bffRequest("/api/v1/statuses", who.jar, {
+        method: "POST",
+        headers: { "x-csrf": "1", "content-type": type, "content-length": "4096" },
+        body: streamOf(long),
+        duplex: "half",
+      } as RequestInit),
+    );
+    expect([502, 504]).toContain(shorter.status);
+    const home = await proxied(bffRequest("/api/v1/timelines/home", who.jar, { headers: { "x-csrf": "1" } }));
+    expect(await home.text()).not.toContain("annou");
+  });
 });
