@@ -1,9 +1,9 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { routeOutbound } from "./test/fake-instance/outbound.ts";
+import { OUTBOUND_ROUTER, outboundRouter } from "./test/fake-instance/outbound.ts";
 
 // Tests run inside workerd. Every outbound fetch of the Worker (and of the tests themselves) goes
-// through routeOutbound: fake instance hosts reach the fake Mastodon-API server that
+// through the router Worker (test/fake-instance/outbound.ts): fake instance hosts reach the fake Mastodon-API server that
 // test/global-setup.ts starts on loopback; anything else fails closed.
 export default defineConfig({
   plugins: [
@@ -15,7 +15,8 @@ export default defineConfig({
           SESSION_KEYS: "dGVzdC1rZXktMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA",
           PUBLIC_URL: "https://bff.example.com",
         },
-        outboundService: (request: Request) => routeOutbound(request, inject<number>("fakeInstancePort")),
+        outboundService: OUTBOUND_ROUTER,
+        workers: [outboundRouter(inject<number>("fakeInstancePort"))],
       },
     })),
   ],

@@ -20,29 +20,62 @@ export function userAgent(publicUrl: string | null): string {
   return `fedi-bff/${VERSION} (+${publicUrl ?? "https://github.com/fedi-bff/fedi-bff"})`;
 }
 
-/** Fetches with the UA, a head timeout and manual redirects; throws BffError on network failure. */
+/** Methods whose repetition changes nothing on the server (RFC 9110, section 9.2.1). */
+const SAFE_METHODS = new Set(["GET", "HEAD"]);
+
+export interface UpstreamOptions {
+  /**
+   * Repeat the request once when the connection fails before any answer, although its method is
+   * not safe. Only for requests whose duplicate is harmless (an app registration); never for a
+   * code exchange, whose code the first attempt may have spent.
+   */
+  readonly retryOnConnectionLoss?: boolean;
+}
+
+/**
+ * Fetches with the UA, a head timeout and manual redirects; throws BffError on network failure.
+ * A pooled keep-alive connection that the server (snac, nginx in front of any server) closed
+ * while idle fails at once with "Network connection lost" and no answer: a safe request, or one
+ * opted in, is sent once more, at once, within the same timeout.
+ */
 export async function upstreamFetch(
   ctx: UpstreamContext,
   url: string | URL,
   init: RequestInit = {},
+  options: UpstreamOptions = {},
 ): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has("user-agent")) headers.set("user-agent", ctx.userAgent);
   const timeout = AbortSignal.timeout(ctx.timeoutMs);
   const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-  const host = new URL(url).host;
+  const request: RequestInit = { ...init, headers, redirect: "manual", signal };
   try {
-    return await ctx.fetch(url, { ...init, headers, redirect: "manual", signal });
+    return await ctx.fetch(url, request).catch((error: unknown) => {
+      if (signal.aborted || !mayRepeat(init, options)) throw error;
+      return ctx.fetch(url, request);
+    });
   } catch (error) {
-    if (timeout.aborted) {
-      throw new BffError("instance_timeout", `The instance ${host} did not answer in time.`, {
-        internal: `timeout after ${ctx.timeoutMs} ms: ${String(url).split("?")[0]}`,
-      });
-    }
-    throw new BffError("instance_unreachable", `The instance ${host} could not be reached.`, {
-      internal: `${String(url).split("?")[0]}: ${error instanceof Error ? error.message : String(error)}`,
+    throw networkFailure(error, url, timeout.aborted, ctx.timeoutMs);
+  }
+}
+
+/** A request may be sent again when its method is safe (or opted in) and its body replayable. */
+function mayRepeat(init: RequestInit, options: UpstreamOptions): boolean {
+  if (init.body instanceof ReadableStream) return false;
+  return options.retryOnConnectionLoss === true || SAFE_METHODS.has((init.method ?? "GET").toUpperCase());
+}
+
+function networkFailure(error: unknown, url: string | URL, timedOut: boolean, timeoutMs: number): BffError {
+  const host = new URL(url).host;
+  const path = String(url).split("?")[0];
+  if (timedOut) {
+    return new BffError("instance_timeout", `The instance ${host} did not answer in time.`, {
+      internal: `timeout after ${timeoutMs} ms: ${path}`,
     });
   }
+  return new BffError("instance_unreachable", `The instance ${host} could not be reached.`, {
+    internal: `${path}: ${error instanceof Error ? error.message : String(error)}`,
+  });
 }
 
 /** Body size caps for JSON documents from instances. */

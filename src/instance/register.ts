@@ -35,11 +35,9 @@ export async function registerApp(
     scopes: input.scopes,
   });
   if (input.appWebsite !== null) body.set("website", input.appWebsite);
-  const res = await upstreamFetch(ctx, input.endpoint, {
-    method: "POST",
-    headers: { accept: "application/json" },
-    body,
-  });
+  const init = { method: "POST", headers: { accept: "application/json" }, body };
+  // A duplicate registration is harmless: sent once more if a pooled connection was just closed.
+  const res = await upstreamFetch(ctx, input.endpoint, init, { retryOnConnectionLoss: true });
   return processRegistrationResponse(res, input.host);
 }
 

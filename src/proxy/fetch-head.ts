@@ -4,9 +4,14 @@
  * timer instead, and the body is never tied to it. There is no AbortController on purpose: it and
  * its signal are two runtime objects per request on the hot path (bench: `npm run bench`), and a
  * fetch left behind by a timeout is cancelled by the runtime when the 504 ends the request.
- * Network failures become `instance_unreachable` (502), the timeout `instance_timeout` (504)
- * (ruling 2). Redirects are never followed (issue 9, item 4): the request carries the account's
- * token.
+ * Network failures become `instance_unreachable` (502), the timeout `instance_timeout` (504).
+ * Redirects are never followed: the request carries the account's token.
+ *
+ * A pooled keep-alive connection that the instance (snac, or nginx in front of any server) closed
+ * while idle fails at once, before any answer ("Network connection lost"). A request without a
+ * body and with a safe method is then sent once more, at once, under the same head deadline; a
+ * request whose body has started streaming is never repeated (it cannot be, and it may have
+ * acted).
  */
 import { BffError } from "../errors.ts";
 import type { FetchLike } from "../http/upstream.ts";
@@ -21,15 +26,22 @@ export interface HeadFetch {
 /** What the timer resolves to: a value, never a rejection, so the losing timer is harmless. */
 const TIMED_OUT = Symbol("timed out");
 
+/**
+ * `repeatable`: the caller vouches that sending the request twice is harmless (a safe method, no
+ * body); only then is a connection lost before the answer retried.
+ */
 export async function fetchWithHeadTimeout(
   ctx: HeadFetch,
   url: string,
   init: RequestInit,
+  repeatable = false,
 ): Promise<Response> {
   init.redirect = "manual";
   let head: Response | typeof TIMED_OUT;
+  const attempt = ctx.fetch(url, init);
+  const answer = repeatable ? attempt.catch(() => ctx.fetch(url, init)) : attempt;
   try {
-    head = await Promise.race([ctx.fetch(url, init), headDeadline(ctx.timeoutMs)]);
+    head = await Promise.race([answer, headDeadline(ctx.timeoutMs)]);
   } catch (error) {
     throw new BffError("instance_unreachable", `The instance ${ctx.host} could not be reached.`, {
       internal: `proxy: ${error instanceof Error ? error.message : String(error)}`,

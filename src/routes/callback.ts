@@ -1,8 +1,10 @@
 /**
  * `GET /auth/callback`: the instance sends the browser back here. Checks the login cookie and
  * state (constant time), exchanges the code server-side, looks up the account, stores it in the
- * session cookie and redirects to return_to. Once the transaction is known, every failure goes
- * back to the frontend as `?auth_error=<code>` rather than a raw JSON page.
+ * session cookie and redirects to return_to. Every failure goes back to the frontend as
+ * `?auth_error=<code>` rather than a raw JSON page: to the login's return_to once the transaction
+ * is known, and before that (no state, an unknown state) to the one login pending in this
+ * browser, or `/`.
  */
 
 import { withAuthError, withQueryParam } from "../auth/return-to.ts";
@@ -21,9 +23,11 @@ import { fitAccount } from "../session/account-budget.ts";
 import { addAccount } from "../session/accounts.ts";
 import {
   clearLoginCookie,
+  clearPendingLoginCookie,
   finishedLoginCookie,
   hasConcurrentLogin,
   type LoginTransaction,
+  pendingReturnTo,
   readLoginTransaction,
 } from "../session/login.ts";
 import type { SessionAccount } from "../session/session.ts";
@@ -37,13 +41,10 @@ export async function callback(c: AppContext): Promise<Response> {
   const { deps } = c.var;
   const query = new URL(c.req.url).searchParams;
   const state = query.get("state") ?? "";
-  if (!STATE_PATTERN.test(state)) {
-    throw new BffError("invalid_state", "The sign-in answer carries no valid state; start the login again.");
-  }
-  const found = await readLoginTransaction(c.req.header("cookie") ?? null, state, deps.ring);
-  if (found === null) {
-    throw new BffError("login_expired", "This login is unknown or has expired; start the login again.");
-  }
+  const cookies = c.req.header("cookie") ?? null;
+  const hasState = STATE_PATTERN.test(state);
+  const found = hasState ? await readLoginTransaction(cookies, state, deps.ring) : null;
+  if (found === null) return unmatched(deps, query, cookies, hasState);
   const { tx, expired } = found;
   try {
     if (expired) throw new BffError("login_expired", "The login took too long; start it again.");
@@ -58,6 +59,45 @@ export async function callback(c: AppContext): Promise<Response> {
     res.headers.append("set-cookie", clearLoginCookie(state));
     return res;
   }
+}
+
+/**
+ * A callback that matches no login of this browser: no usable state, or a state whose login
+ * cookie is gone. It signs nobody in, so the browser can safely go back to the app rather than
+ * to a JSON dead end: to the return_to of the one login pending in this browser (validated when
+ * that login started), else to `/`, with `auth_error`. Hollo sends a denied consent back with
+ * `error=access_denied` and no state at all; that ends the pending login, whose cookie is cleared.
+ * A state that names another login leaves the pending one alone.
+ */
+async function unmatched(
+  deps: Deps,
+  query: URLSearchParams,
+  cookies: string | null,
+  hasState: boolean,
+): Promise<Response> {
+  const error = fallback(query.get("error"), hasState);
+  logError(error, "callback");
+  const res = redirect(withAuthError((await pendingReturnTo(cookies, deps.ring)) ?? "/", error.code, deps));
+  const clear = !hasState && query.has("error") ? await clearPendingLoginCookie(cookies, deps.ring) : null;
+  if (clear !== null) res.headers.append("set-cookie", clear);
+  return res;
+}
+
+/** What went wrong for a callback without its login: the instance's OAuth error, else the state. */
+function fallback(oauthError: string | null, hasState: boolean): BffError {
+  if (oauthError === "access_denied") {
+    return new BffError("access_denied", "The sign-in was cancelled on the instance.", {
+      internal: hasState ? "denied; login unknown" : "denied without state",
+    });
+  }
+  if (oauthError !== null) {
+    return new BffError("authorization_failed", "The instance refused the sign-in.", {
+      internal: `${oauthError.slice(0, 100)} (no matching login)`,
+    });
+  }
+  return hasState
+    ? new BffError("login_expired", "This login is unknown or has expired; start the login again.")
+    : new BffError("invalid_state", "The sign-in answer carries no valid state; start the login again.");
 }
 
 async function finish(

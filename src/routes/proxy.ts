@@ -13,6 +13,7 @@ import { assertCsrfHeader } from "../middleware/origin.ts";
 import { securityHeaderRecord } from "../middleware/security-headers.ts";
 import { fetchWithHeadTimeout, type HeadFetch } from "../proxy/fetch-head.ts";
 import { parseProxyTarget } from "../proxy/path.ts";
+import { forwardedBody } from "../proxy/request-body.ts";
 import { upstreamHeaderRecord } from "../proxy/request-headers.ts";
 import { type HeaderRecord, proxiedHeaderRecord } from "../proxy/response-headers.ts";
 import { sessionRevoked } from "../proxy/revoked.ts";
@@ -57,8 +58,9 @@ export async function proxy(request: Request, deps: Deps, cors: HeaderRecord | n
     if (upstream.status !== 401) throw failedUpgrade(upstream, account.instance);
   } else {
     url = `${account.origin}${target.path}${target.query}`;
-    const body = method === "GET" || method === "HEAD" ? null : request.body;
-    upstream = await fetchWithHeadTimeout(head, url, { method, headers: upstreamHeaders, body });
+    const safe = method === "GET" || method === "HEAD";
+    const body = safe ? null : forwardedBody(request);
+    upstream = await fetchWithHeadTimeout(head, url, { method, headers: upstreamHeaders, body }, safe);
   }
   if (upstream.status === 401) {
     await discard(upstream);

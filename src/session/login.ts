@@ -187,3 +187,30 @@ export function clearLoginCookie(state: string): string {
   const slot = slotOf(state);
   return clearCookie(slot === null ? LOGIN_COOKIE_PREFIX + state.slice(0, 12) : loginCookieName(slot));
 }
+
+/** The one login pending in this browser (its slot opens, expired or not), else null. */
+async function onlyPendingLogin(
+  cookieHeader: string | null,
+  ring: KeyRing,
+): Promise<{ slot: number; tx: LoginTransaction } | null> {
+  const slots = await readSlots(cookieHeader, ring);
+  const pending = slots.flatMap((s, slot) => (s?.kind === "pending" ? [{ slot, tx: s.tx }] : []));
+  return pending.length === 1 ? (pending[0] ?? null) : null;
+}
+
+/**
+ * The return_to of the one login pending in this browser, else null. For a callback that names
+ * no login: Hollo drops `state` when the user denies consent.
+ */
+export async function pendingReturnTo(cookieHeader: string | null, ring: KeyRing): Promise<string | null> {
+  return (await onlyPendingLogin(cookieHeader, ring))?.tx.returnTo ?? null;
+}
+
+/** A Set-Cookie clearing the one pending login's cookie, or null unless exactly one is pending. */
+export async function clearPendingLoginCookie(
+  cookieHeader: string | null,
+  ring: KeyRing,
+): Promise<string | null> {
+  const pending = await onlyPendingLogin(cookieHeader, ring);
+  return pending === null ? null : clearCookie(loginCookieName(pending.slot));
+}

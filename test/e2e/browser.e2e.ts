@@ -141,6 +141,23 @@ describe("demo frontend in Chromium", { timeout: 120_000 }, () => {
     await screenshot("access-denied");
   });
 
+  it("comes back with auth_error=access_denied when the instance drops state on a denial (Hollo)", async () => {
+    await startLogin(stack?.fakeHost ?? "");
+    // The fake remembers alice's sign-in: straight to consent. The header makes its denial
+    // leave out `state`, as Hollo's does.
+    await page.locator("#deny").waitFor();
+    await page.setExtraHTTPHeaders({ "x-fake-drop-state": "1" });
+    await page.click("#deny");
+    const error = page.locator("#login-error[data-code=access_denied]");
+    await error.waitFor();
+    await page.setExtraHTTPHeaders({});
+    assert.equal(await error.textContent(), ERROR_MESSAGES.access_denied);
+    assert.equal(new URL(page.url()).pathname, "/");
+    const denial = fake.requests.findLast((r) => r.method === "POST" && r.path === "/oauth/authorize");
+    assert.equal(denial?.headers["x-fake-drop-state"], "1", "the instance was asked to drop state");
+    await screenshot("access-denied-without-state");
+  });
+
   it("logs in through the instance's consent page and shows 20 home statuses", async () => {
     await startLogin(stack?.fakeHost ?? "");
     // The fake instance remembers alice's sign-in, so it asks for consent only.

@@ -1,7 +1,10 @@
+import { refusesUnknownAppKeys } from "./flavour.ts";
 import { type Body, bearer, type Ctx, readBody, sendJson, str } from "./http.ts";
 import { type App, liveToken, randomToken, siteNow } from "./state.ts";
 
 const VAPID_KEY = "BCk-QqERU0q-CfYZjcuB6lnyyOYfJ2AifKqfeGIm7Z-HiTU5T9eTG5GxVA0_OH5mMlI4UkkDTpaZwozy0TzdZ2M=";
+/** The keys Hollo accepts in `POST /api/v1/apps`; it refuses any other. */
+const APP_KEYS = new Set(["client_name", "redirect_uris", "scopes", "website"]);
 const KNOWN_SCOPES = /^(read|write|follow|push|profile|admin)(:[a-z_]+)*$/;
 
 /** Parses a space-separated scope string; undefined if any scope is unknown. */
@@ -36,6 +39,10 @@ function validate(
           "Bad Request: json: cannot unmarshal array into Go struct field AppsCreateRequest.redirect_uris of type string",
       },
     ];
+  }
+  const unknown = Object.keys(body).filter((key) => !APP_KEYS.has(key));
+  if (refusesUnknownAppKeys(ctx.site.flavour) && unknown.length > 0) {
+    return [422, { error: "invalid_request", error_description: `Unknown keys: ${unknown.join(", ")}` }];
   }
   // snac reads redirect_uris as a string only: an array is answered 404 (measured).
   if (ctx.site.flavour === "snac" && typeof raw !== "string") return [404, ""];

@@ -1,5 +1,6 @@
 import { parseScopes } from "./apps.ts";
 import { issuerOf } from "./discovery.ts";
+import { dropsStateOnDeny } from "./flavour.ts";
 import { type Ctx, cookie, readBody, redirect, sendHtml, str } from "./http.ts";
 import { consentPage, errorPage, signInPage } from "./pages.ts";
 import { type App, issueToken, isUser, randomToken, siteNow } from "./state.ts";
@@ -92,15 +93,13 @@ function issParam(ctx: Ctx): string | null {
 
 function deny(ctx: Ctx, r: AuthzRequest) {
   const error_description = "The resource owner or authorization server denied the request.";
+  // Hollo leaves state out of a denial; so does any server when the test asks (x-fake-drop-state).
+  const dropState = dropsStateOnDeny(ctx.site.flavour) || ctx.req.headers["x-fake-drop-state"] === "1";
+  const state = dropState ? null : r.state;
   redirect(
     ctx,
     302,
-    withParams(r.redirectUri, {
-      error: "access_denied",
-      error_description,
-      state: r.state,
-      iss: issParam(ctx),
-    }),
+    withParams(r.redirectUri, { error: "access_denied", error_description, state, iss: issParam(ctx) }),
   );
 }
 

@@ -12,6 +12,7 @@ export const FAULT_KINDS = [
   "rate_limit",
   "redirect",
   "reset",
+  "drop_once",
 ] as const;
 
 const HUGE_BYTES = 10 * 1024 * 1024;
@@ -21,10 +22,10 @@ const matches = (f: Fault, method: string, path: string): boolean =>
   (!f.method || f.method.toUpperCase() === method) &&
   (f.path.endsWith("*") ? path.startsWith(f.path.slice(0, -1)) : f.path === path);
 
-/** The first armed fault for this request, counting one use of it. */
+/** The first armed fault for this request, counting one use of it (drop_once: its only use). */
 export function takeFault(site: Site, method: string, path: string): Fault | undefined {
   const fault = site.faults.find((f) => f.times > 0 && matches(f, method, path));
-  if (fault) fault.times--;
+  if (fault) fault.times = fault.kind === "drop_once" ? 0 : fault.times - 1;
   return fault;
 }
 
@@ -47,6 +48,12 @@ export function applyFault(ctx: Ctx, fault: Fault): boolean {
   if (fault.kind === "drop_field" || fault.kind === "truncated_json") {
     ctx.fault = fault;
     return false;
+  }
+  if (fault.kind === "drop_once") {
+    // A keep-alive connection the server closed while idle: the request is lost before any
+    // byte of it is read or answered, and the next connection works.
+    ctx.req.socket.destroy();
+    return true;
   }
   ctx.req.resume();
   switch (fault.kind) {

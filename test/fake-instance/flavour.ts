@@ -1,5 +1,5 @@
 /** Which server software a fake origin imitates, chosen by the first label of its hostname. */
-export type Flavour = "mastodon" | "oldmasto" | "gts" | "akkoma" | "snac" | "misskey";
+export type Flavour = "mastodon" | "oldmasto" | "gts" | "akkoma" | "snac" | "hollo" | "misskey";
 
 /** The hostname of the control API. */
 export const CONTROL_HOST = "control.fake";
@@ -11,6 +11,7 @@ const PREFIXES: ReadonlyArray<readonly [string, Flavour]> = [
   ["akkoma", "akkoma"],
   ["pleroma", "akkoma"],
   ["snac", "snac"],
+  ["hollo", "hollo"],
   ["misskey", "misskey"],
 ];
 
@@ -28,11 +29,12 @@ export const SOFTWARE: Record<Flavour, { name: string; version: string; apiVersi
   gts: { name: "gotosocial", version: "0.19.1", apiVersion: "0.19.1 git-5a3f1c4" },
   akkoma: { name: "akkoma", version: "3.15.2", apiVersion: "2.7.2 (compatible; Akkoma 3.15.2)" },
   snac: { name: "snac", version: "2.94", apiVersion: "4.0.0 (not true; really snac/2.94)" },
+  hollo: { name: "hollo", version: "0.9.4", apiVersion: "4.0.0 (compatible; Hollo 0.9.4)" },
   misskey: { name: "misskey", version: "2025.4.1", apiVersion: "2025.4.1" },
 };
 
 /** Mastodon-API servers that publish RFC 8414 metadata. */
-export const hasMetadata = (f: Flavour): boolean => f === "mastodon";
+export const hasMetadata = (f: Flavour): boolean => f === "mastodon" || f === "hollo";
 /** Servers that refuse to authorize without a PKCE code challenge. */
 export const requiresPkce = (f: Flavour): boolean => f === "mastodon";
 /** Servers that check the code_verifier against the stored challenge. */
@@ -41,3 +43,9 @@ export const enforcesPkce = (f: Flavour): boolean => f !== "gts" && f !== "snac"
 export const refusesChunkedBodies = (f: Flavour): boolean => f === "snac";
 /** Servers without `GET /api/v2/instance` and `GET /api/v1/apps/verify_credentials` (404). */
 export const lacksV2Instance = (f: Flavour): boolean => f === "snac";
+/** Hollo (measured on a real server) redirects a denied consent with `error` but without `state`. */
+export const dropsStateOnDeny = (f: Flavour): boolean => f === "hollo";
+/** Hollo refuses unknown keys in `POST /api/v1/apps` (422). */
+export const refusesUnknownAppKeys = (f: Flavour): boolean => f === "hollo";
+/** Hollo gives a code-grant token's `created_at` in milliseconds (client_credentials: seconds). */
+export const userTokenCreatedAtMs = (f: Flavour): boolean => f === "hollo";

@@ -10,7 +10,7 @@ import {
 import { createApp, verifyApp } from "./apps.ts";
 import { authorize, decide, signIn } from "./authorize.ts";
 import { hostMeta, metadata, nodeinfo, nodeinfoLinks, webfinger } from "./discovery.ts";
-import { lacksV2Instance } from "./flavour.ts";
+import { hasMetadata, lacksV2Instance } from "./flavour.ts";
 import { type Ctx, notFound, send } from "./http.ts";
 import { instanceV1, instanceV2 } from "./instance.ts";
 import { uploadMedia } from "./media.ts";
@@ -34,6 +34,10 @@ const onlyMastodon =
   (handler: Handler): Handler =>
   (ctx, ...params) =>
     ctx.site.flavour === "mastodon" ? handler(ctx, ...params) : notFound(ctx);
+const withMetadata =
+  (handler: Handler): Handler =>
+  (ctx, ...params) =>
+    hasMetadata(ctx.site.flavour) ? handler(ctx, ...params) : notFound(ctx);
 const notOnGts =
   (handler: Handler): Handler =>
   (ctx, ...params) =>
@@ -45,7 +49,7 @@ const withV2Instance =
 
 /** [method, path pattern, handler]; `:id` segments are passed to the handler in order. */
 const ROUTES: ReadonlyArray<readonly [string, string, Handler]> = [
-  ["GET", "/.well-known/oauth-authorization-server", onlyMastodon(metadata)],
+  ["GET", "/.well-known/oauth-authorization-server", withMetadata(metadata)],
   ["GET", "/.well-known/nodeinfo", nodeinfoLinks],
   ["GET", "/nodeinfo/2.0", nodeinfo],
   ["GET", "/.well-known/webfinger", webfinger],

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { parseScopes } from "./apps.ts";
+import { userTokenCreatedAtMs } from "./flavour.ts";
 import { type Body, type Ctx, readBody, sendJson, str } from "./http.ts";
 import { type App, type Code, issueToken, type Token } from "./state.ts";
 
@@ -35,7 +36,8 @@ function tokenJson(ctx: Ctx, token: Token): Record<string, unknown> {
     access_token: token.token,
     token_type: "Bearer",
     scope: token.scopes.join(" "),
-    created_at: token.createdAt,
+    created_at:
+      token.user && userTokenCreatedAtMs(ctx.site.flavour) ? token.createdAt * 1000 : token.createdAt,
   };
   if (ctx.site.flavour === "akkoma" && token.user) {
     Object.assign(json, {

@@ -3,7 +3,7 @@
  * Every call goes through the outbound router like the Worker's own fetches (host control.fake).
  */
 
-export type Flavour = "mastodon" | "oldmasto" | "gts" | "akkoma" | "snac" | "misskey";
+export type Flavour = "mastodon" | "oldmasto" | "gts" | "akkoma" | "snac" | "hollo" | "misskey";
 
 const CONTROL = "http://control.fake";
 
@@ -56,7 +56,9 @@ export type FaultKind =
   | "drop_field"
   | "rate_limit"
   | "redirect"
-  | "reset";
+  | "reset"
+  /** Closes the connection before reading or answering the request, once (a stale pooled connection). */
+  | "drop_once";
 
 export interface Fault {
   /** Exact path, or a prefix ending in `*`. */
@@ -158,18 +160,20 @@ export const pushEvent = (
 export const unexpectedHosts = (): Promise<string[]> => control("GET", "/unexpected");
 
 /**
- * Plays the user at the instance's authorize page: approves as `user` (default alice), or denies,
- * or (Akkoma) arrives with an existing session. Returns the redirect Location.
+ * Plays the user at the instance's authorize page: approves as `user` (default alice), or denies
+ * (with or without state), or (Akkoma) arrives with an existing session. Returns the redirect Location.
  */
 export async function approve(
   authorizeUrl: string,
-  opts: { user?: string; deny?: boolean; akkomaSession?: boolean } = {},
+  opts: { user?: string; deny?: boolean; dropState?: boolean; akkomaSession?: boolean } = {},
 ): Promise<URL> {
   const headers: Record<string, string> = {
     "user-agent": "fake-browser/1.0",
     "x-fake-user": opts.user ?? "alice",
   };
   if (opts.deny) headers["x-fake-deny"] = "1";
+  // A denial without state, as Hollo sends it (any flavour).
+  if (opts.dropState) headers["x-fake-drop-state"] = "1";
   if (opts.akkomaSession) headers["x-fake-session"] = "1";
   const res = await fetch(authorizeUrl, { headers, redirect: "manual" });
   const location = res.headers.get("location");

@@ -232,7 +232,7 @@ describe("cookie corpus", () => {
     );
   });
 
-  it("answers every malformed, tampered or replayed login cookie at the callback with 400 login_expired", async () => {
+  it("answers every malformed, tampered or replayed login cookie at the callback with auth_error=login_expired", async () => {
     const cases: [string, string][] = [
       ...corpus.map((e): [string, string] => [e.group, e.value]),
       ["a session cookie replayed as the login cookie", session],
@@ -246,14 +246,16 @@ describe("cookie corpus", () => {
       const value = onTheWire(raw);
       if (value === null) continue;
       const res = await appFetch(login.callback, { headers: { cookie: `${login.name}=${value}` } });
-      const body = (await res.json()) as { error?: string };
-      if (res.status !== 400 || body.error !== "login_expired")
-        wrong.push(`${name} → ${res.status} ${body.error}`);
+      // Back to the app (no JSON dead end), never into a session.
+      const location = res.headers.get("location");
+      const session = res.headers.getSetCookie().some((line) => line.startsWith(SESSION_COOKIE));
+      if (res.status !== 302 || location !== "/?auth_error=login_expired" || session)
+        wrong.push(`${name} → ${res.status} ${location}`);
     }
     expect(wrong).toEqual([]);
     expect(outbound.urls()).toEqual([]);
     figure(
-      `cookies: ${cases.length} login-cookie cases at /auth/callback → 400 login_expired, escapes 0, outbound 0`,
+      `cookies: ${cases.length} login-cookie cases at /auth/callback → 302 auth_error=login_expired, escapes 0, outbound 0`,
     );
   });
 
@@ -339,7 +341,9 @@ describe("lookalike cookie names planted by a sibling subdomain", () => {
       const res = await appFetch(back.pathname + back.search, {
         headers: { cookie: `${pad}${name}=${value}` },
       });
-      await expectError(res, 400, "login_expired");
+      // No login of this browser matches: back to the app, signed in as nobody.
+      expect(res.status).toBe(302);
+      expect(res.headers.get("location")).toBe("/?auth_error=login_expired");
       expect(res.headers.getSetCookie().some((c) => c.startsWith(SESSION_COOKIE))).toBe(false);
     },
   );
@@ -358,13 +362,17 @@ describe("expired and stolen cookies", () => {
     expect(jar.cookies.has(SESSION_COOKIE)).toBe(false);
   });
 
-  it("refuses a login cookie older than its cookie lifetime with 400 login_expired", async () => {
+  it("refuses a login cookie older than its cookie lifetime: to / with auth_error=login_expired", async () => {
     const jar = new CookieJar();
-    const authorize = await startLogin(uniqueHost("mastodon"), jar);
+    const authorize = await startLogin(uniqueHost("mastodon"), jar, "/app");
     const back = await approve(authorize.href);
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(Date.now() + 2 * 3600_000);
-    await expectError(await appFetch(back.pathname + back.search, { jar }), 400, "login_expired");
+    const res = await appFetch(back.pathname + back.search, { jar });
+    expect(res.status).toBe(302);
+    // Its return_to is sealed in the cookie that no longer opens: the app's root instead.
+    expect(res.headers.get("location")).toBe("/?auth_error=login_expired");
+    expect(jar.cookies.has(SESSION_COOKIE)).toBe(false);
   });
 
   it("refuses a session past its lifetime: 401 not_authenticated, nothing proxied", async () => {

@@ -48,6 +48,60 @@ describe("upstreamFetch", () => {
   });
 });
 
+describe("upstreamFetch on a connection lost before any answer", () => {
+  /** A fetch whose first `failures` calls fail like a pooled connection the server had closed. */
+  function flaky(failures: number): { ctx: UpstreamContext; calls: () => number } {
+    let calls = 0;
+    const fetch = async () => {
+      calls++;
+      if (calls <= failures) throw new Error("Network connection lost.");
+      return new Response("{}");
+    };
+    return { ctx: ctx(fetch), calls: () => calls };
+  }
+
+  it("sends a GET once more, at once, and returns its answer", async () => {
+    const { ctx: c, calls } = flaky(1);
+    expect((await upstreamFetch(c, "https://a.example.net/x")).status).toBe(200);
+    expect(calls()).toBe(2);
+  });
+
+  it("sends it only once more: a second loss is instance_unreachable", async () => {
+    const { ctx: c, calls } = flaky(2);
+    expect(await codeOf(upstreamFetch(c, "https://a.example.net/x"))).toBe("instance_unreachable");
+    expect(calls()).toBe(2);
+  });
+
+  it("never repeats a POST (a code exchange may have spent its code) unless the caller opts in", async () => {
+    const once = flaky(1);
+    const post = { method: "POST", body: "code=abc" };
+    expect(await codeOf(upstreamFetch(once.ctx, "https://a.example.net/oauth/token", post))).toBe(
+      "instance_unreachable",
+    );
+    expect(once.calls()).toBe(1);
+    const optedIn = flaky(1);
+    const res = await upstreamFetch(optedIn.ctx, "https://a.example.net/api/v1/apps", post, {
+      retryOnConnectionLoss: true,
+    });
+    expect(res.status).toBe(200);
+    expect(optedIn.calls()).toBe(2);
+  });
+
+  it("never repeats a request that timed out", async () => {
+    let calls = 0;
+    const hung = ctx(
+      (_input, init) =>
+        new Promise((_resolve, reject) => {
+          calls++;
+          init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
+        }),
+      50,
+    );
+    expect(await codeOf(upstreamFetch(hung, "https://a.example.net/x"))).toBe("instance_timeout");
+    expect(calls).toBe(1);
+  });
+});
+
 describe("readJson", () => {
   it("refuses HTML, malformed and oversized bodies", async () => {
     const html = new Response("<html></html>", { headers: { "content-type": "text/html" } });

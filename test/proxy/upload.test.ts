@@ -52,7 +52,11 @@ it("streams a 64 MiB media upload to the instance as it arrives", { timeout: 120
   const started = Date.now();
   const res = await api("/api/v2/media", jar, {
     method: "POST",
-    headers: { "content-type": `multipart/form-data; boundary=${BOUNDARY}` },
+    // A browser announces the length of a file upload; the proxy passes it on (snac needs it).
+    headers: {
+      "content-type": `multipart/form-data; boundary=${BOUNDARY}`,
+      "content-length": String(TOTAL),
+    },
     body: multipart(host, (upload) => {
       midway = upload;
     }),
@@ -60,8 +64,12 @@ it("streams a 64 MiB media upload to the instance as it arrives", { timeout: 120
   const elapsed = Date.now() - started;
   expect(res.status).toBe(202);
   expect(await res.json()).toMatchObject({ type: "video", description: "big" });
-  const [upload] = (await fakeState(host)).uploads;
+  const state = await fakeState(host);
+  const [upload] = state.uploads;
   expect(upload?.bytes).toBe(TOTAL);
+  const request = state.requests.find((r) => r.path === "/api/v2/media");
+  expect(request?.headers["content-length"]).toBe(String(TOTAL));
+  expect(request?.headers["transfer-encoding"]).toBeUndefined();
   // Halfway through sending, the instance already had part of the body — but not all of it.
   expect(midway?.firstByteAt).not.toBeNull();
   expect(midway?.bytes ?? 0).toBeGreaterThan(0);

@@ -1,0 +1,104 @@
+/**
+ * snac never answers a request whose body is chunked. A browser announces the length of every
+ * form, JSON and file body; the proxy must pass it on as Content-Length while still streaming,
+ * even though the body reaches the Worker as a stream (workerd sends a plain stream chunked).
+ */
+import { describe, expect, it } from "vitest";
+import { type FakeRequest, fakeState } from "../helpers/fake.ts";
+import { appWith, bffRequest, errorOf, type SignedIn, signedIn } from "./support.ts";
+
+const MIB = 1024 * 1024;
+const BOUNDARY = "----fedi-bff-known-length";
+const encoder = new TextEncoder();
+// A snac that never answers would otherwise hold the test for the default 10 s.
+const proxied = appWith({ UPSTREAM_TIMEOUT: "3" });
+
+/** `bytes` as a stream of 64 KiB chunks, the way a runtime hands over a request body. */
+function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= bytes.byteLength) return controller.close();
+      controller.enqueue(bytes.subarray(offset, offset + 64 * 1024));
+      offset += 64 * 1024;
+    },
+  });
+}
+
+/** A POST through the proxy whose body is a stream of announced length, as a browser sends it. */
+function post(who: SignedIn, path: string, type: string, bytes: Uint8Array): Promise<Response> {
+  const headers = { "x-csrf": "1", "content-type": type, "content-length": String(bytes.byteLength) };
+  const init = { method: "POST", headers, body: streamOf(bytes), duplex: "half" } as RequestInit;
+  return proxied(bffRequest(path, who.jar, init));
+}
+
+function multipart(fileBytes: number): Uint8Array {
+  const head = encoder.encode(
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="description"\r\n\r\nsnac\r\n` +
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`,
+  );
+  const tail = encoder.encode(`\r\n--${BOUNDARY}--\r\n`);
+  const body = new Uint8Array(head.byteLength + fileBytes + tail.byteLength);
+  body.set(head, 0);
+  body.fill(0x61, head.byteLength, head.byteLength + fileBytes);
+  body.set(tail, head.byteLength + fileBytes);
+  return body;
+}
+
+async function lastRequest(host: string, path: string): Promise<FakeRequest | undefined> {
+  return (await fakeState(host)).requests.filter((r) => r.path === path && r.method === "POST").at(-1);
+}
+
+describe("bodies of known length on snac (which never answers a chunked body)", () => {
+  it("posts a status as a form and as JSON", async () => {
+    const who = await signedIn("snac");
+    const form = encoder.encode("status=Hello+from+a+form");
+    const asForm = await post(who, "/api/v1/statuses", "application/x-www-form-urlencoded", form);
+    expect(asForm.status, asForm.status === 504 ? await errorOf(asForm) : "").toBe(200);
+    const json = encoder.encode(JSON.stringify({ status: "Hello from JSON" }));
+    const asJson = await post(who, "/api/v1/statuses", "application/json", json);
+    expect(asJson.status).toBe(200);
+    expect(((await asJson.json()) as { content: string }).content).toContain("Hello from JSON");
+    const seen = await lastRequest(who.host, "/api/v1/statuses");
+    expect(seen?.headers["content-length"]).toBe(String(json.byteLength));
+    expect(seen?.headers["transfer-encoding"]).toBeUndefined();
+  });
+
+  it("uploads a 3 MiB media file", async () => {
+    const who = await signedIn("snac");
+    const body = multipart(3 * MIB);
+    const res = await post(who, "/api/v2/media", `multipart/form-data; boundary=${BOUNDARY}`, body);
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ type: "image", description: "snac" });
+    const seen = await lastRequest(who.host, "/api/v2/media");
+    expect(seen?.headers["content-length"]).toBe(String(body.byteLength));
+    expect(seen?.headers["transfer-encoding"]).toBeUndefined();
+    expect((await fakeState(who.host)).uploads[0]?.bytes).toBe(body.byteLength);
+  });
+
+  it("never lets a body run past or short of its announced length: 502, and no status is posted", async () => {
+    const who = await signedIn("snac");
+    const type = "application/x-www-form-urlencoded";
+    const long = encoder.encode("status=announced+shorter+than+sent");
+    const longer = await proxied(
+      bffRequest("/api/v1/statuses", who.jar, {
+        method: "POST",
+        headers: { "x-csrf": "1", "content-type": type, "content-length": "12" },
+        body: streamOf(long),
+        duplex: "half",
+      } as RequestInit),
+    );
+    expect(longer.status).toBe(502);
+    const shorter = await proxied(
+      bffRequest("/api/v1/statuses", who.jar, {
+        method: "POST",
+        headers: { "x-csrf": "1", "content-type": type, "content-length": "4096" },
+        body: streamOf(long),
+        duplex: "half",
+      } as RequestInit),
+    );
+    expect([502, 504]).toContain(shorter.status);
+    const home = await proxied(bffRequest("/api/v1/timelines/home", who.jar, { headers: { "x-csrf": "1" } }));
+    expect(await home.text()).not.toContain("annou");
+  });
+});
