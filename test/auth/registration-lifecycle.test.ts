@@ -151,7 +151,7 @@ describe("snac: a revoke deletes the app, unused apps are purged", () => {
 });
 
 describe("an app an admin deleted (nothing could have seen it)", () => {
-  const flavours: Flavour[] = ["mastodon", "oldmasto", "gts", "akkoma", "snac"];
+  const flavours: Flavour[] = ["mastodon", "oldmasto", "gts", "akkoma", "hollo", "snac"];
   it.each(flavours)("heals on the user's retry on %s", async (flavour) => {
     const host = uniqueHost(flavour);
     await loginFirstTime(host);
