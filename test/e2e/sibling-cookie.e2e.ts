@@ -58,6 +58,8 @@ async function startSibling(port: number): Promise<Server> {
 async function logIn(page: Page, user: string): Promise<void> {
   const query = new URLSearchParams({ instance: stack?.fakeHost ?? "", return_to: "/" });
   await page.goto(`${bff}/auth/login?${query}`);
+  // A typed or linked login URL (Sec-Fetch-Site: none) first shows fedi-bff's confirmation page.
+  await page.click("#confirm-button");
   const signIn = page.locator("#username");
   const consent = page.locator("#authorize");
   await Promise.race([signIn.waitFor(), consent.waitFor()]);
