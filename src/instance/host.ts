@@ -26,10 +26,17 @@ export interface InstanceOrigin {
 }
 
 /** Special-use and private-network suffixes (RFC 6761, 6762, 7686, 8375, 9476, ICANN .internal, common LAN habits). */
-const RESERVED_SUFFIXES = `local internal localhost arpa onion test invalid example alt
+export const RESERVED_SUFFIXES: readonly string[] =
+  `local internal localhost arpa onion test invalid example alt
   lan intranet corp home localdomain private`.split(/\s+/);
 /** Public wildcard-DNS services that map names such as 127.0.0.1.nip.io to any (private) address. */
-const LOOPBACK_DNS_SERVICES = "nip.io sslip.io xip.io traefik.me localtest.me lvh.me vcap.me".split(" ");
+export const LOOPBACK_DNS_SERVICES: readonly string[] =
+  "nip.io sslip.io xip.io traefik.me localtest.me lvh.me vcap.me".split(" ");
+
+/** True when `host` is, or is under, a reserved suffix or a wildcard-DNS service. */
+export function isReservedName(host: string): boolean {
+  return [...RESERVED_SUFFIXES, ...LOOPBACK_DNS_SERVICES].some((s) => host === s || host.endsWith(`.${s}`));
+}
 
 /**
  * Control, whitespace, invisible (default-ignorable: IDNA silently drops them, so they hide text
