@@ -1,21 +1,21 @@
 /** fedi-bff: wires the Hono app (middleware, routes, errors) and exports the Durable Object. */
 import { Hono } from "hono/tiny";
-import { buildDeps } from "./context.ts";
+import { buildDeps } from "./app/deps.ts";
+import type { AppEnv } from "./app/types.ts";
+import { callback } from "./auth/callback.ts";
+import { login } from "./auth/login.ts";
+import { logout, switchAccount } from "./auth/logout.ts";
+import { sessionInfo } from "./auth/session.ts";
+import type { Env } from "./config/env.ts";
 import { demo } from "./demo/route.ts";
-import type { Env } from "./env.ts";
 import { BffError, errorResponse } from "./errors.ts";
 import { cors } from "./middleware/cors.ts";
 import { errorToResponse } from "./middleware/errors.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { isApiRequest, serveApi } from "./proxy/entry.ts";
-import { callback } from "./routes/callback.ts";
-import { login } from "./routes/login.ts";
-import { logout, switchAccount } from "./routes/logout.ts";
-import { publicProxy } from "./routes/public.ts";
-import { sessionInfo } from "./routes/session.ts";
-import type { AppEnv } from "./types.ts";
+import { publicProxy } from "./public/route.ts";
 
-export { Registrar } from "./instance/registrar.ts";
+export { Registrar } from "./registry/registrar.ts";
 
 const app = new Hono<AppEnv>();
 

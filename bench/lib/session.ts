@@ -4,8 +4,8 @@
  * production lengths for the cookie-size figure.
  */
 import { randomBytes } from "node:crypto";
+import { getKeyRing } from "../../src/crypto/key-ring.ts";
 import { SESSION_COOKIE } from "../../src/session/cookies.ts";
-import { getKeyRing } from "../../src/session/keys.ts";
 import type { SessionAccount } from "../../src/session/session.ts";
 import { sessionSetCookie } from "../../src/session/store.ts";
 

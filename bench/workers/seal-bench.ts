@@ -6,8 +6,8 @@
  *   ?mode=open&n=N  open (JWE dir/A256GCM decrypt + claim checks) and decodeSession, N times
  *   ?mode=memo&n=N  readSession on the same cookie: the per-isolate memo the proxy hits
  */
-import { getKeyRing } from "../../src/session/keys.ts";
-import { open } from "../../src/session/seal.ts";
+import { getKeyRing } from "../../src/crypto/key-ring.ts";
+import { open } from "../../src/crypto/seal.ts";
 import { decodeSession } from "../../src/session/session.ts";
 import { readSession } from "../../src/session/store.ts";
 

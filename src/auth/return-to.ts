@@ -3,7 +3,7 @@
  * absolute URL on a configured frontend origin — never an open redirect (`//evil`, `/\evil`,
  * `https://evil`, encoded or with control characters).
  */
-import type { Deps } from "../context.ts";
+import type { Deps } from "../app/deps.ts";
 import { BffError } from "../errors.ts";
 import { MAX_RETURN_TO_LENGTH } from "../session/login.ts";
 

@@ -1,7 +1,7 @@
 /** Revokes one session account's token with the client it was issued to (best effort). */
-import { type Deps, registrationRequest } from "../context.ts";
-import { registrationForClient } from "../instance/registry.ts";
+import { type Deps, registrationRequest } from "../app/deps.ts";
 import { revokeToken } from "../oauth/revoke.ts";
+import { registrationForClient } from "../registry/registry.ts";
 import type { SessionAccount } from "../session/session.ts";
 
 export async function revokeAccount(

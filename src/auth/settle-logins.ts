@@ -3,7 +3,7 @@
  * the browser kept, a token a finished login obtained that this session does not hold was
  * overwritten by a login that finished at the same moment — it is revoked, never left live.
  */
-import type { Deps } from "../context.ts";
+import type { Deps } from "../app/deps.ts";
 import { clearCookie } from "../session/cookies.ts";
 import { finishedLogins, loginCookieName } from "../session/login.ts";
 import type { SessionAccount } from "../session/session.ts";

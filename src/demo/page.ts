@@ -2,7 +2,7 @@
  * The demo page's HTML and its Content-Security-Policy (issue 9, item 9): scripts and styles
  * from this origin only, nothing inline, no framing, fetches to this origin only.
  */
-import type { Config } from "../config.ts";
+import type { Config } from "../config/config.ts";
 
 /** The CSP for everything the demo serves; avatars may come from any https host. */
 export function demoCsp(config: Config): string {

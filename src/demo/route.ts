@@ -3,8 +3,8 @@
  * it (development, or DEMO_PAGE=true); otherwise these paths are 404 like any unknown route.
  */
 import { Hono } from "hono/tiny";
+import type { AppContext, AppEnv } from "../app/types.ts";
 import { BffError, errorResponse } from "../errors.ts";
-import type { AppContext, AppEnv } from "../types.ts";
 import { DEMO_JS } from "./client.ts";
 import { DEMO_HTML, demoCsp } from "./page.ts";
 import { DEMO_CSS } from "./style.ts";

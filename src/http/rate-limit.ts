@@ -4,7 +4,7 @@
  * reports it in `CF-Connecting-IP`: IPv4 as is, IPv6 by its /64 (one host usually owns a whole
  * /64), and an IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2) as the IPv4 address it carries.
  */
-import type { Deps } from "../context.ts";
+import type { Deps } from "../app/deps.ts";
 import { BffError } from "../errors.ts";
 
 /**

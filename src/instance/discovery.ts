@@ -8,9 +8,9 @@
  */
 import { BffError, isBffError } from "../errors.ts";
 import { discard, readJson, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
+import type { Endpoints, Issuer } from "../oauth/registration.ts";
 import { checkUpstreamUrl, type HostPolicy, isSameOrigin } from "./host.ts";
 import { checkContactedUrl } from "./policy.ts";
-import type { Endpoints, Issuer } from "./registration.ts";
 import { streamingOrigin } from "./streaming.ts";
 
 export interface InstanceInfo {

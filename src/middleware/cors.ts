@@ -4,9 +4,9 @@
  * The proxy's fast path (proxy/entry.ts) applies the same rules through the exported functions.
  */
 import type { MiddlewareHandler } from "hono";
-import type { Config } from "../config.ts";
+import type { AppEnv } from "../app/types.ts";
+import type { Config } from "../config/config.ts";
 import { BffError, errorResponse } from "../errors.ts";
-import type { AppEnv } from "../types.ts";
 
 /** The request headers a frontend may send: what the proxy forwards, plus fedi-bff's own two. */
 const ALLOW_HEADERS =

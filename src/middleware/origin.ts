@@ -4,7 +4,7 @@
  * refused outright, and the API additionally needs `X-CSRF: 1` — a custom header a foreign page
  * can only send after a CORS preflight, which fedi-bff never grants it.
  */
-import type { Deps } from "../context.ts";
+import type { Deps } from "../app/deps.ts";
 import { BffError } from "../errors.ts";
 
 export const CSRF_HEADER = "x-csrf";

@@ -3,7 +3,7 @@
  * `Cache-Control: no-store` on /auth (per-user answers must never sit in a shared cache).
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../types.ts";
+import type { AppEnv } from "../app/types.ts";
 
 /** `SECURITY_HEADERS` as a fresh record, for building a Response head in one go (a literal: V8 makes it fast). */
 export function securityHeaderRecord(): Record<string, string> {

@@ -1,5 +1,5 @@
 /** The authorization request URL (RFC 6749 §4.1.1 with PKCE, RFC 7636 §4.3). */
-import type { Registration } from "../instance/registration.ts";
+import type { Registration } from "./registration.ts";
 
 export interface AuthorizeParams {
   readonly state: string;

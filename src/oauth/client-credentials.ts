@@ -5,7 +5,7 @@
  */
 import { BffError } from "../errors.ts";
 import { discard, readJson, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
-import type { Registration } from "../instance/registration.ts";
+import type { Registration } from "./registration.ts";
 import { oauthErrorCode } from "./token.ts";
 
 export interface AppToken {

@@ -4,7 +4,7 @@
  * talks to plays another) is refused before its code goes anywhere.
  */
 import { BffError } from "../errors.ts";
-import type { Registration } from "../instance/registration.ts";
+import type { Registration } from "./registration.ts";
 
 /**
  * Throws `invalid_callback` when `iss` is missing although the server advertised

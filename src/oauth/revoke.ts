@@ -1,6 +1,6 @@
 /** Token revocation (RFC 7009, Mastodon `POST /oauth/revoke`). Best effort: never throws. */
 import { discard, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
-import type { Registration } from "../instance/registration.ts";
+import type { Registration } from "./registration.ts";
 
 /** True when the instance confirmed the revocation. Failures are logged without the token. */
 export async function revokeToken(

@@ -6,8 +6,8 @@
  * (middleware/security-headers.ts) on every answer, errors included. Hono's `/api/*` route calls
  * this too, for paths it routes there only after decoding.
  */
-import { buildDeps, type Deps } from "../context.ts";
-import type { Env } from "../env.ts";
+import { buildDeps, type Deps } from "../app/deps.ts";
+import type { Env } from "../config/env.ts";
 import {
   applyCorsHeaders,
   corsGrant,
@@ -17,7 +17,7 @@ import {
 } from "../middleware/cors.ts";
 import { errorToResponse } from "../middleware/errors.ts";
 import { applySecurityHeaders } from "../middleware/security-headers.ts";
-import { proxy } from "../routes/proxy.ts";
+import { proxy } from "./proxy.ts";
 
 const API_ROOT = "/api/";
 

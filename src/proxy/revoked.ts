@@ -3,7 +3,7 @@
  * leaves the session — the browser may hold others that still work — and the browser is told with
  * 401 `session_revoked`, carrying the re-sealed cookie (or a cleared one when none is left).
  */
-import type { Deps } from "../context.ts";
+import type { Deps } from "../app/deps.ts";
 import { BffError } from "../errors.ts";
 import type { Session } from "../session/session.ts";
 import { clearSessionCookie, sessionSetCookie } from "../session/store.ts";

@@ -6,7 +6,7 @@
  * WebSocket handshakes always carry Origin, so only an allowed one opens a socket (cross-site
  * WebSocket hijacking is the attack). `Sec-Fetch-Site: cross-site` is refused in every case.
  */
-import type { Deps } from "../context.ts";
+import type { Deps } from "../app/deps.ts";
 import { BffError } from "../errors.ts";
 import { discard } from "../http/upstream.ts";
 import type { HostPolicy } from "../instance/host.ts";

@@ -3,9 +3,10 @@
  * finished login's token waiting to be settled, or nothing usable. The whole Cookie header is read
  * (not the hot path; the runtime bounds it), and at most MAX_LOGIN_COOKIES cookies are opened.
  */
+
+import type { KeyRing } from "../crypto/key-ring.ts";
+import { type Claims, nowSeconds, open } from "../crypto/seal.ts";
 import { cookieValue, LOGIN_COOKIE_PREFIX, MAX_LOGIN_COOKIES } from "./cookies.ts";
-import type { KeyRing } from "./keys.ts";
-import { type Claims, nowSeconds, open } from "./seal.ts";
 import type { SessionAccount } from "./session.ts";
 
 /** The cookie outlives the transaction so that an expiry can still be reported to return_to. */

@@ -8,6 +8,9 @@
  * other instead of adding cookies: whatever the interleaving, pending logins add at most
  * MAX_LOGIN_COOKIES cookies of at most MAX_LOGIN_COOKIE_LENGTH bytes to the Cookie header.
  */
+
+import type { KeyRing } from "../crypto/key-ring.ts";
+import { seal } from "../crypto/seal.ts";
 import { BffError } from "../errors.ts";
 import { randomToken } from "../oauth/pkce.ts";
 import {
@@ -18,7 +21,6 @@ import {
   MAX_COOKIE_HEADER,
   serializeCookie,
 } from "./cookies.ts";
-import type { KeyRing } from "./keys.ts";
 import {
   ANY_LENGTH,
   type FinishedLogin,
@@ -31,7 +33,6 @@ import {
   SLOT_NAMES,
   slotOf,
 } from "./login-slots.ts";
-import { seal } from "./seal.ts";
 
 export type { FinishedLogin, LoginTransaction };
 export { loginCookieName, slotOf };

@@ -3,8 +3,9 @@
  * server-side state, so the proxy's hot path touches no storage). Wire names are short because a
  * browser keeps a cookie to about 4 KB; `decodeSession` checks every field of the opened payload.
  */
+
+import type { Claims } from "../crypto/seal.ts";
 import type { AccountInfo } from "../oauth/account.ts";
-import type { Claims } from "./seal.ts";
 
 /** One signed-in account: who it is (from verify_credentials) and how to reach its instance. */
 export interface SessionAccount extends AccountInfo {

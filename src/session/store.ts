@@ -4,9 +4,9 @@
  * on the first request of a session in an isolate. The map lives in memory only.
  */
 
+import type { KeyRing } from "../crypto/key-ring.ts";
+import { nowSeconds, open, seal } from "../crypto/seal.ts";
 import { clearCookie, cookieValue, SESSION_COOKIE, serializeCookie } from "./cookies.ts";
-import type { KeyRing } from "./keys.ts";
-import { nowSeconds, open, seal } from "./seal.ts";
 import { decodeSession, encodeSession, type Session, type SessionAccount } from "./session.ts";
 
 const MEMO_LIMIT = 1000;

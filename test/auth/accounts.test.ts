@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Env } from "../../src/env.ts";
+import type { Env } from "../../src/config/env.ts";
 import { clientKey } from "../../src/http/rate-limit.ts";
 import app from "../../src/index.ts";
 import { FIELD_BYTES } from "../../src/session/account-budget.ts";

@@ -5,7 +5,7 @@
  * `iss` option of the fake plays a server that does.
  */
 import { describe, expect, it } from "vitest";
-import { decodeRegistration } from "../../src/instance/registration.ts";
+import { decodeRegistration } from "../../src/oauth/registration.ts";
 import { fullLogin } from "../helpers/bff.ts";
 import { configure, type FakeConfig, fakeState, uniqueHost } from "../helpers/fake.ts";
 

@@ -5,15 +5,16 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { loadConfig } from "../../src/config.ts";
-import type { Env } from "../../src/env.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import type { Env } from "../../src/config/env.ts";
+import { getKeyRing } from "../../src/crypto/key-ring.ts";
+import { seal } from "../../src/crypto/seal.ts";
 import {
   LOGIN_COOKIE_PREFIX,
   MAX_COOKIE_HEADER,
   MAX_LOGIN_COOKIES,
   SESSION_COOKIE,
 } from "../../src/session/cookies.ts";
-import { getKeyRing } from "../../src/session/keys.ts";
 import {
   hasUnfinishedLogin,
   type LoginTransaction,
@@ -22,7 +23,6 @@ import {
   MAX_RETURN_TO_LENGTH,
   newLoginState,
 } from "../../src/session/login.ts";
-import { seal } from "../../src/session/seal.ts";
 import { bff, CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
 import { approve, fakeState, uniqueHost } from "../helpers/fake.ts";
 

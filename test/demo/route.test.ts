@@ -1,13 +1,13 @@
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { buildDeps } from "../../src/context.ts";
+import { buildDeps } from "../../src/app/deps.ts";
+import type { AppEnv } from "../../src/app/types.ts";
+import type { Env } from "../../src/config/env.ts";
 import { DEMO_JS } from "../../src/demo/client.ts";
 import { ERROR_MESSAGES } from "../../src/demo/messages.ts";
 import { demo } from "../../src/demo/route.ts";
-import type { Env } from "../../src/env.ts";
 import { ERROR_STATUS } from "../../src/errors.ts";
-import type { AppEnv } from "../../src/types.ts";
 import { bff } from "../helpers/bff.ts";
 
 const PATHS = ["/", "/demo.js", "/demo.css"];

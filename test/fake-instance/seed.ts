@@ -1,4 +1,4 @@
-import type { Site, StoredStatus } from "./state.ts";
+import type { Site, StoredStatus } from "./types.ts";
 
 /** The seeded local users; each signs in with the password "password". */
 export const USERS = [

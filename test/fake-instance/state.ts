@@ -1,119 +1,19 @@
 import { randomBytes } from "node:crypto";
 import type { Flavour } from "./flavour.ts";
 import { seedStatuses, USERS } from "./seed.ts";
+import type { Site, Token } from "./types.ts";
 
-/** A registered OAuth application. */
-export interface App {
-  id: string;
-  clientId: string;
-  clientSecret: string;
-  name: string;
-  website: string | null;
-  redirectUris: string[];
-  scopes: string[];
-  /** Seconds on the site's clock. */
-  createdAt: number;
-  /** The last user who signed in through the app (snac gives any code's token to this user). */
-  lastUser?: string;
-}
-
-/** An authorization code waiting to be exchanged. */
-export interface Code {
-  code: string;
-  clientId: string;
-  redirectUri: string;
-  scopes: string[];
-  user: string;
-  challenge?: string;
-  /** Seconds on the site's clock. */
-  createdAt: number;
-}
-
-/** An issued access token; `user` is absent for client_credentials (app) tokens. */
-export interface Token {
-  token: string;
-  clientId: string;
-  scopes: string[];
-  user?: string;
-  revoked: boolean;
-  createdAt: number;
-}
-
-/** A status on the fake's single home timeline. */
-export interface StoredStatus {
-  id: string;
-  user: string;
-  text: string;
-  createdAt: string;
-  visibility: string;
-  favouritedBy: Set<string>;
-}
-
-export interface Fault {
-  method?: string;
-  path: string;
-  kind: string;
-  times: number;
-  status?: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  location?: string;
-  field?: string;
-}
-
-export interface LoggedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  at: number;
-}
-
-export interface Upload {
-  bytes: number;
-  startAt: number;
-  firstByteAt: number | null;
-  endAt: number | null;
-}
-
-/** Something a streaming subscriber can be told: `{event, payload}`. */
-export type StreamSink = (event: string, payload: string) => void;
-
-/** The complete, isolated state of one fake origin. */
-export interface Site {
-  origin: string;
-  host: string;
-  flavour: Flavour;
-  apps: Map<string, App>;
-  codes: Map<string, Code>;
-  tokens: Map<string, Token>;
-  sessions: Map<string, { user: string; fresh: boolean }>;
-  statuses: StoredStatus[];
-  nextStatus: number;
-  idempotency: Map<string, string>;
-  media: number;
-  registrations: number;
-  tokensIssued: number;
-  revokedTokens: number;
-  codesIssued: number;
-  requests: LoggedRequest[];
-  uploads: Upload[];
-  faults: Fault[];
-  streams: Set<StreamSink>;
-  /** Seconds added to the real clock (`POST /clock`), so daily jobs can be run "days later". */
-  clockOffset: number;
-  config: {
-    streamingUrl?: string;
-    webfinger?: { webOrigin?: string; redirectTo?: string; accountDomain?: string };
-    /**
-     * RFC 9207, off by default: Mastodon 4.4 neither advertises nor sends `iss` (its metadata
-     * serializer has no such field; Doorkeeper sends it only once an `issuer` is configured).
-     * `advertise` adds `authorization_response_iss_parameter_supported: true`; `send` puts the
-     * issuer (or another server's, `other`) in every authorization response.
-     */
-    iss?: { advertise?: boolean; send?: "issuer" | "other" };
-  };
-}
+export type {
+  App,
+  Code,
+  Fault,
+  LoggedRequest,
+  Site,
+  StoredStatus,
+  StreamSink,
+  Token,
+  Upload,
+} from "./types.ts";
 
 const sites = new Map<string, Site>();
 

@@ -2,11 +2,11 @@
 import { env } from "cloudflare:workers";
 import { base64url, CompactEncrypt, EncryptJWT, generateKeyPair } from "jose";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { loadConfig } from "../../src/config.ts";
-import type { Env } from "../../src/env.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import type { Env } from "../../src/config/env.ts";
+import { generateKey, getKeyRing, type KeyRing } from "../../src/crypto/key-ring.ts";
+import { nowSeconds, open, seal } from "../../src/crypto/seal.ts";
 import { LOGIN_COOKIE_PREFIX, SESSION_COOKIE } from "../../src/session/cookies.ts";
-import { generateKey, getKeyRing, type KeyRing } from "../../src/session/keys.ts";
-import { nowSeconds, open, seal } from "../../src/session/seal.ts";
 import { MAX_ACCOUNTS } from "../../src/session/session.ts";
 import corpusText from "../corpus/hostile-cookies.txt?raw";
 import { CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";

@@ -1,17 +1,17 @@
 /// <reference types="vite/client" />
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.ts";
-import type { Env } from "../../src/env.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import type { Env } from "../../src/config/env.ts";
+import { getKeyRing } from "../../src/crypto/key-ring.ts";
+import { open } from "../../src/crypto/seal.ts";
 import { discoverInstance } from "../../src/instance/discovery.ts";
 import { type HostPolicy, parseInstance } from "../../src/instance/host.ts";
-import { appKvPrefix } from "../../src/instance/keys.ts";
 import { parseHostList } from "../../src/instance/policy.ts";
-import { decodeRegistration, type Registration } from "../../src/instance/registration.ts";
-import { decodeKvEntry } from "../../src/instance/registry.ts";
 import { parseHandle } from "../../src/instance/webfinger.ts";
-import { getKeyRing } from "../../src/session/keys.ts";
-import { open } from "../../src/session/seal.ts";
+import { decodeRegistration, type Registration } from "../../src/oauth/registration.ts";
+import { decodeKvEntry } from "../../src/registry/registry.ts";
+import { appKvPrefix } from "../../src/registry/storage-keys.ts";
 import corpusText from "../corpus/hostile-hosts.txt?raw";
 import { BFF, bff, CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
 import { configure, fakeState, injectFault, unexpectedHosts, uniqueHost } from "../helpers/fake.ts";

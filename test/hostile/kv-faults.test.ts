@@ -1,8 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Env } from "../../src/env.ts";
-import { appKvPrefix } from "../../src/instance/keys.ts";
+import type { Env } from "../../src/config/env.ts";
+import { appKvPrefix } from "../../src/registry/storage-keys.ts";
 import { CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
 import { approve, fakeState, uniqueHost } from "../helpers/fake.ts";
 import { appFetch, countingKv, countingRegistrar, expectError, recordOutbound } from "./support.ts";

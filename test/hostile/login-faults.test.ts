@@ -1,8 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Env } from "../../src/env.ts";
-import { appKvPrefix } from "../../src/instance/keys.ts";
+import type { Env } from "../../src/config/env.ts";
+import { appKvPrefix } from "../../src/registry/storage-keys.ts";
 import { CookieJar } from "../helpers/bff.ts";
 import { approve, type Fault, fakeState, injectFault, uniqueHost } from "../helpers/fake.ts";
 import { appFetch, expectError } from "./support.ts";

@@ -3,7 +3,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Env } from "../../src/env.ts";
+import type { Env } from "../../src/config/env.ts";
 import { isBffError } from "../../src/errors.ts";
 import app from "../../src/index.ts";
 import { isProxyablePath, parseProxyTarget } from "../../src/proxy/path.ts";

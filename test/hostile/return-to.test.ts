@@ -1,8 +1,8 @@
 /// <reference types="vite/client" />
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Deps } from "../../src/app/deps.ts";
 import { parseReturnTo } from "../../src/auth/return-to.ts";
-import type { Deps } from "../../src/context.ts";
 import { BffError } from "../../src/errors.ts";
 import { MAX_RETURN_TO_LENGTH } from "../../src/session/login.ts";
 import corpusText from "../corpus/hostile-return-to.txt?raw";

@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { appKvKey, registrationFingerprint } from "../../src/instance/keys.ts";
+import { appKvKey, registrationFingerprint } from "../../src/registry/storage-keys.ts";
 import { BFF, bff, CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
 import { fakeState, uniqueHost } from "../helpers/fake.ts";
 import { expectError } from "./support.ts";

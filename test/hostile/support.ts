@@ -5,7 +5,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
-import type { Env } from "../../src/env.ts";
+import type { Env } from "../../src/config/env.ts";
 import app from "../../src/index.ts";
 import { BFF, type CookieJar } from "../helpers/bff.ts";
 

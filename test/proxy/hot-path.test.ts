@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Env } from "../../src/env.ts";
+import type { Env } from "../../src/config/env.ts";
 import { injectFault, revokeTokens, uniqueHost } from "../helpers/fake.ts";
 import { appWith, BFF, bffRequest, errorOf, signedIn, TextStream } from "./support.ts";
 

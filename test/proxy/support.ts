@@ -5,7 +5,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { Env } from "../../src/env.ts";
+import type { Env } from "../../src/config/env.ts";
 import app from "../../src/index.ts";
 import { BFF, bff, type CookieJar, fullLogin } from "../helpers/bff.ts";
 import { type FakeRequest, type Flavour, fakeState, uniqueHost } from "../helpers/fake.ts";

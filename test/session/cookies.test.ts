@@ -5,8 +5,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { getKeyRing } from "../../src/crypto/key-ring.ts";
 import { cookieValue, MAX_COOKIE_HEADER, SESSION_COOKIE } from "../../src/session/cookies.ts";
-import { getKeyRing } from "../../src/session/keys.ts";
 import { readSession, sessionSetCookie } from "../../src/session/store.ts";
 
 /** Characters JavaScript's trim() removes that are not SP or HTAB (and two it keeps, U+0085, U+200B). */

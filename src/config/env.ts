@@ -1,8 +1,8 @@
 /**
  * The Worker's bindings, secrets and vars (wrangler.toml). Every var is a string as Cloudflare
- * delivers it; src/config.ts parses and validates them once.
+ * delivers it; src/config/config.ts parses and validates them once.
  */
-import type { Registrar } from "./instance/registrar.ts";
+import type { RegistrarRpc } from "../registry/rpc.ts";
 
 export interface Env {
   /** "development" enables dev conveniences; anything else (or unset) is production. */
@@ -31,7 +31,7 @@ export interface Env {
   /** App registrations, read on the login hot path. */
   APPS: KVNamespace;
   /** One Durable Object per instance host: the single writer of its registration. */
-  REGISTRAR: DurableObjectNamespace<Registrar>;
+  REGISTRAR: DurableObjectNamespace<RegistrarRpc>;
   /** Login starts per client IP. Optional so a deployment without it still runs. */
   LOGIN_LIMITER?: RateLimit;
 }
@@ -41,8 +41,5 @@ type BffEnv = Env;
 declare global {
   namespace Cloudflare {
     interface Env extends BffEnv {}
-    interface GlobalProps {
-      mainModule: typeof import("./index.ts");
-    }
   }
 }

@@ -1,7 +1,7 @@
 import { base64url, CompactEncrypt, EncryptJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { generateKey, getKeyRing } from "../../src/session/keys.ts";
-import { MAX_SEALED_LENGTH, nowSeconds, open, seal } from "../../src/session/seal.ts";
+import { generateKey, getKeyRing } from "../../src/crypto/key-ring.ts";
+import { MAX_SEALED_LENGTH, nowSeconds, open, seal } from "../../src/crypto/seal.ts";
 import type { SessionAccount } from "../../src/session/session.ts";
 import { readSession, sessionSetCookie } from "../../src/session/store.ts";
 

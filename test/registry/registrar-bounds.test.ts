@@ -6,10 +6,10 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { loadConfig } from "../../src/config.ts";
-import type { Env } from "../../src/env.ts";
-import { PER_LOGIN_LIMIT, REPLACE_INTERVAL } from "../../src/instance/keeping.ts";
-import { DO_CLIENT_PREFIX } from "../../src/instance/keys.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import type { Env } from "../../src/config/env.ts";
+import { PER_LOGIN_LIMIT, REPLACE_INTERVAL } from "../../src/registry/keeping.ts";
+import { DO_CLIENT_PREFIX } from "../../src/registry/storage-keys.ts";
 import { bff, CookieJar, startLogin } from "../helpers/bff.ts";
 import { approve, fakeState, injectFault, uniqueHost } from "../helpers/fake.ts";
 

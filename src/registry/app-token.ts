@@ -2,11 +2,12 @@
  * The Worker's side of app tokens: memoized per isolate (no storage call per public request),
  * fetched from the instance's Durable Object on a miss or when the instance rejected one.
  */
+
+import { nowSeconds, open } from "../crypto/seal.ts";
 import { BffError } from "../errors.ts";
-import { nowSeconds, open } from "../session/seal.ts";
-import type { RegistrarResult } from "./registrar.ts";
-import type { RegistrationRequest } from "./registration.ts";
+import type { RegistrationRequest } from "../oauth/registration.ts";
 import type { RegistryDeps } from "./registry.ts";
+import type { RegistrarResult } from "./rpc.ts";
 
 const MEMO_LIMIT = 500;
 const memo = new Map<string, { token: string; expiresAt: number }>();

@@ -4,14 +4,14 @@
  * makes another account active.
  */
 
-import { revokeAccount } from "../auth/revoke-account.ts";
-import { settleFinishedLogins } from "../auth/settle-logins.ts";
+import type { AppContext } from "../app/types.ts";
 import { BffError } from "../errors.ts";
 import { readBoundedText, SWITCH_BODY_LIMIT } from "../http/body.ts";
 import { assertSameOriginAction } from "../middleware/origin.ts";
 import { findAccount } from "../session/accounts.ts";
 import { clearSessionCookie, readSession, sessionSetCookie } from "../session/store.ts";
-import type { AppContext } from "../types.ts";
+import { revokeAccount } from "./revoke-account.ts";
+import { settleFinishedLogins } from "./settle-logins.ts";
 
 export async function logout(c: AppContext): Promise<Response> {
   const { deps } = c.var;

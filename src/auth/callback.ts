@@ -7,18 +7,16 @@
  * browser, or `/`.
  */
 
-import { withAuthError, withQueryParam } from "../auth/return-to.ts";
-import { revokeAccount } from "../auth/revoke-account.ts";
-import { settleFinishedLogins } from "../auth/settle-logins.ts";
-import type { Deps } from "../context.ts";
+import type { Deps } from "../app/deps.ts";
+import type { AppContext } from "../app/types.ts";
 import { BffError, isBffError, logError } from "../errors.ts";
-import type { Registration, RegistrationRequest } from "../instance/registration.ts";
-import { registrationForClient, replaceRegistration } from "../instance/registry.ts";
 import { type AccountInfo, verifyCredentials } from "../oauth/account.ts";
 import { assertIssuer } from "../oauth/issuer.ts";
 import { timingSafeEqual } from "../oauth/pkce.ts";
+import type { Registration, RegistrationRequest } from "../oauth/registration.ts";
 import { revokeToken } from "../oauth/revoke.ts";
 import { DeadClientError, exchangeCode } from "../oauth/token.ts";
+import { registrationForClient, replaceRegistration } from "../registry/registry.ts";
 import { fitAccount } from "../session/account-budget.ts";
 import { addAccount } from "../session/accounts.ts";
 import {
@@ -32,8 +30,10 @@ import {
 } from "../session/login.ts";
 import type { SessionAccount } from "../session/session.ts";
 import { readSession, sessionSetCookie } from "../session/store.ts";
-import type { AppContext } from "../types.ts";
 import { startAuthorization } from "./login.ts";
+import { withAuthError, withQueryParam } from "./return-to.ts";
+import { revokeAccount } from "./revoke-account.ts";
+import { settleFinishedLogins } from "./settle-logins.ts";
 
 const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 

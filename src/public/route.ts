@@ -4,18 +4,18 @@
  * content before login (some instances require a token even for these). No session is used;
  * `X-CSRF: 1` is still required so other sites cannot spend the app token's rate limit.
  */
-import { registrationRequest } from "../context.ts";
+import { registrationRequest } from "../app/deps.ts";
+import type { AppContext } from "../app/types.ts";
 import { BffError } from "../errors.ts";
 import { limitRegistrations } from "../http/rate-limit.ts";
 import { discard } from "../http/upstream.ts";
-import { appTokenFor, hasAppToken } from "../instance/app-token.ts";
 import { parseInstance } from "../instance/host.ts";
 import { assertInstanceAllowed } from "../instance/policy.ts";
 import { assertCsrfHeader } from "../middleware/origin.ts";
 import { fetchWithHeadTimeout, type HeadFetch } from "../proxy/fetch-head.ts";
 import { parseProxyTarget } from "../proxy/path.ts";
 import { proxiedResponseHeaders } from "../proxy/response-headers.ts";
-import type { AppContext } from "../types.ts";
+import { appTokenFor, hasAppToken } from "../registry/app-token.ts";
 
 /**
  * An id segment. The accounts API also has fixed routes that would match an id pattern and need a

@@ -1,7 +1,7 @@
 /** Hono's typing of this app: the Worker env and the per-request dependencies. */
 import type { Context } from "hono";
-import type { Deps } from "./context.ts";
-import type { Env } from "./env.ts";
+import type { Env } from "../config/env.ts";
+import type { Deps } from "./deps.ts";
 
 export interface AppEnv {
   Bindings: Env;

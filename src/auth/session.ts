@@ -2,11 +2,12 @@
  * `GET /auth/session`: who is signed in, from the cookie alone (display name and avatar are kept
  * in the session at login; no upstream call). Never the token.
  */
-import { settleFinishedLogins } from "../auth/settle-logins.ts";
+
+import type { AppContext } from "../app/types.ts";
 import { BffError } from "../errors.ts";
 import { accountKey, activeAccount, type Session, type SessionAccount } from "../session/session.ts";
 import { readSession } from "../session/store.ts";
-import type { AppContext } from "../types.ts";
+import { settleFinishedLogins } from "./settle-logins.ts";
 
 export async function sessionInfo(c: AppContext): Promise<Response> {
   const session = await requireSession(c);

@@ -4,19 +4,21 @@
  * "read KV → miss → register" would register again and again; here concurrent callers share one
  * registration attempt, the result is stored durably, and failures back off (429 → Retry-After).
  * It also keeps each registration alive and decides, before a login uses one, whether it can
- * still be alive on that server (src/instance/keeping.ts). Results cross the RPC boundary as
+ * still be alive on that server (src/registry/keeping.ts). Results cross the RPC boundary as
  * plain data; registrations and app tokens stay sealed.
  */
 import { DurableObject } from "cloudflare:workers";
-import { type Config, loadConfig } from "../config.ts";
-import type { Env } from "../env.ts";
+import { type Config, loadConfig } from "../config/config.ts";
+import type { Env } from "../config/env.ts";
+import { getKeyRing } from "../crypto/key-ring.ts";
+import { nowSeconds, open, seal } from "../crypto/seal.ts";
 import { type ErrorCode, isBffError } from "../errors.ts";
 import { type UpstreamContext, userAgent } from "../http/upstream.ts";
+import { discoverInstance, type InstanceInfo } from "../instance/discovery.ts";
 import { grantAppToken } from "../oauth/client-credentials.ts";
+import { registerApp } from "../oauth/register.ts";
+import { decodeRegistration, type Registration, type RegistrationRequest } from "../oauth/registration.ts";
 import { revokeToken } from "../oauth/revoke.ts";
-import { getKeyRing } from "../session/keys.ts";
-import { nowSeconds, open, seal } from "../session/seal.ts";
-import { discoverInstance, type InstanceInfo } from "./discovery.ts";
 import {
   APP_TOKEN_RENEW_INTERVAL,
   CHECK_INTERVAL,
@@ -27,6 +29,7 @@ import {
   REGISTRATION_SEAL_TTL,
   REPLACE_INTERVAL,
 } from "./keeping.ts";
+import type { RegistrarResult, RegistrarRpc } from "./rpc.ts";
 import {
   appKvKey,
   DO_CLIENT_PREFIX,
@@ -40,18 +43,7 @@ import {
   doProbeKey,
   doReplacedKey,
   registrationFingerprint,
-} from "./keys.ts";
-import { registerApp } from "./register.ts";
-import { decodeRegistration, type Registration, type RegistrationRequest } from "./registration.ts";
-
-export type RegistrarResult =
-  | { readonly ok: true; readonly sealed: string }
-  | {
-      readonly ok: false;
-      readonly code: ErrorCode;
-      readonly description: string;
-      readonly retryAfter?: number;
-    };
+} from "./storage-keys.ts";
 
 /** What a caller knows of the registration it asks about. */
 type Ask =
@@ -99,7 +91,7 @@ const ANCHOR_GRACE = 7 * 86_400;
 /** A login takes at most this long (the login cookie's lifetime) before its session begins. */
 const LOGIN_WINDOW = 3600;
 
-export class Registrar extends DurableObject<Env> {
+export class Registrar extends DurableObject<Env> implements RegistrarRpc {
   readonly #inflight = new Map<string, Promise<RegistrarResult>>();
   readonly #tokenInflight = new Map<string, Promise<RegistrarResult>>();
   /** When each fingerprint was last copied to KV: KV allows one write per second per key. */
@@ -270,7 +262,7 @@ export class Registrar extends DurableObject<Env> {
     return { token, expiresAt, clientId, mintedAt };
   }
 
-  /** One registration per login (src/instance/keeping.ts), at most PER_LOGIN_LIMIT per window. */
+  /** One registration per login (src/registry/keeping.ts), at most PER_LOGIN_LIMIT per window. */
   async #registerPerLogin(req: RegistrationRequest, fp: string, current: Current): Promise<RegistrarResult> {
     const now = nowSeconds();
     const window = await this.#freshWindow(fp, now);

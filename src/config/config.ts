@@ -3,9 +3,10 @@
  * together; a Worker with any problem answers 500 `misconfigured` (details in the log only).
  * Dev conveniences exist only with an explicit ENVIRONMENT=development (fail closed).
  */
+
+import { BffError } from "../errors.ts";
+import { type HostPattern, parseHostList } from "../instance/policy.ts";
 import type { Env } from "./env.ts";
-import { BffError } from "./errors.ts";
-import { type HostPattern, parseHostList } from "./instance/policy.ts";
 
 export interface Config {
   readonly development: boolean;

@@ -3,7 +3,7 @@
  * allow/deny lists are local (`parseLoginTarget`, no outbound request); only `resolveLoginTarget`
  * may reach the network, and only for a handle.
  */
-import type { Deps } from "../context.ts";
+import type { Deps } from "../app/deps.ts";
 import { BffError } from "../errors.ts";
 import { type InstanceOrigin, parseInstance } from "../instance/host.ts";
 import { assertInstanceAllowed } from "../instance/policy.ts";

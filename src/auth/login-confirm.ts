@@ -5,11 +5,12 @@
  * user's own act. Until then nothing happens: no outbound request, no registration, no cookie.
  * Continuing while signed in adds the account and makes it the active one, so the page says so.
  */
-import { parseReturnTo } from "../auth/return-to.ts";
-import type { Deps } from "../context.ts";
+
+import type { Deps } from "../app/deps.ts";
+import type { AppContext } from "../app/types.ts";
 import { readSession } from "../session/store.ts";
-import type { AppContext } from "../types.ts";
 import { describeLoginTarget, parseLoginTarget } from "./login-target.ts";
+import { parseReturnTo } from "./return-to.ts";
 
 const STYLE =
   "body{font:16px/1.5 system-ui,sans-serif;max-width:34em;margin:3em auto;padding:0 1em}" +

@@ -6,21 +6,21 @@
  * response head has a timeout. No storage is touched on this path (ruling 4): the session is the
  * cookie, opened once per isolate.
  */
-import type { Deps } from "../context.ts";
+import type { Deps } from "../app/deps.ts";
 import { BffError } from "../errors.ts";
 import { discard } from "../http/upstream.ts";
 import { assertCsrfHeader } from "../middleware/origin.ts";
 import { securityHeaderRecord } from "../middleware/security-headers.ts";
-import { fetchWithHeadTimeout, type HeadFetch } from "../proxy/fetch-head.ts";
-import { parseProxyTarget } from "../proxy/path.ts";
-import { forwardedBody } from "../proxy/request-body.ts";
-import { upstreamHeaderRecord } from "../proxy/request-headers.ts";
-import { type HeaderRecord, proxiedHeaderRecord } from "../proxy/response-headers.ts";
-import { sessionRevoked } from "../proxy/revoked.ts";
-import { assertStreamOrigin, failedUpgrade, streamKind, websocketUpstreamUrl } from "../proxy/streaming.ts";
 import { findAccount } from "../session/accounts.ts";
 import type { Session, SessionAccount } from "../session/session.ts";
 import { readSession } from "../session/store.ts";
+import { fetchWithHeadTimeout, type HeadFetch } from "./fetch-head.ts";
+import { parseProxyTarget } from "./path.ts";
+import { forwardedBody } from "./request-body.ts";
+import { upstreamHeaderRecord } from "./request-headers.ts";
+import { type HeaderRecord, proxiedHeaderRecord } from "./response-headers.ts";
+import { sessionRevoked } from "./revoked.ts";
+import { assertStreamOrigin, failedUpgrade, streamKind, websocketUpstreamUrl } from "./streaming.ts";
 
 /** Statuses whose answer never has a body (Fetch: "null body status"). */
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);

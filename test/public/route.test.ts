@@ -1,9 +1,9 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Env } from "../../src/env.ts";
+import type { Env } from "../../src/config/env.ts";
 import app from "../../src/index.ts";
-import { APP_TOKEN_RENEW_INTERVAL } from "../../src/instance/keeping.ts";
+import { APP_TOKEN_RENEW_INTERVAL } from "../../src/registry/keeping.ts";
 import wranglerToml from "../../wrangler.toml?raw";
 import { BFF } from "../helpers/bff.ts";
 import { fakeState, injectFault, revokeAppTokens, uniqueHost } from "../helpers/fake.ts";

@@ -4,13 +4,13 @@
  * used — through KV when it already shows it, else through the Durable Object, never by waiting
  * for KV to catch up.
  */
-import type { Env } from "../env.ts";
+import type { Env } from "../config/env.ts";
+import type { KeyRing } from "../crypto/key-ring.ts";
+import { nowSeconds, open } from "../crypto/seal.ts";
 import { BffError } from "../errors.ts";
-import type { KeyRing } from "../session/keys.ts";
-import { nowSeconds, open } from "../session/seal.ts";
-import { appKvKey, registrationFingerprint } from "./keys.ts";
-import type { RegistrarResult } from "./registrar.ts";
-import { decodeRegistration, type Registration, type RegistrationRequest } from "./registration.ts";
+import { decodeRegistration, type Registration, type RegistrationRequest } from "../oauth/registration.ts";
+import type { RegistrarResult } from "./rpc.ts";
+import { appKvKey, registrationFingerprint } from "./storage-keys.ts";
 
 export interface RegistryDeps {
   readonly kv: KVNamespace;
@@ -20,7 +20,7 @@ export interface RegistryDeps {
 
 /**
  * The registration a new login uses: one KV read while the registrar vouches for the cached copy
- * (src/instance/keeping.ts), else the registrar decides, checking with the instance if needed.
+ * (src/registry/keeping.ts), else the registrar decides, checking with the instance if needed.
  */
 export async function registrationForLogin(
   deps: RegistryDeps,

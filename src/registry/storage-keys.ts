@@ -3,7 +3,7 @@
  * One function per record type, with the format version in the prefix.
  */
 import { base64url } from "jose";
-import type { RegistrationRequest } from "./registration.ts";
+import type { RegistrationRequest } from "../oauth/registration.ts";
 
 /** Which app a login needs, as a short digest of (redirect_uri, scopes). */
 export async function registrationFingerprint(

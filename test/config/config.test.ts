@@ -1,10 +1,10 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.ts";
-import type { Env } from "../src/env.ts";
-import { BffError } from "../src/errors.ts";
-import app from "../src/index.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import type { Env } from "../../src/config/env.ts";
+import { BffError } from "../../src/errors.ts";
+import app from "../../src/index.ts";
 
 const KEY = "dGVzdC1rZXktMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA";
 

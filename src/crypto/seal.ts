@@ -5,7 +5,7 @@
  * with jose's JWT layer: the same checks, and a smaller bundle.
  */
 import { CompactEncrypt, compactDecrypt } from "jose";
-import type { KeyRing } from "./keys.ts";
+import type { KeyRing } from "./key-ring.ts";
 
 export type SealPurpose = "session" | "login" | "app";
 export type Claims = Record<string, unknown> & { readonly exp: number; readonly iat: number };

@@ -2,13 +2,13 @@
  * Per-request dependencies, built from the validated config. Everything here is memoized per
  * isolate (config, key ring), so building it costs a few property reads.
  */
-import { type Config, loadConfig } from "./config.ts";
-import type { Env } from "./env.ts";
-import { type FetchLike, type UpstreamContext, userAgent } from "./http/upstream.ts";
-import type { HostPolicy } from "./instance/host.ts";
-import type { RegistrationRequest } from "./instance/registration.ts";
-import type { RegistryDeps } from "./instance/registry.ts";
-import { getKeyRing, type KeyRing } from "./session/keys.ts";
+import { type Config, loadConfig } from "../config/config.ts";
+import type { Env } from "../config/env.ts";
+import { getKeyRing, type KeyRing } from "../crypto/key-ring.ts";
+import { type FetchLike, type UpstreamContext, userAgent } from "../http/upstream.ts";
+import type { HostPolicy } from "../instance/host.ts";
+import type { RegistrationRequest } from "../oauth/registration.ts";
+import type { RegistryDeps } from "../registry/registry.ts";
 
 export interface Deps {
   readonly env: Env;

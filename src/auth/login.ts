@@ -6,17 +6,17 @@
  * A login that nothing on this origin started gets a confirmation page first (login-confirm.ts).
  */
 
-import { parseReturnTo } from "../auth/return-to.ts";
-import { type Deps, registrationRequest } from "../context.ts";
+import { type Deps, registrationRequest } from "../app/deps.ts";
+import type { AppContext } from "../app/types.ts";
 import { BffError } from "../errors.ts";
 import { LOGIN_FORM_LIMIT, readBoundedText } from "../http/body.ts";
 import { limitRegistrations } from "../http/rate-limit.ts";
 import type { InstanceOrigin } from "../instance/host.ts";
-import type { Registration } from "../instance/registration.ts";
-import { registrationForLogin, verifiedRegistration } from "../instance/registry.ts";
 import { loginStart } from "../middleware/origin.ts";
 import { authorizeUrl } from "../oauth/authorize.ts";
 import { codeChallenge, randomToken } from "../oauth/pkce.ts";
+import type { Registration } from "../oauth/registration.ts";
+import { registrationForLogin, verifiedRegistration } from "../registry/registry.ts";
 import {
   hasUnfinishedLogin,
   type LoginTransaction,
@@ -24,9 +24,9 @@ import {
   newLoginState,
 } from "../session/login.ts";
 import { readSession } from "../session/store.ts";
-import type { AppContext } from "../types.ts";
 import { confirmLogin } from "./login-confirm.ts";
 import { parseLoginTarget, resolveLoginTarget } from "./login-target.ts";
+import { parseReturnTo } from "./return-to.ts";
 
 export async function login(c: AppContext): Promise<Response> {
   const { deps } = c.var;
