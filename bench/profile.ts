@@ -1,9 +1,11 @@
 /**
- * `node bench/profile.ts [--target bff|pass|new-head] [--seconds S] [--path /api/v1/…] [--trace-gc]`:
+ * `node bench/profile.ts [--target bff|pass|new-head] [--seconds S] [--path /api/v1/…] [--trace-gc]
+ * [--many-sessions]`:
  * where fedi-bff's CPU time goes on the proxy hot path. Runs the same setup as `npm run bench` with
  * workerd's V8 inspector on a loopback port, samples the chosen service's isolate under load, and
  * prints self and inclusive time per function (the .cpuprofile lands in bench/out/ for Chrome
  * DevTools). --trace-gc also runs V8 with --trace-gc and sums the collector's pauses in the run.
+ * --many-sessions sends the timeline from the benchmark's many sessions, round-robin (memo misses).
  */
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -11,7 +13,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { runLoad } from "./lib/load.ts";
-import { workloads } from "./lib/phases.ts";
+import { manySessionsTimeline, workloads } from "./lib/phases.ts";
 import { killAllNow, stopAll } from "./lib/processes.ts";
 import { ROOT, setUp } from "./lib/setup.ts";
 
@@ -28,6 +30,7 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "5" },
     path: { type: "string", default: "/api/v1/timelines/home" },
     "trace-gc": { type: "boolean", default: false },
+    "many-sessions": { type: "boolean", default: false },
   },
 });
 const GC_LOG = resolve(ROOT, "bench/out/gc.log");
@@ -144,7 +147,10 @@ async function main(): Promise<void> {
   if (target === undefined) throw new Error(`no inspector target ${args.target}: ${JSON.stringify(targets)}`);
   const session = inspector(target.webSocketDebuggerUrl);
   await session.opened;
-  const workload = workloads(setup).find((w) => w.path === args.path) ?? workloads(setup)[0];
+  const workload =
+    args["many-sessions"] === true
+      ? manySessionsTimeline(setup)
+      : (workloads(setup).find((w) => w.path === args.path) ?? workloads(setup)[0]);
   if (workload === undefined) throw new Error("no workload");
   const url =
     args.target === "pass"

@@ -1,28 +1,32 @@
 /**
  * `npm run bench [-- --quick] [-- --rounds N --duration S --connections C]`: fedi-bff side by side
- * with the physical limit of this machine (README "Performance", shared/BENCHMARKING.md). Drives
- * workerd directly (ruling 9), loopback only; every child process is stopped at the end.
+ * with the runtime's limits on this machine (README "Performance"). Drives `workerd serve` directly
+ * — `wrangler dev` puts a Node proxy in front of workerd that would hide the cost being measured —
+ * on loopback only; every child process is stopped at the end.
  *
  * Full mode writes bench/results.json and exits 1 when a budget FAILs (a budget miss is a bug);
  * --quick (CI smoke) uses tiny durations, writes bench/out/results-quick.json and exits 0 unless
  * something is broken (a failed request, a process that does not start). Broken is always exit 2.
+ *
+ * `npm run bench -- --bundle-report [--top N]` only builds the production bundle and lists the
+ * source modules and packages that take the most of it.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { median, type RunResult } from "./lib/load.ts";
+import { compositionTable } from "./lib/bundle.ts";
+import { manySessionsFigures, spreadOf, throughputFigures } from "./lib/figures.ts";
+import { median, type RunResult, type Workload } from "./lib/load.ts";
 import { opsPerSecond } from "./lib/micro.ts";
 import {
   kvOps,
   kvTotal,
   loginStart,
+  manySessionsTimeline,
   med,
   type Rounds,
-  TARGETS,
-  type Target,
-  type TargetRun,
   throughput,
   uploadThrough,
   workloads,
@@ -30,7 +34,7 @@ import {
 import { killAllNow, stopAll } from "./lib/processes.ts";
 import { budgeted, type Figure, figure, fmt, table } from "./lib/report.ts";
 import { mintSession, newSessionKey, realisticAccount } from "./lib/session.ts";
-import { ROOT, type Setup, setUp } from "./lib/setup.ts";
+import { buildBundle, ROOT, type Setup, setUp } from "./lib/setup.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -38,6 +42,8 @@ const { values: args } = parseArgs({
     rounds: { type: "string" },
     duration: { type: "string" },
     connections: { type: "string" },
+    "bundle-report": { type: "boolean", default: false },
+    top: { type: "string", default: "20" },
   },
 });
 const quick = args.quick === true;
@@ -57,8 +63,6 @@ const settings = {
 const t0 = performance.now();
 const log = (line: string) =>
   process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
-const spreadOf = (xs: number[], f: (n: number) => string) =>
-  `${f(median(xs))} [${f(Math.min(...xs))}–${f(Math.max(...xs))}]`;
 
 function machine() {
   const cpu =
@@ -75,89 +79,32 @@ function machine() {
   };
 }
 
-const NAMES: Record<Target, string> = {
-  direct: "direct",
-  pass: "pass-through",
-  newHead: "new-head",
-  bff: "fedi-bff",
-};
+/** `/api/v1/timelines/home` → `timeline home`, `/api/v1/statuses` → `statuses`. */
+const label = (workload: Workload) =>
+  workload.path.replace("/api/v1/", "").replace("timelines/", "timeline ");
 
-/** Per-round ratios of two targets' figures (rounds alternate, so round i of each ran together). */
-const perRound = (a: TargetRun[], b: TargetRun[], f: (x: TargetRun, y: TargetRun) => number) =>
-  a.map((x, i) => f(x, b[i] as TargetRun));
-
-/** The figures for one workload: per target, then fedi-bff against the pass-through Worker. */
-function throughputFigures(label: string, rounds: Rounds): Figure[] {
-  const out: Figure[] = [];
-  for (const target of TARGETS) {
-    const runs = rounds[target];
-    out.push(
-      figure(
-        `${label}: ${NAMES[target]} req/s`,
-        med(runs, "rps"),
-        "req/s",
-        spreadOf(
-          runs.map((r) => r.rps),
-          fmt.int,
-        ),
-      ),
-    );
-    out.push(
-      figure(
-        `${label}: ${NAMES[target]} p50 / p99`,
-        med(runs, "p50"),
-        "ms",
-        `${fmt.ms(med(runs, "p50"))} / ${fmt.ms(med(runs, "p99"))}`,
-      ),
-    );
-  }
-  const cpu = (target: Target) => med(rounds[target], "workerdUsPerRequest");
-  out.push(
+/** The production bundle against its budget, and the modules that take the most of it. */
+function bundleFigures(setup: Setup): Figure[] {
+  const { raw, gzip, composition } = setup.bundle;
+  const top = composition.modules
+    .slice(0, 3)
+    .map((m) => `${m.path} ${(m.share * 100).toFixed(1)} %`)
+    .join(", ");
+  const packages = composition.packages
+    .slice(0, 4)
+    .map((m) => `${m.path} ${(m.share * 100).toFixed(1)} %`)
+    .join(", ");
+  return [
+    figure("bundle raw", raw, "bytes", fmt.kib(raw)),
+    budgeted("bundle gzip", gzip, "bytes", fmt.kib(gzip), "≤ 40 KiB", gzip <= 40 * 1024),
+    figure("bundle, largest modules (share of minified)", composition.modules[0]?.share ?? 0, "ratio", top),
     figure(
-      `${label}: workerd CPU per request, pass-through / new-head / fedi-bff`,
-      cpu("bff"),
-      "µs",
-      `${fmt.us(cpu("pass"))} / ${fmt.us(cpu("newHead"))} / ${fmt.us(cpu("bff"))}`,
-    ),
-  );
-  const ratios = perRound(rounds.bff, rounds.pass, (b, p) => b.rps / p.rps);
-  const added = perRound(rounds.bff, rounds.pass, (b, p) => b.p50 - p.p50);
-  const ratio = median(ratios);
-  const addedP50 = median(added);
-  out.push(
-    budgeted(
-      `${label}: fedi-bff ÷ pass-through req/s`,
-      ratio,
+      "bundle, largest packages (share of minified)",
+      composition.packages[0]?.share ?? 0,
       "ratio",
-      spreadOf(ratios, fmt.ratio),
-      "≥ 0.90",
-      ratio >= 0.9,
+      packages,
     ),
-  );
-  out.push(
-    budgeted(
-      `${label}: added p50 over pass-through`,
-      addedP50,
-      "ms",
-      spreadOf(added, fmt.ms),
-      "≤ 1 ms",
-      addedP50 <= 1,
-    ),
-  );
-  const floor = perRound(rounds.newHead, rounds.pass, (n, p) => n.rps / p.rps);
-  const overFloor = perRound(rounds.bff, rounds.newHead, (b, n) => b.rps / n.rps);
-  out.push(
-    figure(
-      `${label}: new-head ÷ pass-through req/s (the runtime's floor)`,
-      median(floor),
-      "ratio",
-      spreadOf(floor, fmt.ratio),
-    ),
-  );
-  out.push(
-    figure(`${label}: fedi-bff ÷ new-head req/s`, median(overFloor), "ratio", spreadOf(overFloor, fmt.ratio)),
-  );
-  return out;
+  ];
 }
 
 async function measure(setup: Setup): Promise<{ figures: Figure[]; raw: Record<string, unknown> }> {
@@ -173,6 +120,7 @@ async function measure(setup: Setup): Promise<{ figures: Figure[]; raw: Record<s
   const kvBefore = await kvOps(setup);
   let proxied = 0;
   const all = workloads(setup);
+  const oneSession: Rounds[] = [];
   for (const workload of all) {
     log(
       `throughput: ${workload.name}, c=${load.connections}, ${load.durationSeconds} s × ${load.rounds} rounds`,
@@ -180,10 +128,22 @@ async function measure(setup: Setup): Promise<{ figures: Figure[]; raw: Record<s
     const rounds = await throughput(setup, workload, load, log);
     proxied += rounds.bff.reduce((sum, r) => sum + r.requests, 0);
     raw[workload.name] = rounds;
-    figures.push(
-      ...throughputFigures(workload.path.replace("/api/v1/", "").replace("timelines/", "timeline "), rounds),
-    );
+    oneSession.push(rounds);
+    figures.push(...throughputFigures(label(workload), rounds, true));
   }
+
+  const many = manySessionsTimeline(setup);
+  log(
+    `throughput: ${many.name}, round-robin, c=${load.connections}, ${load.durationSeconds} s × ${load.rounds} rounds`,
+  );
+  const manyRounds = await throughput(setup, many, { ...load, targets: ["pass", "newHead", "bff"] }, log);
+  proxied += manyRounds.bff.reduce((sum, r) => sum + r.requests, 0);
+  raw[many.name] = manyRounds;
+  const count = fmt.int(setup.manySessions.length);
+  figures.push(...throughputFigures(`timeline, ${count} sessions`, manyRounds, false));
+  const [timelineRounds] = oneSession;
+  if (timelineRounds !== undefined)
+    figures.push(...manySessionsFigures("timeline", timelineRounds, manyRounds, count));
 
   const [timeline] = all;
   if (timeline !== undefined) {
@@ -323,17 +283,9 @@ async function measure(setup: Setup): Promise<{ figures: Figure[]; raw: Record<s
       cookieBytes <= 1200,
     ),
   );
-  figures.push(figure("bundle raw", setup.bundle.raw, "bytes", fmt.kib(setup.bundle.raw)));
-  figures.push(
-    budgeted(
-      "bundle gzip",
-      setup.bundle.gzip,
-      "bytes",
-      fmt.kib(setup.bundle.gzip),
-      "≤ 40 KiB",
-      setup.bundle.gzip <= 40 * 1024,
-    ),
-  );
+  figures.push(...bundleFigures(setup));
+  raw.bundleModules = setup.bundle.composition.modules.slice(0, 25);
+  raw.bundlePackages = setup.bundle.composition.packages;
   return { figures, raw };
 }
 
@@ -397,9 +349,24 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 process.on("exit", killAllNow);
 
+/** Builds the bundle only and prints what takes its bytes. */
+async function bundleReport(): Promise<number> {
+  const { size } = await buildBundle();
+  const top = Number(args.top);
+  const c = size.composition;
+  console.log(
+    `bundle: ${fmt.kib(size.raw)} minified, ${fmt.kib(size.gzip)} gzip -9 (budget 40 KiB gzip); ${fmt.int(c.totalBytes)} B of it from source modules\n`,
+  );
+  console.log(
+    `largest source modules (bytes in the minified output, share of it):\n${compositionTable(c.modules, top)}\n`,
+  );
+  console.log(`by package:\n${compositionTable(c.packages, top)}`);
+  return 0;
+}
+
 let code = 2;
 try {
-  code = await main();
+  code = args["bundle-report"] === true ? await bundleReport() : await main();
 } catch (error) {
   console.error(
     `benchmark broken: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,

@@ -48,16 +48,38 @@ export function workloads(setup: Setup): Workload[] {
   ];
 }
 
+/** The timeline again, each request from the next of MANY_SESSIONS sessions. */
+export function manySessionsTimeline(setup: Setup): Workload {
+  const [timeline] = workloads(setup);
+  if (timeline === undefined) throw new Error("no timeline workload");
+  return {
+    ...timeline,
+    name: `${timeline.name}, ${setup.manySessions.length.toLocaleString("en-US")} sessions`,
+    cookies: setup.manySessions,
+  };
+}
+
 export function targetUrl(setup: Setup, target: Target): string {
   return setup.urls[target];
 }
 
 export type Rounds = Record<Target, TargetRun[]>;
 
-/** One load run against one target, with workerd's CPU time around it (nothing else loads it). */
+/**
+ * After the load generator stops, requests still in flight finish in workerd: waiting this long
+ * before the second CPU reading charges them to the target that received them, not to the next.
+ */
+const SETTLE_MS = 150;
+
+/**
+ * One load run against one target, with workerd's CPU time around it. Only this target is loaded
+ * while it runs (the stub is another process), so the difference is this target's cost; the
+ * rounds alternate, so round i of every target ran under the same machine load.
+ */
 async function measuredRun(setup: Setup, target: Target, workload: Workload, options: LoadOptions) {
   const before = cpuMicros(setup.workerd.pid);
   const result = await runLoad(targetUrl(setup, target), workload, options);
+  await new Promise((done) => setTimeout(done, SETTLE_MS));
   const used = cpuMicros(setup.workerd.pid) - before;
   const workerdUsPerRequest = target === "direct" ? 0 : used / Math.max(result.requests, 1);
   if (result.failures > 0)

@@ -70,3 +70,14 @@ export function realisticAccount(): SessionAccount {
     streaming: `wss://streaming.${host}`,
   };
 }
+
+/**
+ * `count` distinct sessions on the upstream stub (each its own token, so each its own sealed
+ * value): the Cookie headers of a busy deployment, built before the load starts so the load
+ * generator only picks the next one.
+ */
+export async function mintSessions(key: string, stubOrigin: string, count: number): Promise<string[]> {
+  const cookies: string[] = [];
+  for (let i = 0; i < count; i++) cookies.push((await mintSession(key, stubAccount(stubOrigin))).cookie);
+  return cookies;
+}

@@ -8,8 +8,9 @@ import { dirname, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { type Composition, composition } from "./bundle.ts";
 import { type Stub, startStub, startWorkerd, type Workerd } from "./processes.ts";
-import { type MintedSession, mintSession, newSessionKey, stubAccount } from "./session.ts";
+import { type MintedSession, mintSession, mintSessions, newSessionKey, stubAccount } from "./session.ts";
 import { SOCKETS, workerdConfig } from "./workerd-config.ts";
 
 const run = promisify(execFile);
@@ -17,9 +18,17 @@ export const ROOT = resolve(new URL("../..", import.meta.url).pathname);
 const OUT = resolve(ROOT, "bench/out");
 const BIN = resolve(ROOT, "node_modules/.bin");
 
+/**
+ * Sessions of a busy deployment: ten times the proxy's per-isolate memo of opened sessions, so
+ * that sent round-robin nearly every request opens (decrypts) its cookie.
+ */
+export const MANY_SESSIONS = 10_000;
+
 export interface BundleSize {
   readonly raw: number;
   readonly gzip: number;
+  /** Each source module's share of the minified output. */
+  readonly composition: Composition;
 }
 
 export interface Setup {
@@ -28,6 +37,8 @@ export interface Setup {
   readonly workerdVersion: string;
   readonly bundle: BundleSize;
   readonly session: MintedSession;
+  /** The Cookie headers of MANY_SESSIONS distinct sessions, all on the upstream stub. */
+  readonly manySessions: readonly string[];
   readonly urls: {
     readonly direct: string;
     readonly pass: string;
@@ -41,18 +52,32 @@ export interface Setup {
   };
 }
 
-/** `wrangler deploy --dry-run --outdir bench/out/bff`: the bundle production gets. */
-async function buildBundle(wranglerArgs: readonly string[]): Promise<{ path: string; size: BundleSize }> {
+/**
+ * `wrangler deploy --dry-run --outdir bench/out/bff --metafile`: the bundle production gets, and
+ * esbuild's account of which source module put how many bytes in it.
+ */
+export async function buildBundle(
+  wranglerArgs: readonly string[] = [],
+): Promise<{ path: string; size: BundleSize }> {
   const outdir = resolve(OUT, "bff");
+  const metafile = resolve(outdir, "bundle-meta.json");
   const wrangler = resolve(ROOT, "node_modules/wrangler/bin/wrangler.js");
-  await run(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir, ...wranglerArgs], {
+  const argv = [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--metafile", metafile, ...wranglerArgs];
+  await run(process.execPath, argv, {
     cwd: ROOT,
     env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
     timeout: 120_000,
   });
   const path = resolve(outdir, "index.js");
   const code = readFileSync(path);
-  return { path, size: { raw: statSync(path).size, gzip: gzipSync(code, { level: 9 }).length } };
+  return {
+    path,
+    size: {
+      raw: statSync(path).size,
+      gzip: gzipSync(code, { level: 9 }).length,
+      composition: composition(metafile, "index.js"),
+    },
+  };
 }
 
 async function buildSealBench(): Promise<string> {
@@ -97,13 +122,17 @@ export async function setUp({
   workerdStdout,
 }: SetUpOptions = {}): Promise<Setup> {
   mkdirSync(OUT, { recursive: true });
-  const [bundle, sealModule, stub] = await Promise.all([
+  const sessionKey = newSessionKey();
+  const origin = (stub: Stub) => `http://127.0.0.1:${stub.upstreamPort}`;
+  const stubStarted = startStub();
+  // Minting runs on this process's core while wrangler builds in its own process.
+  const [bundle, sealModule, stub, manySessions] = await Promise.all([
     buildBundle(wranglerArgs),
     buildSealBench(),
-    startStub(),
+    stubStarted,
+    stubStarted.then((s) => mintSessions(sessionKey, origin(s), MANY_SESSIONS)),
   ]);
-  const upstreamOrigin = `http://127.0.0.1:${stub.upstreamPort}`;
-  const sessionKey = newSessionKey();
+  const upstreamOrigin = origin(stub);
   const session = await mintSession(sessionKey, stubAccount(upstreamOrigin));
   const compat = wranglerCompat();
   const configPath = resolve(OUT, "workerd.capnp");
@@ -134,6 +163,7 @@ export async function setUp({
     workerdVersion: version.trim(),
     bundle: bundle.size,
     session,
+    manySessions,
     urls: {
       direct: upstreamOrigin,
       pass: port("pass"),

@@ -1,6 +1,6 @@
 // A stand-in for the Rate Limiting binding (a "wrapped" binding, as Miniflare simulates it): a
-// fixed-window counter per key in memory. The benchmark sets a limit no run can reach (ruling 9),
-// so the login figure includes the call but is never throttled.
+// fixed-window counter per key in memory. The benchmark sets a limit no run can reach, so the
+// login figure includes the call but is never throttled.
 class RateLimiter {
   #limit;
   #periodMs;

@@ -1,0 +1,152 @@
+/**
+ * The throughput figures of one workload and the budgets they answer to. A proxy that may not hand
+ * the instance's response head to the browser (Set-Cookie, the instance's CORS headers) must build
+ * a new one, and the `new-head` reference Worker does only that: it is the runtime's floor for such
+ * a proxy, so fedi-bff's throughput and CPU are budgeted against it, in the same run. The ratio to
+ * the bare pass-through is reported beside them as a figure.
+ */
+import { median } from "./load.ts";
+import { med, type Rounds, TARGETS, type Target, type TargetRun } from "./phases.ts";
+import { budgeted, type Figure, figure, fmt } from "./report.ts";
+
+export const BUDGETS = {
+  /** fedi-bff req/s ÷ new-head req/s, per round, median over rounds: at least this. */
+  rpsOverNewHead: 0.9,
+  /** fedi-bff ÷ new-head workerd CPU per request, per round, median over rounds: at most this. */
+  cpuOverNewHead: 1.15,
+  /** fedi-bff p50 − pass-through p50, per round, median over rounds: at most this many ms. */
+  addedP50Ms: 1,
+} as const;
+
+export const NAMES: Record<Target, string> = {
+  direct: "direct",
+  pass: "pass-through",
+  newHead: "new-head",
+  bff: "fedi-bff",
+};
+
+export const spreadOf = (xs: readonly number[], f: (n: number) => string) =>
+  `${f(median(xs))} [${f(Math.min(...xs))}–${f(Math.max(...xs))}]`;
+
+/** Per-round values of two targets' runs (rounds alternate, so round i of each ran together). */
+export const perRound = (a: TargetRun[], b: TargetRun[], f: (x: TargetRun, y: TargetRun) => number) =>
+  a.map((x, i) => f(x, b[i] as TargetRun));
+
+/** A figure with a budget when `gated`, the same figure with none otherwise. */
+function maybeBudgeted(
+  gated: boolean,
+  name: string,
+  values: number[],
+  unit: string,
+  f: (n: number) => string,
+  budget: string,
+  passes: (n: number) => boolean,
+): Figure {
+  const value = median(values);
+  const shown = spreadOf(values, f);
+  return gated ? budgeted(name, value, unit, shown, budget, passes(value)) : figure(name, value, unit, shown);
+}
+
+function perTarget(label: string, rounds: Rounds): Figure[] {
+  const out: Figure[] = [];
+  for (const target of TARGETS) {
+    const runs = rounds[target];
+    if (runs.length === 0) continue;
+    const rps = runs.map((r) => r.rps);
+    out.push(figure(`${label}: ${NAMES[target]} req/s`, median(rps), "req/s", spreadOf(rps, fmt.int)));
+    out.push(
+      figure(
+        `${label}: ${NAMES[target]} p50 / p99`,
+        med(runs, "p50"),
+        "ms",
+        `${fmt.ms(med(runs, "p50"))} / ${fmt.ms(med(runs, "p99"))}`,
+      ),
+    );
+  }
+  const cpu = (target: Target) => med(rounds[target], "workerdUsPerRequest");
+  out.push(
+    figure(
+      `${label}: workerd CPU per request, pass-through / new-head / fedi-bff`,
+      cpu("bff"),
+      "µs",
+      `${fmt.us(cpu("pass"))} / ${fmt.us(cpu("newHead"))} / ${fmt.us(cpu("bff"))}`,
+    ),
+  );
+  return out;
+}
+
+/**
+ * Figures for one workload run on pass, newHead and bff (direct optional). `gated` false reports
+ * the same ratios with no budget (a workload the budgets do not cover yet).
+ */
+export function throughputFigures(label: string, rounds: Rounds, gated: boolean): Figure[] {
+  const { bff, newHead, pass } = rounds;
+  const rpsOverNewHead = perRound(bff, newHead, (b, n) => b.rps / n.rps);
+  const cpuOverNewHead = perRound(bff, newHead, (b, n) => b.workerdUsPerRequest / n.workerdUsPerRequest);
+  const added = perRound(bff, pass, (b, p) => b.p50 - p.p50);
+  const ms = (n: number) => `${n.toFixed(2)} ms`;
+  return [
+    ...perTarget(label, rounds),
+    maybeBudgeted(
+      gated,
+      `${label}: fedi-bff ÷ new-head req/s`,
+      rpsOverNewHead,
+      "ratio",
+      fmt.ratio,
+      `≥ ${BUDGETS.rpsOverNewHead.toFixed(2)}`,
+      (r) => r >= BUDGETS.rpsOverNewHead,
+    ),
+    maybeBudgeted(
+      gated,
+      `${label}: fedi-bff ÷ new-head workerd CPU per request`,
+      cpuOverNewHead,
+      "ratio",
+      fmt.ratio,
+      `≤ ${BUDGETS.cpuOverNewHead.toFixed(2)}`,
+      (r) => r <= BUDGETS.cpuOverNewHead,
+    ),
+    maybeBudgeted(
+      gated,
+      `${label}: added p50 over pass-through`,
+      added,
+      "ms",
+      ms,
+      `≤ ${BUDGETS.addedP50Ms} ms`,
+      (d) => d <= BUDGETS.addedP50Ms,
+    ),
+    ratioFigure(`${label}: fedi-bff ÷ pass-through req/s`, bff, pass),
+    ratioFigure(`${label}: new-head ÷ pass-through req/s`, newHead, pass),
+  ];
+}
+
+function ratioFigure(name: string, a: TargetRun[], b: TargetRun[]): Figure {
+  const ratios = perRound(a, b, (x, y) => x.rps / y.rps);
+  return figure(name, median(ratios), "ratio", spreadOf(ratios, fmt.ratio));
+}
+
+/** fedi-bff with one session against fedi-bff with many: what a busy deployment loses. */
+export function manySessionsFigures(label: string, one: Rounds, many: Rounds, count: string): Figure[] {
+  const rps = (r: Rounds) => med(r.bff, "rps");
+  const cpu = (r: Rounds) => med(r.bff, "workerdUsPerRequest");
+  const p50 = (r: Rounds) => med(r.bff, "p50");
+  return [
+    figure(
+      `${label}: fedi-bff req/s, 1 session → ${count} sessions`,
+      rps(many),
+      "req/s",
+      `${fmt.int(rps(one))} → ${fmt.int(rps(many))} (${fmt.ratio(rps(many) / rps(one))} ×)`,
+    ),
+    figure(
+      `${label}: fedi-bff workerd CPU per request, 1 session → ${count} sessions`,
+      cpu(many),
+      "µs",
+      `${fmt.us(cpu(one))} → ${fmt.us(cpu(many))} (+${fmt.us(cpu(many) - cpu(one))})`,
+    ),
+    figure(
+      `${label}: fedi-bff p50, 1 session → ${count} sessions`,
+      p50(many),
+      "ms",
+      `${fmt.ms(p50(one))} → ${fmt.ms(p50(many))}`,
+    ),
+  ];
+}
