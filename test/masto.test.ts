@@ -1,5 +1,5 @@
 /**
- * A real client, unchanged (issue 3): masto.js, configured only through its own options — the
+ * A real client, unchanged: masto.js, configured only through its own options — the
  * BFF as base URL, `credentials: "include"` and the `X-CSRF: 1` header — signs nothing, holds no
  * token, and uses the whole flow a web app needs. masto.js calls the global `fetch`; here the
  * global plays the browser's network: requests for the BFF's origin go to the Worker's own fetch

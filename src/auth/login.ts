@@ -66,7 +66,7 @@ export async function login(c: AppContext): Promise<Response> {
  * The registration to send the user to the instance with. When this browser already tried a login
  * with it that never came back, the instance may have shown an error on its own pages — GoToSocial
  * reports a deleted app only there — so the registrar checks the client first and replaces a dead
- * one: the user's retry is the fix (UPSTREAM.md, complaint 1).
+ * one: the user's retry is the fix (users of today's clients stay locked out otherwise).
  */
 async function usableRegistration(
   deps: Deps,

@@ -1,5 +1,5 @@
 /**
- * The demo page's HTML and its Content-Security-Policy (issue 9, item 9): scripts and styles
+ * The demo page's HTML and its Content-Security-Policy (no inline script, no framing): scripts and styles
  * from this origin only, nothing inline, no framing, fetches to this origin only.
  */
 import type { Config } from "../config/config.ts";

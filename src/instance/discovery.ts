@@ -35,7 +35,7 @@ const METADATA_FIELDS = {
   revoke: "revocation_endpoint",
 } as const;
 
-/** Servers that hand out a token in the redirect URL unless force_login=true (shared/UPSTREAM.md). */
+/** Servers that hand out a token in the redirect URL for a known browser unless force_login=true (Pleroma/Akkoma). */
 const FORCE_LOGIN_SOFTWARE = new Set(["pleroma", "akkoma"]);
 /** No Mastodon client API at all. */
 const UNSUPPORTED_SOFTWARE = new Set(["misskey"]);

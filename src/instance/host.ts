@@ -80,7 +80,8 @@ function canonicalInstance(input: string, policy: HostPolicy): InstanceOrigin {
   const { hostname, port } = splitAuthority(authority);
   const host = normalizeHostname(hostname);
   const key = port === undefined ? host : `${host}:${port}`;
-  // Ruling 13: listed dev hosts may use http and loopback; nothing else about them relaxes.
+  // ALLOW_INSECURE_INSTANCES (development only): listed hosts may use http and loopback; nothing
+  // else about them relaxes.
   if (policy.insecureHosts.has(key)) return { host: key, origin: `${scheme ?? "http:"}//${key}` };
   if (scheme === "http:") refuse("only https:// is allowed");
   if (port !== undefined) refuse("a port is not allowed; give the domain name only");

@@ -1,5 +1,5 @@
 /**
- * Content-type safety for proxied answers (issue 9, item 1). A hostile instance may answer an API
+ * Content-type safety for proxied answers. A hostile instance may answer an API
  * call with HTML, SVG or JavaScript; opened as a top-level page on the BFF's origin it would run
  * with the user's cookie and could drive the API. Only the types the Mastodon API really returns
  * keep their type; everything else becomes `application/octet-stream`, and every proxied answer is

@@ -1,7 +1,7 @@
 /**
  * URLs the instance hands back (`Link` pagination, `Location`) point at the instance; a frontend
  * must follow them through the BFF instead. A URL on the account's instance origin under a proxied
- * prefix becomes the absolute BFF URL of the same path (ruling 7: absolute); anything else — other
+ * prefix becomes the absolute BFF URL of the same path (absolute, so a frontend on another origin follows it to the BFF); anything else — other
  * hosts, other paths, unparsable values — is dropped, never passed on: following it would leave
  * the BFF, or send the browser to a path the proxy would refuse anyway.
  */

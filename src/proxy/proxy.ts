@@ -3,7 +3,7 @@
  * account's instance — from the sealed session only, never from the request — and the path is the
  * request's own, checked raw (proxy/path.ts). The browser proves intent with `X-CSRF: 1`, or for
  * EventSource/WebSocket with its Origin (proxy/streaming.ts). Bodies stream both ways; only the
- * response head has a timeout. No storage is touched on this path (ruling 4): the session is the
+ * response head has a timeout. No storage is touched on this path (KV or Durable Object calls per request would cost latency and money): the session is the
  * cookie, opened once per isolate.
  */
 import type { Deps } from "../app/deps.ts";

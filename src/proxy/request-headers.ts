@@ -2,8 +2,8 @@
  * What of the browser's request reaches the instance: an allow-list of the headers the Mastodon
  * API reads, plus the account's Bearer token. Everything else stays behind — cookies (the BFF's
  * own session), the browser's Authorization, Host, hop-by-hop headers, X-Forwarded-* and Forwarded,
- * Cloudflare's cf-*, Origin, Referer, Sec-*, and fedi-bff's own X-CSRF and X-Account (issue 9,
- * item 8) — because only listed names are ever copied.
+ * Cloudflare's cf-*, Origin, Referer, Sec-*, and fedi-bff's own X-CSRF and X-Account — because
+ * only listed names are ever copied.
  */
 
 /** Request headers copied as they are (lower-case). */

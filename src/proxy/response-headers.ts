@@ -1,6 +1,6 @@
 /**
- * What of the instance's answer reaches the browser: an allow-list (issue 9, item 1). Never
- * Set-Cookie, never the instance's CORS headers (the BFF answers CORS itself, ruling 7), never
+ * What of the instance's answer reaches the browser: an allow-list. Never
+ * Set-Cookie, never the instance's CORS headers (the BFF answers CORS itself), never
  * anything that could make the answer a document on the BFF's origin. `Link` and `Location` are
  * rewritten to the BFF or dropped (links.ts), the type is made safe (content-type.ts), and caching
  * is `private, no-store`: answers are per-user, and nothing an instance sends is stricter.

@@ -1,6 +1,6 @@
 /**
  * A cross-site page for the e2e test: served on http://localhost:PORT, a different *site* from the
- * BFF on 127.0.0.1 (cookies ignore ports, so another port would be same-site — RULINGS 8).
+ * BFF on 127.0.0.1 (cookies ignore ports, so another port would be same-site).
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";

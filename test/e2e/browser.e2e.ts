@@ -1,5 +1,5 @@
 /**
- * The whole flow in a real browser (issue 6): Debian's Chromium driven by playwright-core against
+ * The whole flow in a real browser: Debian's Chromium driven by playwright-core against
  * the demo page served by `wrangler dev` and the fake instance's real HTML sign-in and consent
  * pages. Screenshots of each step go to e2e-screenshots/ (gitignored). Run by `npm run test:e2e`;
  * named `.e2e.ts` so vitest (which runs every `*.test.ts` inside workerd) leaves it alone.

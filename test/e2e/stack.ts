@@ -47,7 +47,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const inspectorPort = options.inspectorPort || (await freePort());
   const args = ["--port", String(bffPort), "--inspector-port", String(inspectorPort)];
   if (options.persistTo !== undefined) args.push("--persist-to", options.persistTo);
-  // ALLOW_INSECURE_INSTANCES names this one host (RULINGS 13); a bare `true` is refused.
+  // ALLOW_INSECURE_INSTANCES names this one host ; a bare `true` is refused.
   args.push("--var", `ALLOW_INSECURE_INSTANCES:${fakeHost}`);
   const child = spawn(process.execPath, ["scripts/dev.mjs", ...args], {
     cwd: ROOT,

@@ -1,6 +1,6 @@
 /**
  * A KV wrapper that behaves like Cloudflare's production KV seen from one location
- * (shared/PLATFORM.md): a miss is cached for `missTtlMs` (the location keeps answering null even
+ * (Cloudflare KV: eventually consistent, and it caches misses): a miss is cached for `missTtlMs` (the location keeps answering null even
  * after someone writes the key), and a value written elsewhere becomes visible here only
  * `propagationMs` after this location first could have seen it. Reads and writes are counted.
  */

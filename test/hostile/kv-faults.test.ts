@@ -62,7 +62,7 @@ describe("KV and Durable Object faults in the login flow", () => {
     expect(res.headers.get("location")).toBe("/app?auth_error=storage_unavailable");
   });
 
-  it("never fails a login on a failed KV write (the registrar keeps the registration; ruling 5)", async () => {
+  it("never fails a login on a failed KV write (the registrar keeps the registration)", async () => {
     const host = uniqueHost("mastodon");
     const failing = countingKv(true);
     const stub = env.REGISTRAR.get(env.REGISTRAR.idFromName(host));

@@ -1,5 +1,5 @@
 /**
- * Issue 9 (security review), login side: the cases not already pinned by test/auth/*, each written
+ * The security review, login side: the cases not already pinned by test/auth/*, each written
  * so that it fails when its fix is removed (docs/security.md lists which test guards which fix).
  */
 import { env } from "cloudflare:workers";

@@ -135,7 +135,7 @@ describe("parseInstance: refusals", () => {
   });
 });
 
-describe("parseInstance: insecure dev hosts (ruling 13)", () => {
+describe("parseInstance: insecure dev hosts (ALLOW_INSECURE_INSTANCES)", () => {
   it("accepts a listed host:port over http", () => {
     expect(parseInstance("127.0.0.1:3999", DEV)).toEqual({
       host: "127.0.0.1:3999",

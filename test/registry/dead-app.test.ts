@@ -6,7 +6,7 @@ const clientOf = (url: URL) => url.searchParams.get("client_id") ?? "";
 const tokenPosts = async (host: string) =>
   (await fakeState(host)).requests.filter((r) => r.method === "POST" && r.path === "/oauth/token").length;
 
-// UPSTREAM.md: GoToSocial reports a deleted app only on its own authorize page, so the BFF never
+// GoToSocial reports a deleted app only on its own authorize page, so the BFF never
 // hears of it; users of today's clients stay locked out (complaint 1). The user's retry heals it.
 describe("an app the instance deleted, seen only on the instance's own pages", () => {
   it("registers again when the user retries a GoToSocial login that never came back", async () => {

@@ -1,5 +1,5 @@
 /**
- * Issue 8: app registrations must hold on production KV, which caches misses and propagates
+ * App registrations must hold on production KV, which caches misses and propagates
  * writes slowly. The naive "read KV → miss → register → write" registers again and again; the
  * per-host Durable Object registers once, and callbacks never depend on reading KV back.
  */
