@@ -3,6 +3,7 @@
  * every module throws. Clients get `{ error, error_description }`; `internal` detail goes to the
  * log only (never a token, secret or code in either).
  */
+import { log } from "./log.ts";
 export const ERROR_STATUS = {
   invalid_request: 400,
   invalid_instance: 400,
@@ -82,13 +83,10 @@ export function errorResponse(error: BffError, extraHeaders?: HeadersInit): Resp
 /** Logs a failure without secrets: code, status and the internal reason. */
 export function logError(error: BffError, context: string): void {
   if (error.status < 500 && error.internal === undefined) return;
-  console.warn(
-    JSON.stringify({
-      level: "warn",
-      context,
-      error: error.code,
-      status: error.status,
-      internal: error.internal,
-    }),
-  );
+  log("warn", "request_failed", {
+    context,
+    error: error.code,
+    status: error.status,
+    internal: error.internal,
+  });
 }

@@ -4,6 +4,7 @@
  * sessions still open until they expire. A key is named by a short hash (`kid`), never by position.
  */
 import { base64url } from "jose";
+import { log } from "../log.ts";
 
 export interface SealKey {
   readonly kid: string;
@@ -49,7 +50,7 @@ async function importKey(encoded: string): Promise<SealKey> {
 function developmentKey(): string {
   if (ephemeral === undefined) {
     ephemeral = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-    console.warn("fedi-bff: no SESSION_KEYS in development; using an ephemeral key (run `npm run dev`).");
+    log("warn", "ephemeral_session_key", { internal: "no SESSION_KEYS in development (run `npm run dev`)" });
   }
   return ephemeral;
 }

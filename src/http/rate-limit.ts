@@ -6,6 +6,7 @@
  */
 import type { Deps } from "../app/deps.ts";
 import { BffError } from "../errors.ts";
+import { log } from "../log.ts";
 
 /**
  * The bucket of requests that carry no usable client address. Cloudflare always sets
@@ -37,13 +38,7 @@ function requestClientKey(request: Request): string {
   const key = clientKey(ip);
   if (key === NO_CLIENT_IP_KEY && !loggedMissingIp) {
     loggedMissingIp = true;
-    console.warn(
-      JSON.stringify({
-        level: "warn",
-        context: "rate-limit",
-        internal: `no usable CF-Connecting-IP (${ip === null ? "absent" : "malformed"}): one shared bucket`,
-      }),
-    );
+    log("warn", "rate_limit_no_client_ip", { internal: ip === null ? "absent" : "malformed" });
   }
   return key;
 }

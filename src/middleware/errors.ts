@@ -4,12 +4,13 @@
  * fast path (proxy/entry.ts) both answer through here.
  */
 import { BffError, errorResponse, isBffError, logError } from "../errors.ts";
+import { log } from "../log.ts";
 
 export function errorToResponse(error: unknown, path: string): Response {
   if (isBffError(error)) {
     logError(error, path);
     return errorResponse(error);
   }
-  console.error(JSON.stringify({ level: "error", path, error: String(error) }));
+  log("error", "unexpected_error", { path, internal: String(error) });
   return errorResponse(new BffError("internal_error", "Something went wrong in fedi-bff."));
 }

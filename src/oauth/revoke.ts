@@ -1,5 +1,6 @@
 /** Token revocation (RFC 7009, Mastodon `POST /oauth/revoke`). Best effort: never throws. */
 import { discard, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
+import { log } from "../log.ts";
 import type { Registration } from "./registration.ts";
 
 /** True when the instance confirmed the revocation. Failures are logged without the token. */
@@ -21,9 +22,9 @@ export async function revokeToken(
     });
     await discard(res);
     if (res.status === 200) return true;
-    console.warn(JSON.stringify({ context: "revoke", host: registration.host, status: res.status }));
+    log("warn", "revoke_failed", { host: registration.host, status: res.status });
   } catch (error) {
-    console.warn(JSON.stringify({ context: "revoke", host: registration.host, error: String(error) }));
+    log("warn", "revoke_failed", { host: registration.host, internal: String(error) });
   }
   return false;
 }

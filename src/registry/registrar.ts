@@ -15,6 +15,7 @@ import { nowSeconds, open, seal } from "../crypto/seal.ts";
 import { type ErrorCode, isBffError } from "../errors.ts";
 import { type UpstreamContext, userAgent } from "../http/upstream.ts";
 import { discoverInstance, type InstanceInfo } from "../instance/discovery.ts";
+import { log } from "../log.ts";
 import { grantAppToken } from "../oauth/client-credentials.ts";
 import { registerApp } from "../oauth/register.ts";
 import { decodeRegistration, type Registration, type RegistrationRequest } from "../oauth/registration.ts";
@@ -235,9 +236,7 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
     const ctx = upstreamContext(loadConfig(this.env));
     const grant = await grantAppToken(ctx, registration, now);
     const detail = grant.status === "unknown" ? grant.detail.slice(0, 200) : undefined;
-    console.info(
-      JSON.stringify({ context: "registrar", host: registration.host, check: grant.status, detail }),
-    );
+    log("info", "client_checked", { host: registration.host, status: grant.status, internal: detail });
     if (grant.status !== "alive") return grant.status;
     const previous = await this.#anchor(fp, registration, now - ANCHOR_GRACE);
     const anchor: Anchor = { ...grant.token, clientId: registration.clientId, mintedAt: now };
@@ -305,9 +304,7 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
       return this.#serve(req.host, fp, { registration, sealed });
     } catch (error) {
       if (!isBffError(error)) throw error;
-      console.warn(
-        JSON.stringify({ context: "registrar", host: req.host, error: error.code, internal: error.internal }),
-      );
+      log("warn", "registration_failed", { host: req.host, error: error.code, internal: error.internal });
       const retryAfter = Number(error.headers["retry-after"] ?? BACKOFF_SECONDS[error.code] ?? 60);
       const backoff: Backoff = {
         until: nowSeconds() + retryAfter,
@@ -390,9 +387,7 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
       const value = JSON.stringify({ sealed, trustUntil });
       await this.env.APPS.put(appKvKey(host, fp), value, { expirationTtl: Math.max(60, trustUntil - now) });
     } catch (error) {
-      console.warn(
-        JSON.stringify({ context: "registrar", host, warning: "KV write failed", detail: String(error) }),
-      );
+      log("warn", "kv_write_failed", { host, internal: String(error) });
     }
   }
 }

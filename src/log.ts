@@ -1,0 +1,44 @@
+/**
+ * One structured log line per event: JSON, with an event name from a closed set, so operators can
+ * filter and alert on them. Fields are short facts (host, status, error code, an internal reason):
+ * never a token, a secret, a code or a cookie — the callers pass none, and a test greps every line.
+ */
+
+/** The events fedi-bff logs. */
+export const LOG_EVENTS = [
+  /** A request ended with a named error (4xx with an internal reason, or 5xx). */
+  "request_failed",
+  /** An exception that is not a named error: a bug. */
+  "unexpected_error",
+  /** A token could not be revoked upstream (logout goes on). */
+  "revoke_failed",
+  /** The registrar asked an instance for an app token (its answer says whether the client lives). */
+  "client_checked",
+  /** Registering an app on an instance failed; the registrar backs off. */
+  "registration_failed",
+  /** A cache write to KV failed; the login went on. */
+  "kv_write_failed",
+  /** Requests without a usable client address share one rate-limit bucket. */
+  "rate_limit_no_client_ip",
+  /** Development without SESSION_KEYS: an ephemeral key. */
+  "ephemeral_session_key",
+] as const;
+
+export type LogEvent = (typeof LOG_EVENTS)[number];
+
+type Level = "info" | "warn" | "error";
+type Field = string | number | boolean | undefined;
+
+const MAX_FIELD = 300;
+
+/** Writes one JSON line; string fields are cut at 300 characters. */
+export function log(level: Level, event: LogEvent, fields: Record<string, Field> = {}): void {
+  const line: Record<string, Field> = { level, event };
+  for (const [name, value] of Object.entries(fields)) {
+    line[name] = typeof value === "string" ? value.slice(0, MAX_FIELD) : value;
+  }
+  const text = JSON.stringify(line);
+  if (level === "error") console.error(text);
+  else if (level === "warn") console.warn(text);
+  else console.info(text);
+}
