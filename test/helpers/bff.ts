@@ -2,7 +2,11 @@
  * Drives fedi-bff like a browser would: a cookie jar, the BFF's public origin, and the whole login
  * flow against the fake instance (`approve` plays the user on the instance's consent page).
  */
-import { exports } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import type { Env } from "../../src/config/env.ts";
+import worker from "../../src/index.ts";
 import { approve } from "./fake.ts";
 
 export const BFF = "https://bff.example.com";
@@ -27,16 +31,34 @@ export class CookieJar {
   }
 }
 
-/** A request to the BFF with the jar's cookies; stores the cookies it sets. */
-export async function bff(path: string, init: RequestInit & { jar?: CookieJar } = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (init.jar && init.jar.cookies.size > 0 && !headers.has("cookie"))
-    headers.set("cookie", init.jar.header());
+/**
+ * The one way tests call fedi-bff: a request to the Worker's fetch handler with the jar's cookies
+ * (and the cookies it sets stored back), optional env overrides (the config is read per env
+ * object), and work sent to waitUntil finished before it returns.
+ */
+export async function bff(
+  path: string,
+  init: RequestInit & { jar?: CookieJar; env?: Partial<Env> } = {},
+): Promise<Response> {
+  const { jar, env: overrides, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  if (jar && jar.cookies.size > 0 && !headers.has("cookie")) headers.set("cookie", jar.header());
   // Each request from its own address unless a test names one: the login rate limit is per IP.
   if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", randomIp());
-  const res = await exports.default.fetch(new URL(path, BFF), { ...init, headers, redirect: "manual" });
-  init.jar?.store(res);
+  const request = new Request(new URL(path, BFF), { ...rest, headers, redirect: "manual" });
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(request, { ...(env as Env), ...overrides } as Env, ctx);
+  await waitOnExecutionContext(ctx);
+  jar?.store(res);
   return res;
+}
+
+/** Asserts the exact status and error code (and no-store) of one of fedi-bff's JSON errors. */
+export async function expectError(res: Response, status: number, code: string): Promise<void> {
+  const body = (await res.json()) as { error?: unknown; error_description?: unknown };
+  expect({ status: res.status, error: body.error }).toEqual({ status, error: code });
+  expect(typeof body.error_description).toBe("string");
+  expect(res.headers.get("cache-control")).toMatch(/no-store/);
 }
 
 export interface LoginOptions {
@@ -67,7 +89,7 @@ export async function fullLogin(instance: string, options: LoginOptions = {}) {
   return { jar, authorize, callback };
 }
 
-function randomIp(): string {
+export function randomIp(): string {
   const [a = 0, b = 0, c = 0] = crypto.getRandomValues(new Uint8Array(3));
   return `198.${a}.${b}.${c}`;
 }

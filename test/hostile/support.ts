@@ -1,13 +1,7 @@
-/**
- * Shared steps of the hostile suite: corpus files, an outbound-request recorder, the app driven
- * with a modified env (failing storage, short timeouts), and exact error assertions.
- */
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { expect, vi } from "vitest";
+import { vi } from "vitest";
 import type { Env } from "../../src/config/env.ts";
-import app from "../../src/index.ts";
-import { BFF, type CookieJar } from "../helpers/bff.ts";
+import { BFF } from "../helpers/bff.ts";
 
 export { BFF };
 
@@ -96,35 +90,12 @@ export function countingRegistrar(fail: boolean): { ns: Env["REGISTRAR"]; calls:
   return { ns, calls };
 }
 
-/** Sends a request straight to the app's fetch handler with env overrides (config is per env object). */
-export async function appFetch(
-  path: string,
-  init: RequestInit & { jar?: CookieJar; env?: Partial<Env> } = {},
-): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (init.jar && init.jar.cookies.size > 0 && !headers.has("cookie"))
-    headers.set("cookie", init.jar.header());
-  // Each request from its own address unless a test names one: the login rate limit is per IP.
-  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", randomIp());
-  const request = new Request(new URL(path, BFF), { ...init, headers, redirect: "manual" });
-  const ctx = createExecutionContext();
-  const res = await app.fetch(request, { ...(env as Env), ...init.env } as Env, ctx);
-  await waitOnExecutionContext(ctx);
-  init.jar?.store(res);
-  return res;
-}
+/** The one test driver, under the name the hostile suite has used. */
+export { bff as appFetch, expectError } from "../helpers/bff.ts";
 
 /** One line of the suite's figures (docs/security.md): `npx vitest run test/hostile | grep FIGURE`. */
 export function figure(line: string): void {
   console.log(`FIGURE ${line}`);
-}
-
-/** Asserts the exact status and error code (and no-store) of an error answer. */
-export async function expectError(res: Response, status: number, code: string): Promise<void> {
-  const body = (await res.json()) as { error?: unknown; error_description?: unknown };
-  expect({ status: res.status, error: body.error }).toEqual({ status, error: code });
-  expect(typeof body.error_description).toBe("string");
-  expect(res.headers.get("cache-control")).toMatch(/no-store/);
 }
 
 /** The `auth_error` a callback redirect carries, with its path. */
@@ -132,7 +103,4 @@ export function authErrorOf(res: Response): { status: number; location: string |
   return { status: res.status, location: res.headers.get("location") };
 }
 
-export function randomIp(): string {
-  const [a = 0, b = 0, c = 0] = crypto.getRandomValues(new Uint8Array(3));
-  return `198.${a}.${b}.${c}`;
-}
+export { randomIp } from "../helpers/bff.ts";
