@@ -13,8 +13,8 @@ import { parseInstance } from "../instance/host.ts";
 import { assertInstanceAllowed } from "../instance/policy.ts";
 import { assertCsrfHeader } from "../middleware/origin.ts";
 import { fetchWithHeadTimeout, type HeadFetch } from "../proxy/fetch-head.ts";
+import { forwardedResponse } from "../proxy/forward.ts";
 import { parseProxyTarget } from "../proxy/path.ts";
-import { proxiedResponseHeaders } from "../proxy/response-headers.ts";
 import { appTokenFor, hasAppToken } from "../registry/app-token.ts";
 
 /**
@@ -90,12 +90,11 @@ export async function publicProxy(c: AppContext): Promise<Response> {
       upstream = await send(renewed);
     }
   }
-  const hasBody = request.method !== "HEAD" && upstream.status !== 204 && upstream.status !== 304;
-  const headers = proxiedResponseHeaders(upstream.headers, hasBody, {
+  // The security headers and any CORS grant are added by the app's middleware.
+  return forwardedResponse(upstream, request.method, {
     base: url,
     instanceOrigin: target.origin,
     publicOrigin: `${deps.publicOrigin}${prefix}`,
     prefixes: PREFIXES,
   });
-  return new Response(hasBody ? upstream.body : null, { status: upstream.status, headers });
 }
