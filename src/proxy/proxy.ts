@@ -47,13 +47,11 @@ export async function proxy(request: Request, deps: ProxyDeps, cors: HeaderRecor
   let upstream: Response;
   if (kind === "websocket") {
     url = websocketUpstreamUrl(account, target.query, deps.policy);
-    upstreamHeaders.upgrade = "websocket";
-    upstream = await fetchWithHeadTimeout(head, url, { headers: upstreamHeaders });
+    upstream = await upgrade(head, url, upstreamHeaders);
     // Returned as it is, wrapped only to drop the instance's headers (`init.webSocket` keeps the socket).
-    if (upstream.status === 101 && upstream.webSocket !== null) {
+    if (upstream.webSocket !== null) {
       return new Response(null, { status: 101, webSocket: upstream.webSocket, headers: cors ?? {} });
     }
-    if (upstream.status !== 401) throw failedUpgrade(upstream, account.instance);
   } else {
     url = `${account.origin}${target.path}${target.query}`;
     const safe = method === "GET" || method === "HEAD";
@@ -65,6 +63,18 @@ export async function proxy(request: Request, deps: ProxyDeps, cors: HeaderRecor
     throw await sessionRevoked(session, index, deps);
   }
   return proxiedResponse(upstream, method, url, account, deps, cors);
+}
+
+/**
+ * The WebSocket handshake with the streaming server: its accepted upgrade (101 with a socket), or
+ * its 401 (the token was refused); any other answer is thrown as `failedUpgrade`.
+ */
+async function upgrade(head: HeadFetch, url: string, headers: HeaderRecord): Promise<Response> {
+  headers.upgrade = "websocket";
+  const upstream = await fetchWithHeadTimeout(head, url, { headers });
+  const accepted = upstream.status === 101 && upstream.webSocket !== null;
+  if (!accepted && upstream.status !== 401) throw failedUpgrade(upstream, head.host);
+  return upstream;
 }
 
 /** The account named by `X-Account: <id>@<instance>`, else the active one. */
