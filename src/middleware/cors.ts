@@ -4,7 +4,6 @@
  * The proxy's fast path (proxy/entry.ts) applies the same rules through the exported functions.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app/types.ts";
 import type { Config } from "../config/config.ts";
 import { BffError, errorResponse } from "../errors.ts";
 
@@ -16,7 +15,7 @@ const ALLOW_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 const EXPOSE_HEADERS = "link, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset";
 
 /** The origin to grant CORS to: the request's Origin when it is a listed frontend, else null. */
-export function corsOrigin(headers: Headers, config: Config): string | null {
+export function corsOrigin(headers: Headers, config: Pick<Config, "frontendOrigins">): string | null {
   const origin = headers.get("origin");
   return origin !== null && config.frontendOrigins.has(origin) ? origin : null;
 }
@@ -62,7 +61,12 @@ export function applyCorsHeaders(headers: Headers, origin: string): void {
   headers.append("vary", "origin");
 }
 
-export function cors(): MiddlewareHandler<AppEnv> {
+/** What the middleware reads from the context: the config set by the app's deps middleware. */
+interface CorsEnv {
+  Variables: { deps: { readonly config: Pick<Config, "frontendOrigins"> } };
+}
+
+export function cors(): MiddlewareHandler<CorsEnv> {
   return async function corsHandler(c, next) {
     const request = c.req.raw;
     const origin = corsOrigin(request.headers, c.var.deps.config);

@@ -4,17 +4,23 @@
  * refused outright, and the API additionally needs `X-CSRF: 1` — a custom header a foreign page
  * can only send after a CORS preflight, which fedi-bff never grants it.
  */
-import type { Deps } from "../app/deps.ts";
+import type { Config } from "../config/config.ts";
 import { BffError } from "../errors.ts";
+
+/** What the origin checks read: the BFF's own origin and the configured frontend origins. */
+export interface OriginDeps {
+  readonly publicOrigin: string;
+  readonly config: Pick<Config, "frontendOrigins">;
+}
 
 export const CSRF_HEADER = "x-csrf";
 
-export function isAllowedOrigin(origin: string, deps: Deps): boolean {
+export function isAllowedOrigin(origin: string, deps: OriginDeps): boolean {
   return origin === deps.publicOrigin || deps.config.frontendOrigins.has(origin);
 }
 
 /** Refuses a foreign Origin (incl. "null") and Sec-Fetch-Site: cross-site. */
-export function assertNotCrossSite(headers: Headers, deps: Deps): void {
+export function assertNotCrossSite(headers: Headers, deps: OriginDeps): void {
   const origin = headers.get("origin");
   if (origin !== null && !isAllowedOrigin(origin, deps)) {
     throw new BffError("forbidden_origin", "Requests from this origin are not allowed.", {
@@ -27,7 +33,7 @@ export function assertNotCrossSite(headers: Headers, deps: Deps): void {
 }
 
 /** The API rule: not cross-site, and `X-CSRF: 1`. */
-export function assertCsrfHeader(headers: Headers, deps: Deps): void {
+export function assertCsrfHeader(headers: Headers, deps: OriginDeps): void {
   assertNotCrossSite(headers, deps);
   if (headers.get(CSRF_HEADER) !== "1") {
     throw new BffError("csrf_required", "Send the header `X-CSRF: 1` with every API request.");
@@ -35,7 +41,7 @@ export function assertCsrfHeader(headers: Headers, deps: Deps): void {
 }
 
 /** State-changing /auth routes: `X-CSRF: 1`, or an allowed Origin, or a same-origin fetch. */
-export function assertSameOriginAction(headers: Headers, deps: Deps): void {
+export function assertSameOriginAction(headers: Headers, deps: OriginDeps): void {
   assertNotCrossSite(headers, deps);
   if (headers.get(CSRF_HEADER) === "1" || headers.get("origin") !== null) return;
   if (headers.get("sec-fetch-site") === "same-origin") return;
@@ -53,7 +59,7 @@ export type LoginStart = "start" | "confirm";
  * chat), or a browser navigation without Fetch Metadata — needs the user's confirmation first.
  * Clients that are neither (curl) are not browsers and cannot be victims.
  */
-export function loginStart(headers: Headers, deps: Deps): LoginStart {
+export function loginStart(headers: Headers, deps: OriginDeps): LoginStart {
   assertNotCrossSite(headers, deps);
   if (headers.get(CSRF_HEADER) === "1" || headers.get("origin") !== null) return "start";
   const site = headers.get("sec-fetch-site");

@@ -3,7 +3,6 @@
  * `Cache-Control: no-store` on /auth (per-user answers must never sit in a shared cache).
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app/types.ts";
 
 /** `SECURITY_HEADERS` as a fresh record, for building a Response head in one go (a literal: V8 makes it fast). */
 export function securityHeaderRecord(): Record<string, string> {
@@ -21,7 +20,7 @@ export function applySecurityHeaders(res: Response): void {
   for (const [name, value] of SECURITY_HEADERS) res.headers.set(name, value);
 }
 
-export function securityHeaders(): MiddlewareHandler<AppEnv> {
+export function securityHeaders(): MiddlewareHandler {
   return async function securityHeadersHandler(c, next) {
     await next();
     applySecurityHeaders(c.res);

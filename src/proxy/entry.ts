@@ -1,12 +1,11 @@
 /**
  * The Worker's entry for `/api/*`. A proxied call is the BFF's hot path, so it skips the router
  * and the generic middleware chain and does their work here, in one place and in the same order:
- * deps (a per-isolate map lookup), the CORS preflight and grant for FRONTEND_ORIGINS
+ * the proxy's own narrow deps (proxy/deps.ts, a per-isolate map lookup), the CORS preflight and grant for FRONTEND_ORIGINS
  * (middleware/cors.ts), the proxy, errors as JSON (middleware/errors.ts), and the security headers
  * (middleware/security-headers.ts) on every answer, errors included. Hono's `/api/*` route calls
  * this too, for paths it routes there only after decoding.
  */
-import { buildDeps, type Deps } from "../app/deps.ts";
 import type { Env } from "../config/env.ts";
 import {
   applyCorsHeaders,
@@ -17,6 +16,7 @@ import {
 } from "../middleware/cors.ts";
 import { errorToResponse } from "../middleware/errors.ts";
 import { applySecurityHeaders } from "../middleware/security-headers.ts";
+import { getProxyDeps, type ProxyDeps } from "./deps.ts";
 import { proxy } from "./proxy.ts";
 
 const API_ROOT = "/api/";
@@ -28,10 +28,11 @@ export function isApiRequest(url: string): boolean {
   return start >= 0 && url.startsWith(API_ROOT, start);
 }
 
+/** Answers one `/api/*` request: every failure becomes a JSON error here, nothing is thrown. */
 export async function serveApi(request: Request, env: Env): Promise<Response> {
-  let deps: Deps;
+  let deps: ProxyDeps;
   try {
-    deps = await buildDeps(env, request.url);
+    deps = await getProxyDeps(env, request.url);
   } catch (error) {
     return finish(request, failure(error, request));
   }

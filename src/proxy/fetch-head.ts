@@ -36,10 +36,11 @@ export async function fetchWithHeadTimeout(
   init: RequestInit,
   repeatable = false,
 ): Promise<Response> {
-  init.redirect = "manual";
+  // A copy: the caller's init stays as it was given.
+  const request: RequestInit = { ...init, redirect: "manual" };
   let head: Response | typeof TIMED_OUT;
-  const attempt = ctx.fetch(url, init);
-  const answer = repeatable ? attempt.catch(() => ctx.fetch(url, init)) : attempt;
+  const attempt = ctx.fetch(url, request);
+  const answer = repeatable ? attempt.catch(() => ctx.fetch(url, request)) : attempt;
   try {
     head = await Promise.race([answer, headDeadline(ctx.timeoutMs)]);
   } catch (error) {

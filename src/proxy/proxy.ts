@@ -3,10 +3,9 @@
  * account's instance — from the sealed session only, never from the request — and the path is the
  * request's own, checked raw (proxy/path.ts). The browser proves intent with `X-CSRF: 1`, or for
  * EventSource/WebSocket with its Origin (proxy/streaming.ts). Bodies stream both ways; only the
- * response head has a timeout. No storage is touched on this path (KV or Durable Object calls per request would cost latency and money): the session is the
- * cookie, opened once per isolate.
+ * response head has a timeout. No storage is touched on this path (a KV read or Durable Object call
+ * per request would cost latency and money): the session is the cookie, opened once per isolate.
  */
-import type { Deps } from "../app/deps.ts";
 import { BffError } from "../errors.ts";
 import { discard } from "../http/upstream.ts";
 import { assertCsrfHeader } from "../middleware/origin.ts";
@@ -14,22 +13,21 @@ import { securityHeaderRecord } from "../middleware/security-headers.ts";
 import { findAccount } from "../session/accounts.ts";
 import type { Session, SessionAccount } from "../session/session.ts";
 import { readSession } from "../session/store.ts";
+import type { ProxyDeps } from "./deps.ts";
 import { fetchWithHeadTimeout, type HeadFetch } from "./fetch-head.ts";
+import { forwardedResponse } from "./forward.ts";
 import { parseProxyTarget } from "./path.ts";
 import { forwardedBody } from "./request-body.ts";
 import { upstreamHeaderRecord } from "./request-headers.ts";
-import { type HeaderRecord, proxiedHeaderRecord } from "./response-headers.ts";
+import type { HeaderRecord } from "./response-headers.ts";
 import { sessionRevoked } from "./revoked.ts";
 import { assertStreamOrigin, failedUpgrade, streamKind, websocketUpstreamUrl } from "./streaming.ts";
 
-/** Statuses whose answer never has a body (Fetch: "null body status"). */
-const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
-
 /**
  * Proxies one `/api/*` request. `cors` is the CORS grant for a listed frontend (or null), added to
- * every answer; errors are thrown, and answered by the caller (proxy/entry.ts).
+ * every answer; errors are thrown, and answered by the caller (entry.ts).
  */
-export async function proxy(request: Request, deps: Deps, cors: HeaderRecord | null): Promise<Response> {
+export async function proxy(request: Request, deps: ProxyDeps, cors: HeaderRecord | null): Promise<Response> {
   const { headers, method } = request;
   const target = parseProxyTarget(request.url, deps.config.proxyPrefixes);
   const kind = streamKind(method, target.path, headers);
@@ -49,13 +47,11 @@ export async function proxy(request: Request, deps: Deps, cors: HeaderRecord | n
   let upstream: Response;
   if (kind === "websocket") {
     url = websocketUpstreamUrl(account, target.query, deps.policy);
-    upstreamHeaders.upgrade = "websocket";
-    upstream = await fetchWithHeadTimeout(head, url, { headers: upstreamHeaders });
+    upstream = await upgrade(head, url, upstreamHeaders);
     // Returned as it is, wrapped only to drop the instance's headers (`init.webSocket` keeps the socket).
-    if (upstream.status === 101 && upstream.webSocket !== null) {
+    if (upstream.webSocket !== null) {
       return new Response(null, { status: 101, webSocket: upstream.webSocket, headers: cors ?? {} });
     }
-    if (upstream.status !== 401) throw failedUpgrade(upstream, account.instance);
   } else {
     url = `${account.origin}${target.path}${target.query}`;
     const safe = method === "GET" || method === "HEAD";
@@ -67,6 +63,18 @@ export async function proxy(request: Request, deps: Deps, cors: HeaderRecord | n
     throw await sessionRevoked(session, index, deps);
   }
   return proxiedResponse(upstream, method, url, account, deps, cors);
+}
+
+/**
+ * The WebSocket handshake with the streaming server: its accepted upgrade (101 with a socket), or
+ * its 401 (the token was refused); any other answer is thrown as `failedUpgrade`.
+ */
+async function upgrade(head: HeadFetch, url: string, headers: HeaderRecord): Promise<Response> {
+  headers.upgrade = "websocket";
+  const upstream = await fetchWithHeadTimeout(head, url, { headers });
+  const accepted = upstream.status === 101 && upstream.webSocket !== null;
+  if (!accepted && upstream.status !== 401) throw failedUpgrade(upstream, head.host);
+  return upstream;
 }
 
 /** The account named by `X-Account: <id>@<instance>`, else the active one. */
@@ -82,32 +90,22 @@ function accountIndex(session: Session, named: string | null): number {
   return index;
 }
 
+/** The proxied answer, with the security headers every fedi-bff answer carries and the CORS grant. */
 function proxiedResponse(
   upstream: Response,
   method: string,
   url: string,
   account: SessionAccount,
-  deps: Deps,
+  deps: ProxyDeps,
   cors: HeaderRecord | null,
-) {
-  // Each property of a runtime Response is a call into the runtime: read them once.
-  const { status, body } = upstream;
-  const hasBody = method !== "HEAD" && !NULL_BODY_STATUS.has(status) && body !== null;
-  if (!hasBody) void discard(upstream);
-  // The security headers every fedi-bff answer carries, and the CORS grant, go into the same record
-  // as the proxied ones: the Response is built once, with no header set afterwards.
+): Response {
   const own = securityHeaderRecord();
   if (cors !== null) Object.assign(own, cors);
-  const headers = proxiedHeaderRecord(
-    upstream.headers,
-    hasBody,
-    {
-      base: url,
-      instanceOrigin: account.origin,
-      publicOrigin: deps.publicOrigin,
-      prefixes: deps.config.proxyPrefixes,
-    },
-    own,
-  );
-  return new Response(hasBody ? body : null, { status, headers });
+  const links = {
+    base: url,
+    instanceOrigin: account.origin,
+    publicOrigin: deps.publicOrigin,
+    prefixes: deps.config.proxyPrefixes,
+  };
+  return forwardedResponse(upstream, method, links, own);
 }

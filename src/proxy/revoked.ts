@@ -3,13 +3,14 @@
  * leaves the session — the browser may hold others that still work — and the browser is told with
  * 401 `session_revoked`, carrying the re-sealed cookie (or a cleared one when none is left).
  */
-import type { Deps } from "../app/deps.ts";
+
 import { BffError } from "../errors.ts";
 import type { Session } from "../session/session.ts";
 import { clearSessionCookie, sessionSetCookie } from "../session/store.ts";
+import type { ProxyDeps } from "./deps.ts";
 
 /** The error to throw when the instance refused the token of `session.accounts[index]`. */
-export async function sessionRevoked(session: Session, index: number, deps: Deps): Promise<BffError> {
+export async function sessionRevoked(session: Session, index: number, deps: ProxyDeps): Promise<BffError> {
   const staying = session.accounts.filter((_, i) => i !== index);
   let cookie: string;
   if (staying.length === 0) {

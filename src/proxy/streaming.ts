@@ -6,13 +6,14 @@
  * WebSocket handshakes always carry Origin, so only an allowed one opens a socket (cross-site
  * WebSocket hijacking is the attack). `Sec-Fetch-Site: cross-site` is refused in every case.
  */
-import type { Deps } from "../app/deps.ts";
+
 import { BffError } from "../errors.ts";
 import { discard } from "../http/upstream.ts";
 import type { HostPolicy } from "../instance/host.ts";
 import { checkContactedUrl } from "../instance/policy.ts";
 import { streamingOrigin } from "../instance/streaming.ts";
 import { assertNotCrossSite, CSRF_HEADER, isAllowedOrigin } from "../middleware/origin.ts";
+import type { ProxyDeps } from "./deps.ts";
 
 export type StreamKind = "websocket" | "eventsource";
 
@@ -34,7 +35,7 @@ export function streamKind(method: string, path: string, headers: Headers): Stre
 }
 
 /** The origin rule for stream requests (403 `forbidden_origin`). */
-export function assertStreamOrigin(kind: StreamKind, headers: Headers, deps: Deps): void {
+export function assertStreamOrigin(kind: StreamKind, headers: Headers, deps: ProxyDeps): void {
   assertNotCrossSite(headers, deps);
   const origin = headers.get("origin");
   if (origin !== null && isAllowedOrigin(origin, deps)) return;

@@ -4,17 +4,17 @@
  * content before login (some instances require a token even for these). No session is used;
  * `X-CSRF: 1` is still required so other sites cannot spend the app token's rate limit.
  */
-import { registrationRequest } from "../app/deps.ts";
+import { type Deps, registrationRequest } from "../app/deps.ts";
 import type { AppContext } from "../app/types.ts";
 import { BffError } from "../errors.ts";
 import { limitRegistrations } from "../http/rate-limit.ts";
 import { discard } from "../http/upstream.ts";
-import { parseInstance } from "../instance/host.ts";
+import { type InstanceOrigin, parseInstance } from "../instance/host.ts";
 import { assertInstanceAllowed } from "../instance/policy.ts";
 import { assertCsrfHeader } from "../middleware/origin.ts";
 import { fetchWithHeadTimeout, type HeadFetch } from "../proxy/fetch-head.ts";
-import { parseProxyTarget } from "../proxy/path.ts";
-import { proxiedResponseHeaders } from "../proxy/response-headers.ts";
+import { forwardedResponse } from "../proxy/forward.ts";
+import { type ProxyTarget, parseProxyTarget } from "../proxy/path.ts";
 import { appTokenFor, hasAppToken } from "../registry/app-token.ts";
 
 /**
@@ -51,17 +51,44 @@ export async function publicProxy(c: AppContext): Promise<Response> {
     throw new BffError("method_not_allowed", "Public endpoints are read-only (GET).");
   }
   assertCsrfHeader(request.headers, deps);
+  const { target, prefix, rest } = publicTarget(request.url, deps);
+  const url = `${target.origin}${rest.path}${rest.query}`;
+  // Asking the registrar may register an app on a host never seen: braked like a login start.
+  if (!hasAppToken(target.host)) await limitRegistrations(request, deps);
+  const upstream = await fetchWithAppToken(request.method, url, target, deps);
+  // The security headers and any CORS grant are added by the app's middleware.
+  return forwardedResponse(upstream, request.method, {
+    base: url,
+    instanceOrigin: target.origin,
+    publicOrigin: `${deps.publicOrigin}${prefix}`,
+    prefixes: PREFIXES,
+  });
+}
+
+/** The instance (allowed by the operator's lists) and the public endpoint a request names. */
+function publicTarget(
+  url: string,
+  deps: Deps,
+): { target: InstanceOrigin; prefix: string; rest: ProxyTarget } {
   // Read from the raw URL: the host segment is checked exactly as sent (no decoding).
-  const start = request.url.indexOf("/instances/") + "/instances/".length;
-  const end = request.url.indexOf("/", start);
-  const rawHost = request.url.slice(start, end);
+  const start = url.indexOf("/instances/") + "/instances/".length;
+  const end = url.indexOf("/", start);
+  const rawHost = url.slice(start, end);
   const target = parseInstance(rawHost, deps.policy);
   assertInstanceAllowed(target.host, { allow: deps.config.allowlist, deny: deps.config.denylist });
-  const prefix = `/instances/${rawHost}`;
-  const rest = parseProxyTarget(request.url.slice(end), PREFIXES);
+  const rest = parseProxyTarget(url.slice(end), PREFIXES);
   if (!PUBLIC_ENDPOINTS.test(rest.path)) throw new BffError("not_found", "This endpoint is not public.");
+  return { target, prefix: `/instances/${rawHost}`, rest };
+}
+
+/** The instance's answer to `url`, asked with this deployment's app token on it. */
+async function fetchWithAppToken(
+  method: string,
+  url: string,
+  target: InstanceOrigin,
+  deps: Deps,
+): Promise<Response> {
   const req = registrationRequest(deps, target);
-  const url = `${target.origin}${rest.path}${rest.query}`;
   const head: HeadFetch = {
     fetch: deps.upstream.fetch,
     timeoutMs: deps.upstream.timeoutMs,
@@ -69,33 +96,21 @@ export async function publicProxy(c: AppContext): Promise<Response> {
   };
   const send = (token: string) =>
     fetchWithHeadTimeout(head, url, {
-      method: request.method,
+      method,
       headers: {
         accept: "application/json",
         authorization: `Bearer ${token}`,
         "user-agent": deps.upstream.userAgent,
       },
     });
-  // Asking the registrar may register an app on a host never seen: braked like a login start.
-  if (!hasAppToken(target.host)) await limitRegistrations(request, deps);
   const token = await appTokenFor(deps.registry, req);
-  let upstream = await send(token);
-  if (upstream.status === 401) {
-    // The instance dropped the app token (expired, revoked): ask for a new one. The registrar
-    // renews a token at most once per interval; the same token back means this endpoint is not
-    // public on this instance, and its 401 is the answer.
-    const renewed = await appTokenFor(deps.registry, req, token);
-    if (renewed !== token) {
-      await discard(upstream);
-      upstream = await send(renewed);
-    }
-  }
-  const hasBody = request.method !== "HEAD" && upstream.status !== 204 && upstream.status !== 304;
-  const headers = proxiedResponseHeaders(upstream.headers, hasBody, {
-    base: url,
-    instanceOrigin: target.origin,
-    publicOrigin: `${deps.publicOrigin}${prefix}`,
-    prefixes: PREFIXES,
-  });
-  return new Response(hasBody ? upstream.body : null, { status: upstream.status, headers });
+  const upstream = await send(token);
+  if (upstream.status !== 401) return upstream;
+  // The instance dropped the app token (expired, revoked): ask for a new one. The registrar
+  // renews a token at most once per interval; the same token back means this endpoint is not
+  // public on this instance, and its 401 is the answer.
+  const renewed = await appTokenFor(deps.registry, req, token);
+  if (renewed === token) return upstream;
+  await discard(upstream);
+  return send(renewed);
 }

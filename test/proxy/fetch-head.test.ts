@@ -44,3 +44,17 @@ describe("upstream fetch with a head-only timeout", () => {
     expect(seen?.signal).toBeUndefined();
   });
 });
+
+describe("the caller's request options", () => {
+  it("are left as given: the manual redirect goes into a copy", async () => {
+    let seen: RequestInit | undefined;
+    const fetch = async (_: unknown, init?: RequestInit) => {
+      seen = init;
+      return new Response("ok");
+    };
+    const init: RequestInit = Object.freeze({ method: "GET", headers: { accept: "application/json" } });
+    await fetchWithHeadTimeout({ fetch, timeoutMs: 1000, host: "a.example" }, "https://a.example/", init);
+    expect(init).toEqual({ method: "GET", headers: { accept: "application/json" } });
+    expect(seen).toEqual({ method: "GET", headers: { accept: "application/json" }, redirect: "manual" });
+  });
+});
