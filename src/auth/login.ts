@@ -13,30 +13,18 @@ import { LOGIN_FORM_LIMIT, readBoundedText } from "../http/body.ts";
 import { limitRegistrations } from "../http/rate-limit.ts";
 import type { InstanceOrigin } from "../instance/host.ts";
 import { loginStart } from "../middleware/origin.ts";
-import { authorizeUrl } from "../oauth/authorize.ts";
-import { codeChallenge, randomToken } from "../oauth/pkce.ts";
 import type { Registration } from "../oauth/registration.ts";
 import { registrationForLogin, verifiedRegistration } from "../registry/registry.ts";
-import {
-  hasUnfinishedLogin,
-  type LoginTransaction,
-  loginSetCookies,
-  newLoginState,
-} from "../session/login.ts";
+import { hasUnfinishedLogin } from "../session/login.ts";
 import { readSession } from "../session/store.ts";
+import { type LoginBase, startAuthorization } from "./authorize-start.ts";
 import { confirmLogin } from "./login-confirm.ts";
 import { parseLoginTarget, resolveLoginTarget } from "./login-target.ts";
 import { parseReturnTo } from "./return-to.ts";
 
 export async function login(c: AppContext): Promise<Response> {
   const { deps } = c.var;
-  if (loginStart(c.req.raw.headers, deps) === "confirm") {
-    // A browser never sends a form POST without Origin (or with Sec-Fetch-Site: none).
-    if (c.req.method === "POST") {
-      throw new BffError("forbidden_origin", "A login must be started from the application itself.");
-    }
-    return confirmLogin(c, new URL(c.req.url).searchParams);
-  }
+  if (loginStart(c.req.raw.headers, deps) === "confirm") return confirmFirst(c);
   // Before the body is read: a flood of large bodies is braked like any other login start.
   await limitRegistrations(c.req.raw, deps);
   const params = c.req.method === "POST" ? await formParams(c) : new URL(c.req.url).searchParams;
@@ -44,11 +32,9 @@ export async function login(c: AppContext): Promise<Response> {
   const parsed = parseLoginTarget(params.get("instance"), deps);
   const { target, expectedAcct } = await resolveLoginTarget(parsed, deps);
   const cookieHeader = c.req.header("cookie") ?? null;
-  const session = await readSession(cookieHeader, deps.ring);
-  // A second account on the same server needs force_login, or the instance reuses its own session.
-  const sameInstance = session?.accounts.some((a) => a.instance === target.host) ?? false;
+  const sameInstance = await hasAccountOn(cookieHeader, target.host, deps);
   const registration = await usableRegistration(deps, target, cookieHeader);
-  const tx: Omit<LoginTransaction, "state" | "verifier"> = {
+  const tx: LoginBase = {
     host: target.host,
     origin: target.origin,
     clientId: registration.clientId,
@@ -60,6 +46,24 @@ export async function login(c: AppContext): Promise<Response> {
     expectedAcct,
   };
   return startAuthorization(c, registration, tx);
+}
+
+/** A login nothing on this origin started: the user confirms it on our own page first. */
+function confirmFirst(c: AppContext): Promise<Response> {
+  // A browser never sends a form POST without Origin (or with Sec-Fetch-Site: none).
+  if (c.req.method === "POST") {
+    throw new BffError("forbidden_origin", "A login must be started from the application itself.");
+  }
+  return confirmLogin(c, new URL(c.req.url).searchParams);
+}
+
+/**
+ * True when this browser's session already holds an account on `host`: a second account on the
+ * same server needs force_login, or the instance reuses its own session.
+ */
+async function hasAccountOn(cookieHeader: string | null, host: string, deps: Deps): Promise<boolean> {
+  const session = await readSession(cookieHeader, deps.ring);
+  return session?.accounts.some((a) => a.instance === host) ?? false;
 }
 
 /**
@@ -79,33 +83,6 @@ async function usableRegistration(
     return registration;
   }
   return verifiedRegistration(deps.registry, request, registration.clientId);
-}
-
-/**
- * Creates the login transaction and answers with the redirect (or JSON) to the instance. A restart
- * names the login it `replaces`, whose cookie slot the new one takes over.
- */
-export async function startAuthorization(
-  c: AppContext,
-  registration: Registration,
-  base: Omit<LoginTransaction, "state" | "verifier">,
-  replaces?: string,
-): Promise<Response> {
-  const { deps } = c.var;
-  const state = await newLoginState(c.req.header("cookie") ?? null, deps.ring, replaces);
-  const tx: LoginTransaction = { ...base, state, verifier: randomToken() };
-  const url = authorizeUrl(registration, {
-    state: tx.state,
-    codeChallenge: await codeChallenge(tx.verifier),
-    forceLogin: tx.forceLogin,
-  });
-  const cookies = await loginSetCookies(tx, deps.ring, c.req.header("cookie") ?? null);
-  const wantsJson = (c.req.header("accept") ?? "").includes("application/json");
-  const res = wantsJson
-    ? Response.json({ authorize_url: url })
-    : new Response(null, { status: 302, headers: { location: url } });
-  for (const cookie of cookies) res.headers.append("set-cookie", cookie);
-  return res;
 }
 
 async function formParams(c: AppContext): Promise<URLSearchParams> {

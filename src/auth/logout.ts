@@ -4,12 +4,14 @@
  * makes another account active.
  */
 
+import type { Deps } from "../app/deps.ts";
 import type { AppContext } from "../app/types.ts";
 import { BffError } from "../errors.ts";
 import { readBoundedText, SWITCH_BODY_LIMIT } from "../http/body.ts";
 import { assertSameOriginAction } from "../middleware/origin.ts";
 import { findAccount } from "../session/accounts.ts";
-import { clearSessionCookie, readSession, sessionSetCookie } from "../session/store.ts";
+import type { Session, SessionAccount } from "../session/session.ts";
+import { clearSessionCookie, readSession, remainingLifetime, sessionSetCookie } from "../session/store.ts";
 import { revokeAccount } from "./revoke-account.ts";
 import { settleFinishedLogins } from "./settle-logins.ts";
 
@@ -17,12 +19,12 @@ export async function logout(c: AppContext): Promise<Response> {
   const { deps } = c.var;
   assertSameOriginAction(c.req.raw.headers, deps);
   const session = await readSession(c.req.header("cookie") ?? null, deps.ring);
-  const all = c.req.query("all") === "1";
   const res = new Response(null, { status: 204 });
   if (session === null) {
     res.headers.append("set-cookie", clearSessionCookie());
     return res;
   }
+  const all = c.req.query("all") === "1";
   const leaving = all ? session.accounts : session.accounts.filter((_, i) => i === session.active);
   await Promise.all(leaving.map((account) => revokeAccount(deps, account)));
   // Finished logins are settled here too: their tokens are in the session (revoked just now, or
@@ -32,18 +34,19 @@ export async function logout(c: AppContext): Promise<Response> {
   for (const line of await settleFinishedLogins(deps, header, session.accounts, waitUntil)) {
     res.headers.append("set-cookie", line);
   }
-  const staying = session.accounts.filter((a) => !leaving.includes(a));
-  const cookie =
-    staying.length === 0
-      ? clearSessionCookie()
-      : await sessionSetCookie(
-          staying,
-          0,
-          deps.ring,
-          Math.max(60, session.exp - Math.floor(Date.now() / 1000)),
-        );
-  res.headers.append("set-cookie", cookie);
+  res.headers.append("set-cookie", await remainingSessionCookie(session, leaving, deps));
   return res;
+}
+
+/** The session without the accounts `leaving` (the first remaining one active), or a cleared cookie. */
+async function remainingSessionCookie(
+  session: Session,
+  leaving: readonly SessionAccount[],
+  deps: Deps,
+): Promise<string> {
+  const staying = session.accounts.filter((a) => !leaving.includes(a));
+  if (staying.length === 0) return clearSessionCookie();
+  return sessionSetCookie(staying, 0, deps.ring, remainingLifetime(session));
 }
 
 export async function switchAccount(c: AppContext): Promise<Response> {
@@ -54,7 +57,7 @@ export async function switchAccount(c: AppContext): Promise<Response> {
   const key = await accountParam(c);
   const index = findAccount(session, key);
   if (index < 0) throw new BffError("invalid_account", "No such account in this session.");
-  const ttl = Math.max(60, session.exp - Math.floor(Date.now() / 1000));
+  const ttl = remainingLifetime(session);
   const res = new Response(null, { status: 204 });
   res.headers.append("set-cookie", await sessionSetCookie(session.accounts, index, deps.ring, ttl));
   return res;

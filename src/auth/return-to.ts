@@ -51,3 +51,8 @@ export function withQueryParam(returnTo: string, name: string, value: string, de
   url.searchParams.set(name, value);
   return url.origin === deps.publicOrigin ? url.pathname + url.search + url.hash : url.href;
 }
+
+/** The callback's 302 back to the app; no Referer, which would carry the callback's code. */
+export function redirectTo(location: string): Response {
+  return new Response(null, { status: 302, headers: { location, "referrer-policy": "no-referrer" } });
+}

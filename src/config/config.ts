@@ -51,15 +51,10 @@ function parseConfig(env: Env): Config | BffError {
   const development = env.ENVIRONMENT === "development";
   const sessionKeys = parseSessionKeys(env.SESSION_KEYS, development, problems);
   const publicUrl = parsePublicUrl(env.PUBLIC_URL, development, problems);
-  const scopes = list(env.SCOPES, " ");
-  for (const scope of scopes) if (!KNOWN_SCOPE.test(scope)) problems.push(`SCOPES: unknown scope "${scope}"`);
+  const scopes = parseScopes(env.SCOPES, problems);
   const sessionTtl = parseSeconds(env.SESSION_TTL, 30 * DAY, "SESSION_TTL", problems);
   const insecureHosts = parseInsecureHosts(env.ALLOW_INSECURE_INSTANCES, development, problems);
-  // In development an allowlist may name a dev-allowed insecure host such as 127.0.0.1:3999.
-  const allow = parseHostList(env.INSTANCE_ALLOWLIST, { insecureHosts });
-  const deny = parseHostList(env.INSTANCE_DENYLIST, { insecureHosts });
-  problems.push(...allow.problems.map((p) => `INSTANCE_ALLOWLIST: ${p}`));
-  problems.push(...deny.problems.map((p) => `INSTANCE_DENYLIST: ${p}`));
+  const { allow, deny } = parseInstanceLists(env, insecureHosts, problems);
   const frontendOrigins = parseOrigins(env.FRONTEND_ORIGINS, development, problems);
   const proxyPrefixes = parsePrefixes(env.PROXY_PATH_PREFIXES, problems);
   const appWebsite = env.APP_WEBSITE?.trim() || null;
@@ -76,7 +71,7 @@ function parseConfig(env: Env): Config | BffError {
     publicUrl,
     appName: env.APP_NAME?.trim() || "fedi-bff",
     appWebsite,
-    scopes: scopes.length > 0 ? scopes : DEFAULT_SCOPES,
+    scopes,
     sessionTtl,
     insecureHosts,
     allowlist: allow.patterns,
@@ -87,6 +82,22 @@ function parseConfig(env: Env): Config | BffError {
     publicProxy: env.PUBLIC_PROXY === "true",
     upstreamTimeoutMs,
   };
+}
+
+/** SCOPES (space-separated), each a scope Mastodon knows; the defaults when unset. */
+function parseScopes(raw: string | undefined, problems: string[]): string[] {
+  const scopes = list(raw, " ");
+  for (const scope of scopes) if (!KNOWN_SCOPE.test(scope)) problems.push(`SCOPES: unknown scope "${scope}"`);
+  return scopes.length > 0 ? scopes : DEFAULT_SCOPES;
+}
+
+function parseInstanceLists(env: Env, insecureHosts: Config["insecureHosts"], problems: string[]) {
+  // In development an allowlist may name a dev-allowed insecure host such as 127.0.0.1:3999.
+  const allow = parseHostList(env.INSTANCE_ALLOWLIST, { insecureHosts });
+  const deny = parseHostList(env.INSTANCE_DENYLIST, { insecureHosts });
+  problems.push(...allow.problems.map((p) => `INSTANCE_ALLOWLIST: ${p}`));
+  problems.push(...deny.problems.map((p) => `INSTANCE_DENYLIST: ${p}`));
+  return { allow, deny };
 }
 
 function list(raw: string | undefined, separator: string | RegExp = ","): string[] {

@@ -6,7 +6,7 @@
 
 import { BffError } from "../errors.ts";
 import type { Session } from "../session/session.ts";
-import { clearSessionCookie, sessionSetCookie } from "../session/store.ts";
+import { clearSessionCookie, remainingLifetime, sessionSetCookie } from "../session/store.ts";
 import type { ProxyDeps } from "./deps.ts";
 
 /** The error to throw when the instance refused the token of `session.accounts[index]`. */
@@ -18,7 +18,7 @@ export async function sessionRevoked(session: Session, index: number, deps: Prox
   } else {
     const active =
       session.active === index ? 0 : session.active > index ? session.active - 1 : session.active;
-    const ttl = Math.max(60, session.exp - Math.floor(Date.now() / 1000));
+    const ttl = remainingLifetime(session);
     cookie = await sessionSetCookie(staying, active, deps.ring, ttl);
   }
   const account = session.accounts[index];

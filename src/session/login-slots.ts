@@ -96,7 +96,10 @@ export async function openTransaction(sealed: string, ring: KeyRing): Promise<Sl
   return payload === null ? openExpired(sealed, ring) : asPending(payload, false);
 }
 
-/** Authentic but past its 10 minutes? (Opened as of its own issue time.) */
+/**
+ * Authentic but past its LOGIN_TTL? Opened as of one cookie lifetime ago, so any transaction the
+ * cookie can still carry opens, flagged expired.
+ */
 async function openExpired(sealed: string, ring: KeyRing): Promise<Slot | null> {
   const payload = await open(sealed, "login", ring, nowSeconds() - LOGIN_COOKIE_MAX_AGE);
   return payload === null ? null : asPending(payload, true);

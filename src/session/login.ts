@@ -37,6 +37,7 @@ import {
 export type { FinishedLogin, LoginTransaction };
 export { loginCookieName, slotOf };
 
+/** Seconds a login may take from start to callback: the sealed transaction's own expiry. */
 export const LOGIN_TTL = 600;
 /** return_to kept in a login cookie: with every other field at its maximum, the cookie stays small. */
 export const MAX_RETURN_TO_LENGTH = 1024;
@@ -45,7 +46,8 @@ export const MAX_LOGIN_COOKIE_LENGTH = 3800;
 
 /**
  * A fresh state for a login about to start, in a free slot of this browser (else the slot of its
- * oldest login), or in the slot of `replacing` when a login restarts itself. 252 random bits.
+ * oldest login), or in the slot of `replacing` when a login restarts itself. The slot character
+ * takes the place of a random one: 250 random bits remain (randomToken's 256 less its first 6).
  */
 export async function newLoginState(
   cookieHeader: string | null,
@@ -69,9 +71,10 @@ async function pickSlot(cookieHeader: string | null, ring: KeyRing): Promise<num
 }
 
 /**
- * Set-Cookie headers for a new login: its slot's cookie, plus clearing every other login cookie
- * that is not a slot (an older format, a lookalike) and — when the Cookie header is past what the
- * session parser reads — every other slot too, so fedi-bff's own state can always shrink back.
+ * Set-Cookie headers for a new login: its slot's cookie, plus clearing every other name under our
+ * login prefix that is not a slot (an older format's cookie) and — when the Cookie header is past
+ * what the session parser reads — every other slot too, so fedi-bff's own state can always shrink
+ * back. A lookalike name is left alone (staleLoginCookies).
  */
 export async function loginSetCookies(
   tx: LoginTransaction,
@@ -200,8 +203,8 @@ async function onlyPendingLogin(
 }
 
 /**
- * The return_to of the one login pending in this browser, else null. For a callback that names
- * no login: Hollo drops `state` when the user denies consent.
+ * The return_to of the one login pending in this browser, else null. For a callback that matches
+ * no login: no state (Hollo drops it when the user denies consent), or one whose cookie is gone.
  */
 export async function pendingReturnTo(cookieHeader: string | null, ring: KeyRing): Promise<string | null> {
   return (await onlyPendingLogin(cookieHeader, ring))?.tx.returnTo ?? null;

@@ -48,6 +48,15 @@ export async function sessionSetCookie(
   return serializeCookie(SESSION_COOKIE, sealed, ttl);
 }
 
+/**
+ * Seconds left of `session`'s lifetime, for re-sealing it after a change (logout of one account,
+ * a switch, a revoked token): a change never extends a session. At least a minute, so a session
+ * about to expire is still written as a valid cookie rather than one that is already dead.
+ */
+export function remainingLifetime(session: Session, now: number = nowSeconds()): number {
+  return Math.max(60, session.exp - now);
+}
+
 export function clearSessionCookie(): string {
   return clearCookie(SESSION_COOKIE);
 }

@@ -1,14 +1,9 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Env } from "../../src/config/env.ts";
-import { clientKey } from "../../src/http/rate-limit.ts";
-import app from "../../src/index.ts";
 import { FIELD_BYTES } from "../../src/session/account-budget.ts";
 import { SESSION_COOKIE } from "../../src/session/cookies.ts";
 import { MAX_ACCOUNTS } from "../../src/session/session.ts";
-import { BFF, bff, CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
-import { approve, configure, fakeState, injectFault, uniqueHost } from "../helpers/fake.ts";
+import { bff, CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
+import { configure, fakeState, injectFault, uniqueHost } from "../helpers/fake.ts";
 
 interface SessionBody {
   instance: string;
@@ -107,123 +102,6 @@ describe("multiple accounts", () => {
     expect(callback.headers.get("location")).toBe("/?auth_error=too_many_accounts");
     expect((await sessionOf(jar)).accounts).toHaveLength(4);
     expect((await fakeState(fifth)).revokedTokens).toBe(1);
-  });
-});
-
-describe("login by handle", () => {
-  it("finds the web host of an account domain through WebFinger", async () => {
-    const domain = uniqueHost("mastodon");
-    const web = uniqueHost("mastodon");
-    await configure(`https://${domain}`, {
-      webfinger: { webOrigin: `https://${web}`, accountDomain: domain },
-    });
-    const jar = new CookieJar();
-    const authorize = await startLogin(`@alice@${domain}`, jar);
-    expect(authorize.host).toBe(web);
-    const back = await approve(authorize.href, { user: "alice" });
-    const done = await bff(back.pathname + back.search, { jar });
-    expect(done.headers.get("location")).toBe("/");
-    expect((await sessionOf(jar)).instance).toBe(web);
-    expect((await fakeState(domain)).registrations).toBe(0);
-  });
-
-  it("accepts alice@domain without the leading @, and falls back to host-meta", async () => {
-    const domain = uniqueHost("mastodon");
-    await injectFault(`https://${domain}`, {
-      path: "/.well-known/webfinger",
-      kind: "status",
-      status: 404,
-      times: 1,
-    });
-    const authorize = await startLogin(`alice@${domain}`, new CookieJar());
-    expect(authorize.host).toBe(domain);
-    const hits = (await fakeState(domain)).requests.filter((r) => r.path.startsWith("/.well-known/"));
-    expect(hits.map((r) => r.path)).toContain("/.well-known/host-meta");
-  });
-
-  it("says so when the account that signed in is not the handle asked for", async () => {
-    const host = uniqueHost("mastodon");
-    const jar = new CookieJar();
-    const authorize = await startLogin(`@alice@${host}`, jar);
-    const back = await approve(authorize.href, { user: "bob" });
-    const done = await bff(back.pathname + back.search, { jar });
-    expect(done.headers.get("location")).toBe("/?auth_warning=account_mismatch");
-  });
-
-  it("answers 404 handle_not_found for an unknown account", async () => {
-    const res = await bff(`/auth/login?instance=${encodeURIComponent(`@nobody@${uniqueHost("mastodon")}`)}`);
-    expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ error: "handle_not_found" });
-  });
-
-  it("refuses a WebFinger link to a private host, and a handle on an IP", async () => {
-    const domain = uniqueHost("mastodon");
-    await configure(`https://${domain}`, {
-      webfinger: { webOrigin: "https://127.0.0.1", accountDomain: domain },
-    });
-    const res = await bff(`/auth/login?instance=${encodeURIComponent(`@alice@${domain}`)}`);
-    expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ error: "handle_not_found" });
-    const ip = await bff(`/auth/login?instance=${encodeURIComponent("@alice@127.0.0.1")}`);
-    expect(ip.status).toBe(400);
-    expect(await ip.json()).toMatchObject({ error: "invalid_instance" });
-  });
-
-  it("follows a WebFinger redirect to another host only through the host check", async () => {
-    const domain = uniqueHost("mastodon");
-    const target = uniqueHost("mastodon");
-    await configure(`https://${domain}`, { webfinger: { redirectTo: `https://${target}` } });
-    await configure(`https://${target}`, { webfinger: { accountDomain: domain } });
-    const authorize = await startLogin(`@alice@${domain}`, new CookieJar());
-    expect(authorize.host).toBe(target);
-    const evil = uniqueHost("mastodon");
-    await configure(`https://${evil}`, { webfinger: { redirectTo: "http://169.254.169.254" } });
-    const res = await bff(`/auth/login?instance=${encodeURIComponent(`@alice@${evil}`)}`);
-    expect(res.status).toBe(404);
-  });
-});
-
-describe("single-instance mode", () => {
-  it("needs no instance parameter with an allowlist of one host, and refuses others", async () => {
-    const only = uniqueHost("mastodon");
-    const testEnv = { ...env, INSTANCE_ALLOWLIST: only } as Env;
-    const call = async (path: string) => {
-      const ctx = createExecutionContext();
-      const res = await app.fetch(
-        new Request(new URL(path, BFF), { headers: { "cf-connecting-ip": "192.0.2.77" } }),
-        testEnv,
-        ctx,
-      );
-      await waitOnExecutionContext(ctx);
-      return res;
-    };
-    const res = await call("/auth/login");
-    expect(res.status).toBe(302);
-    expect(new URL(res.headers.get("location") ?? "").host).toBe(only);
-    const other = await call(`/auth/login?instance=${uniqueHost("mastodon")}`);
-    expect(other.status).toBe(403);
-    expect(await other.json()).toMatchObject({ error: "instance_not_allowed" });
-  });
-});
-
-describe("rate-limit keys", () => {
-  it("keys IPv4 by address and IPv6 by /64", () => {
-    expect(clientKey("203.0.113.7")).toBe("203.0.113.7");
-    expect(clientKey("2001:db8:1:2:3:4:5:6")).toBe("2001:db8:1:2");
-    expect(clientKey("2001:db8::1")).toBe("2001:db8:0:0");
-    expect(clientKey("2001:0DB8:0001:0002::9")).toBe("2001:db8:1:2");
-  });
-});
-
-describe("handle input hygiene", () => {
-  it.each([
-    "\r\n@alice@mastodon.example.net",
-    "@alice@mastodon.example.net\t",
-    "@alice@mastodon.example.net\n",
-  ])("refuses %j like a host with control characters", async (input) => {
-    const res = await bff(`/auth/login?instance=${encodeURIComponent(input)}`);
-    expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: "invalid_instance" });
   });
 });
 
