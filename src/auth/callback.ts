@@ -15,7 +15,8 @@ import { assertIssuer } from "../oauth/issuer.ts";
 import { timingSafeEqual } from "../oauth/pkce.ts";
 import type { Registration, RegistrationRequest } from "../oauth/registration.ts";
 import { revokeToken } from "../oauth/revoke.ts";
-import { DeadClientError, exchangeCode } from "../oauth/token.ts";
+import { exchangeCode, isDeadClient } from "../oauth/token.ts";
+import { isTokenSyntax } from "../oauth/token-syntax.ts";
 import { registrationForClient, replaceRegistration } from "../registry/registry.ts";
 import { fitAccount } from "../session/account-budget.ts";
 import { addAccount } from "../session/accounts.ts";
@@ -127,14 +128,13 @@ async function finish(
   if (query.has("access_token"))
     return tokenInUrl(c, deps, tx, registration, query.get("access_token") ?? "");
   const code = query.get("code") ?? "";
-  if (!/^[\x21-\x7e]{1,1024}$/.test(code))
-    throw new BffError("invalid_callback", "The sign-in answer carries no code.");
+  if (!isTokenSyntax(code)) throw new BffError("invalid_callback", "The sign-in answer carries no code.");
   let accessToken: string;
   let scope: string;
   try {
     ({ accessToken, scope } = await exchangeCode(deps.upstream, registration, code, tx.verifier));
   } catch (failure) {
-    if (!(failure instanceof DeadClientError) || tx.retried) throw deadOr(failure);
+    if (!isDeadClient(failure) || tx.retried) throw failure;
     // The instance forgot our app (deleted by an admin, database lost): register again, once.
     const fresh = await replaceRegistration(deps.registry, request, tx.clientId);
     return restart(c, tx, fresh, tx.forceLogin);
@@ -224,8 +224,7 @@ async function tokenInUrl(
   registration: Registration,
   token: string,
 ): Promise<Response> {
-  if (/^[\x21-\x7e]{1,1024}$/.test(token))
-    c.executionCtx.waitUntil(revokeToken(deps.upstream, registration, token));
+  if (isTokenSyntax(token)) c.executionCtx.waitUntil(revokeToken(deps.upstream, registration, token));
   if (tx.retried || tx.forceLogin) {
     throw new BffError("invalid_callback", "The instance sent a token in the URL; it was revoked.");
   }
@@ -243,15 +242,6 @@ function restart(c: AppContext, tx: LoginTransaction, registration: Registration
     retried: true,
   };
   return startAuthorization(c, registration, base, tx.state);
-}
-
-function deadOr(failure: unknown): unknown {
-  if (failure instanceof DeadClientError) {
-    return new BffError("token_exchange_failed", "The instance does not know this app; please try again.", {
-      internal: failure.message,
-    });
-  }
-  return failure;
 }
 
 function redirect(location: string): Response {
