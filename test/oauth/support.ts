@@ -17,7 +17,7 @@ export function scripted(...answers: (() => Response | Promise<Response>)[]) {
   const seen: SeenRequest[] = [];
   const fetch: UpstreamContext["fetch"] = async (input, init) => {
     const request = new Request(input, init);
-    const body = request.method === "GET" ? "" : await request.text();
+    const body = request.method === "GET" ? "" : new TextDecoder().decode(await request.arrayBuffer());
     seen.push({
       url: request.url,
       method: request.method,
