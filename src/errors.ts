@@ -41,12 +41,20 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/**
+ * Why a failure happened, where a caller acts on it rather than only reporting it; never sent.
+ * `dead_client`: the instance no longer knows the OAuth client, so the registration is replaced.
+ */
+export type ErrorReason = "dead_client";
+
 export interface BffErrorOptions {
   /** Logged, never sent: what really went wrong (no secrets). */
   internal?: string;
   /** Extra response headers, e.g. Retry-After. */
   headers?: Record<string, string>;
   cause?: unknown;
+  /** A reason a caller acts on (the code alone is what the client sees). */
+  reason?: ErrorReason;
 }
 
 /** A failure with a stable code; thrown anywhere, turned into a response by `errorResponse`. */
@@ -56,6 +64,7 @@ export class BffError extends Error {
   readonly status: number;
   readonly internal: string | undefined;
   readonly headers: Record<string, string>;
+  readonly reason: ErrorReason | undefined;
 
   constructor(code: ErrorCode, description: string, options: BffErrorOptions = {}) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause });
@@ -63,6 +72,7 @@ export class BffError extends Error {
     this.status = ERROR_STATUS[code];
     this.internal = options.internal;
     this.headers = options.headers ?? {};
+    this.reason = options.reason;
   }
 }
 

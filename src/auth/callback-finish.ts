@@ -12,7 +12,8 @@ import { type AccountInfo, verifyCredentials } from "../oauth/account.ts";
 import { assertIssuer } from "../oauth/issuer.ts";
 import type { Registration, RegistrationRequest } from "../oauth/registration.ts";
 import { revokeToken } from "../oauth/revoke.ts";
-import { DeadClientError, exchangeCode } from "../oauth/token.ts";
+import { exchangeCode, isDeadClient } from "../oauth/token.ts";
+import { isTokenSyntax } from "../oauth/token-syntax.ts";
 import { registrationForClient, replaceRegistration } from "../registry/registry.ts";
 import type { LoginTransaction } from "../session/login.ts";
 import type { SessionAccount } from "../session/session.ts";
@@ -20,7 +21,6 @@ import { restartAuthorization } from "./authorize-start.ts";
 import { signIn } from "./sign-in.ts";
 
 /** What a code or token in the callback URL may look like: visible ASCII, bounded. */
-const CREDENTIAL_PATTERN = /^[\x21-\x7e]{1,1024}$/;
 
 interface Issued {
   readonly accessToken: string;
@@ -70,7 +70,7 @@ async function loginRegistration(deps: Deps, tx: LoginTransaction): Promise<Regi
 
 function callbackCode(query: URLSearchParams): string {
   const code = query.get("code") ?? "";
-  if (!CREDENTIAL_PATTERN.test(code)) {
+  if (!isTokenSyntax(code)) {
     throw new BffError("invalid_callback", "The sign-in answer carries no code.");
   }
   return code;
@@ -87,12 +87,8 @@ async function exchangeOrRestart(
   try {
     return await exchangeCode(deps.upstream, registration, code, tx.verifier);
   } catch (failure) {
-    if (!(failure instanceof DeadClientError)) throw failure;
-    if (tx.retried) {
-      throw new BffError("token_exchange_failed", "The instance does not know this app; please try again.", {
-        internal: failure.message,
-      });
-    }
+    // A retried login whose fresh app is refused too ends here (token_exchange_failed), never a loop.
+    if (!isDeadClient(failure) || tx.retried) throw failure;
     // The instance forgot our app (deleted by an admin, database lost): register again, once.
     const fresh = await replaceRegistration(deps.registry, registrationRequestOf(tx), tx.clientId);
     return restartAuthorization(c, tx, fresh, tx.forceLogin);
@@ -134,8 +130,7 @@ function tokenInUrl(
   registration: Registration,
   token: string,
 ): Promise<Response> {
-  if (CREDENTIAL_PATTERN.test(token))
-    c.executionCtx.waitUntil(revokeToken(deps.upstream, registration, token));
+  if (isTokenSyntax(token)) c.executionCtx.waitUntil(revokeToken(deps.upstream, registration, token));
   if (tx.retried || tx.forceLogin) {
     throw new BffError("invalid_callback", "The instance sent a token in the URL; it was revoked.");
   }

@@ -169,6 +169,9 @@ export function retryAfterSeconds(res: Response, fallback = 60): number {
   return Math.min(Math.ceil(seconds), 3600);
 }
 
-export function formBody(fields: Record<string, string>): URLSearchParams {
-  return new URLSearchParams(fields);
+/** A JSON object's fields, still `unknown` each; null for anything else (arrays included). */
+export function asRecord(value: unknown): Record<string, unknown> | null {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
 }

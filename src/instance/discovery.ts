@@ -7,7 +7,7 @@
  * which receives the user's token, must pass them too.
  */
 import { BffError, isBffError } from "../errors.ts";
-import { discard, readJson, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
+import { asRecord, discard, readJson, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
 import type { Endpoints, Issuer } from "../oauth/registration.ts";
 import { checkUpstreamUrl, type HostPolicy, isSameOrigin } from "./host.ts";
 import { checkContactedUrl } from "./policy.ts";
@@ -114,26 +114,19 @@ function sameOriginUrl(value: string, origin: string, policy: HostPolicy): strin
 async function discoverSoftware(ctx: UpstreamContext, origin: string, policy: HostPolicy): Promise<string> {
   const index = await fetchOptionalJson(ctx, `${origin}/.well-known/nodeinfo`);
   const links = Array.isArray(index?.links) ? (index.links as unknown[]) : [];
-  const href = links
-    .map((link) =>
-      typeof link === "object" && link !== null ? (link as Record<string, unknown>).href : null,
-    )
-    .find((h): h is string => typeof h === "string");
+  const href = links.map((link) => asRecord(link)?.href).find((h): h is string => typeof h === "string");
   const url = href === undefined ? null : sameOriginUrl(href, origin, policy);
   if (url === null) return "";
   const info = await fetchOptionalJson(ctx, url);
   const software = info?.software;
-  const name =
-    typeof software === "object" && software !== null ? (software as Record<string, unknown>).name : null;
+  const name = asRecord(software)?.name;
   return typeof name === "string" && /^[a-z0-9._-]{1,40}$/i.test(name) ? name.toLowerCase() : "";
 }
 
 async function discoverStreaming(ctx: UpstreamContext, origin: string, policy: HostPolicy): Promise<string> {
   const fallback = origin.replace(/^http/, "ws");
   const doc = await fetchOptionalJson(ctx, `${origin}/api/v2/instance`);
-  const configuration = doc?.configuration as Record<string, unknown> | undefined;
-  const urls = configuration?.urls as Record<string, unknown> | undefined;
-  const streaming = urls?.streaming;
+  const streaming = asRecord(asRecord(doc?.configuration)?.urls)?.streaming;
   if (typeof streaming !== "string") return fallback;
   try {
     // The streaming API may live on another host: it passes the same host check and lists as the instance.
@@ -159,10 +152,7 @@ async function fetchOptionalJson(ctx: UpstreamContext, url: string): Promise<Rec
     return null;
   }
   try {
-    const body = await readJson(res, "invalid_upstream_response");
-    return typeof body === "object" && body !== null && !Array.isArray(body)
-      ? (body as Record<string, unknown>)
-      : null;
+    return asRecord(await readJson(res, "invalid_upstream_response"));
   } catch {
     return null;
   }

@@ -1,6 +1,6 @@
 /** `GET /api/v1/accounts/verify_credentials`: who the token belongs to, checked field by field. */
 import { BffError } from "../errors.ts";
-import { discard, readJson, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
+import { asRecord, discard, readJson, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
 
 export interface AccountInfo {
   readonly id: string;
@@ -25,8 +25,7 @@ export async function verifyCredentials(
       internal: `verify_credentials answered ${res.status}`,
     });
   }
-  const json = await readJson(res, "account_lookup_failed");
-  const record = typeof json === "object" && json !== null ? (json as Record<string, unknown>) : {};
+  const record = asRecord(await readJson(res, "account_lookup_failed")) ?? {};
   const id = text(record.id, 64);
   const username = text(record.username, 64);
   if (!LOCAL_NAME.test(id) || !LOCAL_NAME.test(username)) {

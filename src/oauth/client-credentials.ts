@@ -4,9 +4,11 @@
  * Mastodon's app tokens do not expire.
  */
 import { BffError } from "../errors.ts";
-import { discard, readJson, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
+import { asRecord, discard, readJson, type UpstreamContext } from "../http/upstream.ts";
+import { postForm } from "./form.ts";
 import type { Registration } from "./registration.ts";
 import { oauthErrorCode } from "./token.ts";
+import { isTokenSyntax } from "./token-syntax.ts";
 
 export interface AppToken {
   readonly token: string;
@@ -71,25 +73,19 @@ export async function grantAppToken(
 
 /** `POST token` with `grant_type=client_credentials`, scope `read`. */
 function clientCredentialsGrant(ctx: UpstreamContext, registration: Registration): Promise<Response> {
-  const body = new URLSearchParams({
+  return postForm(ctx, registration.endpoints.token, {
     grant_type: "client_credentials",
     client_id: registration.clientId,
     client_secret: registration.clientSecret,
     redirect_uri: registration.redirectUri,
     scope: "read",
   });
-  return upstreamFetch(ctx, registration.endpoints.token, {
-    method: "POST",
-    headers: { accept: "application/json" },
-    body,
-  });
 }
 
 async function appTokenFrom(res: Response, registration: Registration, now: number): Promise<AppToken> {
-  const json = await readJson(res, "token_exchange_failed");
-  const record = typeof json === "object" && json !== null ? (json as Record<string, unknown>) : {};
+  const record = asRecord(await readJson(res, "token_exchange_failed")) ?? {};
   const token = record.access_token;
-  if (typeof token !== "string" || !/^[\x21-\x7e]{1,1024}$/.test(token)) {
+  if (!isTokenSyntax(token)) {
     throw new BffError("token_exchange_failed", `${registration.host} did not grant an app token.`, {
       internal: "client_credentials without access_token",
     });

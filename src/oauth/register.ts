@@ -3,13 +3,9 @@
  * form-encoded with `redirect_uris` as ONE string: GoToSocial rejects an array.
  */
 import { BffError } from "../errors.ts";
-import {
-  discard,
-  readJson,
-  retryAfterSeconds,
-  type UpstreamContext,
-  upstreamFetch,
-} from "../http/upstream.ts";
+import { asRecord, discard, readJson, retryAfterSeconds, type UpstreamContext } from "../http/upstream.ts";
+import { postForm } from "./form.ts";
+import { isTokenSyntax } from "./token-syntax.ts";
 
 export interface AppCredentials {
   readonly clientId: string;
@@ -29,15 +25,14 @@ export async function registerApp(
   ctx: UpstreamContext,
   input: AppRegistrationInput,
 ): Promise<AppCredentials> {
-  const body = new URLSearchParams({
+  const fields = {
     client_name: input.appName,
     redirect_uris: input.redirectUri,
     scopes: input.scopes,
-  });
-  if (input.appWebsite !== null) body.set("website", input.appWebsite);
-  const init = { method: "POST", headers: { accept: "application/json" }, body };
+    website: input.appWebsite ?? undefined,
+  };
   // A duplicate registration is harmless: sent once more if a pooled connection was just closed.
-  const res = await upstreamFetch(ctx, input.endpoint, init, { retryOnConnectionLoss: true });
+  const res = await postForm(ctx, input.endpoint, fields, { retryOnConnectionLoss: true });
   return processRegistrationResponse(res, input.host);
 }
 
@@ -67,8 +62,7 @@ export async function processRegistrationResponse(res: Response, host: string): 
       internal: `POST apps answered ${res.status}`,
     });
   }
-  const json = await readJson(res, "registration_failed");
-  const record = typeof json === "object" && json !== null ? (json as Record<string, unknown>) : {};
+  const record = asRecord(await readJson(res, "registration_failed")) ?? {};
   const clientId = record.client_id;
   const clientSecret = record.client_secret;
   if (!isCredential(clientId) || !isCredential(clientSecret)) {
@@ -85,5 +79,5 @@ export async function processRegistrationResponse(res: Response, host: string): 
 
 /** Visible ASCII, bounded: these values end up in URLs and form bodies. */
 function isCredential(value: unknown): value is string {
-  return typeof value === "string" && /^[\x21-\x7e]{1,512}$/.test(value);
+  return isTokenSyntax(value, 512);
 }

@@ -1,3 +1,5 @@
+import { asRecord } from "../http/upstream.ts";
+
 /**
  * What fedi-bff knows about one instance's OAuth app: endpoints, client credentials and quirks.
  * Stored sealed (it holds the client_secret) in KV and in the instance's Durable Object.
@@ -60,20 +62,17 @@ const ENDPOINT_FIELDS = ["register", "authorize", "token", "revoke"];
 
 /** Checks an opened payload field by field; anything off is null (a fresh registration follows). */
 export function decodeRegistration(value: unknown): Registration | null {
-  if (typeof value !== "object" || value === null) return null;
-  const record = value as Record<string, unknown>;
+  const record = asRecord(value);
+  if (record === null) return null;
   if (!STRING_FIELDS.every((f) => typeof record[f] === "string")) return null;
   if (typeof record.forceLogin !== "boolean" || typeof record.createdAt !== "number") return null;
-  const endpoints = record.endpoints;
-  if (typeof endpoints !== "object" || endpoints === null) return null;
-  const e = endpoints as Record<string, unknown>;
-  if (!ENDPOINT_FIELDS.every((f) => typeof e[f] === "string")) return null;
+  const endpoints = asRecord(record.endpoints);
+  if (endpoints === null || !ENDPOINT_FIELDS.every((f) => typeof endpoints[f] === "string")) return null;
   if (record.issuer !== undefined && !isIssuer(record.issuer)) return null;
   return record as unknown as Registration;
 }
 
 function isIssuer(value: unknown): value is Issuer {
-  if (typeof value !== "object" || value === null) return false;
-  const issuer = value as Record<string, unknown>;
-  return typeof issuer.id === "string" && typeof issuer.required === "boolean";
+  const issuer = asRecord(value);
+  return typeof issuer?.id === "string" && typeof issuer.required === "boolean";
 }

@@ -1,6 +1,7 @@
 /** Token revocation (RFC 7009, Mastodon `POST /oauth/revoke`). Best effort: never throws. */
-import { discard, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
+import { discard, type UpstreamContext } from "../http/upstream.ts";
 import { log } from "../log.ts";
+import { postForm } from "./form.ts";
 import type { Registration } from "./registration.ts";
 
 /** True when the instance confirmed the revocation. Failures are logged without the token. */
@@ -9,16 +10,11 @@ export async function revokeToken(
   registration: Registration,
   token: string,
 ): Promise<boolean> {
-  const body = new URLSearchParams({
-    client_id: registration.clientId,
-    client_secret: registration.clientSecret,
-    token,
-  });
   try {
-    const res = await upstreamFetch(ctx, registration.endpoints.revoke, {
-      method: "POST",
-      headers: { accept: "application/json" },
-      body,
+    const res = await postForm(ctx, registration.endpoints.revoke, {
+      client_id: registration.clientId,
+      client_secret: registration.clientSecret,
+      token,
     });
     await discard(res);
     if (res.status === 200) return true;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BffError } from "../../src/errors.ts";
-import { readJson, type UpstreamContext, upstreamFetch } from "../../src/http/upstream.ts";
+import { asRecord, readJson, type UpstreamContext, upstreamFetch } from "../../src/http/upstream.ts";
 
 function ctx(fetch: UpstreamContext["fetch"], timeoutMs = 1000): UpstreamContext {
   return { fetch, userAgent: "fedi-bff/test", timeoutMs };
@@ -117,5 +117,12 @@ describe("readJson", () => {
   it("reads a JSON body within the cap", async () => {
     const ok = new Response('{"a":1}', { headers: { "content-type": "application/json; charset=utf-8" } });
     expect(await readJson(ok, "registration_failed")).toEqual({ a: 1 });
+  });
+});
+
+describe("asRecord", () => {
+  it("gives a JSON object's fields and null for anything else, arrays included", () => {
+    expect(asRecord({ a: 1 })).toEqual({ a: 1 });
+    for (const value of [null, undefined, "x", 1, true, ["a"]]) expect(asRecord(value)).toBeNull();
   });
 });

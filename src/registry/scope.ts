@@ -1,0 +1,39 @@
+/**
+ * What the registrar's parts share: the Durable Object's state (storage, waitUntil) and the
+ * Worker's settings, read per call so a changed setting applies without a redeploy of the object.
+ */
+import { type Config, loadConfig } from "../config/config.ts";
+import type { Env } from "../config/env.ts";
+import { getKeyRing, type KeyRing } from "../crypto/key-ring.ts";
+import { type UpstreamContext, userAgent } from "../http/upstream.ts";
+import type { Registration } from "../oauth/registration.ts";
+
+/** The Durable Object's state and bindings, as its parts need them. */
+export interface RegistrarScope {
+  readonly state: DurableObjectState;
+  /** Read at each use: the object's `env` is the one source (a test may swap a binding on it). */
+  readonly env: () => Env;
+}
+
+/** The current registration of one fingerprint, opened and still sealed. */
+export interface Current {
+  readonly registration: Registration;
+  readonly sealed: string;
+}
+
+export function configOf(scope: RegistrarScope): Config {
+  return loadConfig(scope.env());
+}
+
+export function keyRingOf(scope: RegistrarScope): Promise<KeyRing> {
+  return getKeyRing(configOf(scope).sessionKeys);
+}
+
+/** The registrar talks to instances with the global fetch, like the Worker. */
+export function upstreamContext(config: Config): UpstreamContext {
+  return {
+    fetch: (input, init) => fetch(input, init),
+    userAgent: userAgent(config.publicUrl),
+    timeoutMs: config.upstreamTimeoutMs,
+  };
+}
