@@ -6,8 +6,22 @@ import { dirname, join, normalize, relative } from "node:path";
 
 /** Bottom first: a folder may import only folders listed before it (and itself). */
 const LAYERS = [
-  "errors.ts", "log.ts", "config", "crypto", "http", "instance", "oauth", "registry", "session",
-  "middleware", "proxy", "public", "auth", "demo", "app", "index.ts",
+  "log.ts",
+  "errors.ts",
+  "crypto",
+  "http",
+  "oauth",
+  "instance",
+  "config",
+  "registry",
+  "session",
+  "middleware",
+  "proxy",
+  "app",
+  "public",
+  "auth",
+  "demo",
+  "index.ts",
 ];
 const SRC = "src";
 

@@ -2,7 +2,7 @@
  * The Worker's bindings, secrets and vars (wrangler.toml). Every var is a string as Cloudflare
  * delivers it; src/config/config.ts parses and validates them once.
  */
-import type { RegistrarRpc } from "../registry/rpc.ts";
+import type { RegistrarRpc } from "./registrar-rpc.ts";
 
 export interface Env {
   /** "development" enables dev conveniences; anything else (or unset) is production. */

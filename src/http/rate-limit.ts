@@ -4,7 +4,6 @@
  * reports it in `CF-Connecting-IP`: IPv4 as is, IPv6 by its /64 (one host usually owns a whole
  * /64), and an IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2) as the IPv4 address it carries.
  */
-import type { Deps } from "../app/deps.ts";
 import { BffError } from "../errors.ts";
 import { log } from "../log.ts";
 
@@ -20,7 +19,7 @@ let loggedMissingIp = false;
 /** Counts one registration-capable request of this client; 429 `rate_limited` past the limit. */
 export async function limitRegistrations(
   request: Request,
-  deps: Deps,
+  deps: { readonly env: { readonly LOGIN_LIMITER?: RateLimit } },
   scope: "login" | "public" = "login",
 ): Promise<void> {
   const limiter = deps.env.LOGIN_LIMITER;

@@ -3,11 +3,11 @@
  * fetched from the instance's Durable Object on a miss or when the instance rejected one.
  */
 
+import type { RegistrarResult } from "../config/registrar-rpc.ts";
 import { nowSeconds, open } from "../crypto/seal.ts";
 import { BffError } from "../errors.ts";
 import type { RegistrationRequest } from "../oauth/registration.ts";
 import type { RegistryDeps } from "./registry.ts";
-import type { RegistrarResult } from "./rpc.ts";
 
 const MEMO_LIMIT = 500;
 const memo = new Map<string, { token: string; expiresAt: number }>();

@@ -2,10 +2,11 @@
  * Registration failures back off: while one is recent, every caller gets it again at once
  * instead of asking the instance (a 429 waits for the instance's Retry-After).
  */
+
+import type { RegistrarResult } from "../config/registrar-rpc.ts";
 import { nowSeconds } from "../crypto/seal.ts";
 import type { BffError, ErrorCode } from "../errors.ts";
 import { log } from "../log.ts";
-import type { RegistrarResult } from "./rpc.ts";
 import type { RegistrarScope } from "./scope.ts";
 import { doBackoffKey } from "./storage-keys.ts";
 

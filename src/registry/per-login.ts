@@ -2,9 +2,10 @@
  * Servers with one app per login (src/registry/keeping.ts): every login registers, so new
  * registrations are counted per window and refused beyond PER_LOGIN_LIMIT.
  */
+
+import type { RegistrarResult } from "../config/registrar-rpc.ts";
 import { nowSeconds } from "../crypto/seal.ts";
 import { PER_LOGIN_LIMIT } from "./keeping.ts";
-import type { RegistrarResult } from "./rpc.ts";
 import type { RegistrarScope } from "./scope.ts";
 import { doFreshKey } from "./storage-keys.ts";
 

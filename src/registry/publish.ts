@@ -2,11 +2,12 @@
  * Serving a registration: the registrar copies it to KV with how long a login start may trust
  * the copy without asking (src/registry/keeping.ts), so most logins cost one KV read.
  */
+
+import type { RegistrarResult } from "../config/registrar-rpc.ts";
 import { nowSeconds } from "../crypto/seal.ts";
 import { log } from "../log.ts";
 import { checkedAt, readAnchor } from "./anchor.ts";
 import { CHECK_INTERVAL, KV_TRUST } from "./keeping.ts";
-import type { RegistrarResult } from "./rpc.ts";
 import type { Current, RegistrarScope } from "./scope.ts";
 import { appKvKey } from "./storage-keys.ts";
 

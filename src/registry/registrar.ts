@@ -10,6 +10,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config/env.ts";
+import type { RegistrarResult, RegistrarRpc } from "../config/registrar-rpc.ts";
 import { nowSeconds, seal } from "../crypto/seal.ts";
 import { isBffError } from "../errors.ts";
 import type { RegistrationRequest } from "../oauth/registration.ts";
@@ -26,7 +27,6 @@ import {
 } from "./keeping.ts";
 import { countPerLogin, takePerLoginSlot } from "./per-login.ts";
 import { KvPublisher } from "./publish.ts";
-import type { RegistrarResult, RegistrarRpc } from "./rpc.ts";
 import { type Current, configOf, keyRingOf, type RegistrarScope } from "./scope.ts";
 import { doProbeKey, doReplacedKey, registrationFingerprint } from "./storage-keys.ts";
 

@@ -5,11 +5,11 @@
  * for KV to catch up.
  */
 import type { Env } from "../config/env.ts";
+import type { RegistrarResult } from "../config/registrar-rpc.ts";
 import type { KeyRing } from "../crypto/key-ring.ts";
 import { nowSeconds, open } from "../crypto/seal.ts";
 import { BffError } from "../errors.ts";
 import { decodeRegistration, type Registration, type RegistrationRequest } from "../oauth/registration.ts";
-import type { RegistrarResult } from "./rpc.ts";
 import { appKvKey, registrationFingerprint } from "./storage-keys.ts";
 
 export interface RegistryDeps {
