@@ -4,6 +4,8 @@ import { startFakeServer } from "./fake-instance/server.ts";
 declare module "vitest" {
   export interface ProvidedContext {
     fakeInstancePort: number;
+    /** FC_SEED for fast-check, or null for its own seed per property (vitest.config.ts). */
+    fcSeed: number | null;
   }
 }
 

@@ -3,14 +3,13 @@
  * BFF as base URL, `credentials: "include"` and the `X-CSRF: 1` header — signs nothing, holds no
  * token, and uses the whole flow a web app needs. masto.js calls the global `fetch`; here the
  * global plays the browser's network: requests for the BFF's origin go to the Worker's own fetch
- * handler with the BFF's cookies, as a browser does for `credentials: "include"`. The test and the
- * Worker share one isolate, so everything else (the Worker's own calls to the instance) passes to
- * the original fetch.
+ * handler through `bff()` with the BFF's cookies, as a browser does for `credentials: "include"`.
+ * The test and the Worker share one isolate, so everything else (the Worker's own calls to the
+ * instance) passes to the original fetch.
  */
-import { exports } from "cloudflare:workers";
 import { createRestAPIClient } from "masto";
 import { afterEach, expect, it, vi } from "vitest";
-import type { CookieJar } from "./helpers/bff.ts";
+import { bff, type CookieJar } from "./helpers/bff.ts";
 import { fakeState } from "./helpers/fake.ts";
 import { BFF, signedIn } from "./proxy/support.ts";
 
@@ -21,12 +20,12 @@ function browserFetch(jar: CookieJar, log: string[]): typeof fetch {
     const request = new Request(input, init);
     if (new URL(request.url).origin !== BFF) return network(request);
     log.push(`${request.method} ${request.url}`);
+    const url = new URL(request.url);
     const headers = new Headers(request.headers);
-    if (jar.cookies.size > 0) headers.set("cookie", jar.header());
     headers.set("sec-fetch-site", "same-origin");
-    const res = await exports.default.fetch(new Request(request, { headers, redirect: "manual" }));
-    jar.store(res);
-    return res;
+    const body = request.body === null ? undefined : await request.arrayBuffer();
+    // The jar adds the BFF's cookies and keeps the ones it sets, as a browser does.
+    return bff(url.pathname + url.search, { method: request.method, headers, body, jar });
   };
 }
 

@@ -1,28 +1,13 @@
-import { env } from "cloudflare:workers";
-import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { buildDeps } from "../../src/app/deps.ts";
-import type { AppEnv } from "../../src/app/types.ts";
-import type { Env } from "../../src/config/env.ts";
 import { DEMO_JS } from "../../src/demo/client.ts";
 import { ERROR_MESSAGES } from "../../src/demo/messages.ts";
-import { demo } from "../../src/demo/route.ts";
 import { ERROR_STATUS } from "../../src/errors.ts";
 import { bff } from "../helpers/bff.ts";
 
 const PATHS = ["/", "/demo.js", "/demo.css"];
 
 /** The demo routes with DEMO_PAGE=true (the test env is production-like: off by default). */
-function demoEnabled(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  const vars = { ...env, DEMO_PAGE: "true" } as Env;
-  app.use("*", async (c, next) => {
-    c.set("deps", await buildDeps(vars, c.req.url));
-    await next();
-  });
-  app.route("/", demo);
-  return app;
-}
+const DEMO_ON = { env: { DEMO_PAGE: "true" } };
 
 describe("demo page", () => {
   it("is 404 outside development unless DEMO_PAGE=true", async () => {
@@ -34,9 +19,8 @@ describe("demo page", () => {
   });
 
   it("serves page, script and stylesheet with a strict CSP that forbids framing", async () => {
-    const app = demoEnabled();
     for (const path of PATHS) {
-      const res = await app.request(path);
+      const res = await bff(path, DEMO_ON);
       expect(res.status).toBe(200);
       const csp = res.headers.get("content-security-policy") ?? "";
       expect(csp).toContain("default-src 'none'");
@@ -49,7 +33,7 @@ describe("demo page", () => {
   });
 
   it("has no inline script or style, which the CSP would block", async () => {
-    const html = await (await demoEnabled().request("/")).text();
+    const html = await (await bff("/", DEMO_ON)).text();
     expect(html).toMatch(/<script src="\/demo\.js" defer><\/script>/);
     expect(html.match(/<script/g)).toHaveLength(1);
     expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);

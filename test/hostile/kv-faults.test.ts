@@ -3,9 +3,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import { appKvPrefix } from "../../src/registry/storage-keys.ts";
-import { CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
+import { bff, CookieJar, expectError, fullLogin, startLogin } from "../helpers/bff.ts";
 import { approve, fakeState, uniqueHost } from "../helpers/fake.ts";
-import { appFetch, countingKv, countingRegistrar, expectError, recordOutbound } from "./support.ts";
+import { countingKv, countingRegistrar, recordOutbound } from "./support.ts";
 
 async function kvKeys(host: string): Promise<string[]> {
   return (await env.APPS.list({ prefix: appKvPrefix(host) })).keys.map((k) => k.name);
@@ -17,7 +17,7 @@ describe("KV and Durable Object faults in the login flow", () => {
     try {
       const kv = countingKv(true);
       for (const host of [uniqueHost("mastodon"), uniqueHost("gts")]) {
-        const res = await appFetch(`/auth/login?instance=${host}`, { env: { APPS: kv.kv } });
+        const res = await bff(`/auth/login?instance=${host}`, { env: { APPS: kv.kv } });
         await expectError(res, 503, "storage_unavailable");
       }
       expect(kv.calls).toHaveLength(2);
@@ -30,12 +30,12 @@ describe("KV and Durable Object faults in the login flow", () => {
   it("answers 503 storage_unavailable for a cached instance too (the read is needed)", async () => {
     const host = uniqueHost("mastodon");
     await startLogin(host, new CookieJar());
-    const res = await appFetch(`/auth/login?instance=${host}`, { env: { APPS: countingKv(true).kv } });
+    const res = await bff(`/auth/login?instance=${host}`, { env: { APPS: countingKv(true).kv } });
     await expectError(res, 503, "storage_unavailable");
   });
 
   it("answers 503 storage_unavailable when the registrar Durable Object cannot be reached", async () => {
-    const res = await appFetch(`/auth/login?instance=${uniqueHost("mastodon")}`, {
+    const res = await bff(`/auth/login?instance=${uniqueHost("mastodon")}`, {
       env: { REGISTRAR: countingRegistrar(true).ns },
     });
     await expectError(res, 503, "storage_unavailable");
@@ -46,7 +46,7 @@ describe("KV and Durable Object faults in the login flow", () => {
     const jar = new CookieJar();
     const authorize = await startLogin(host, jar, "/app");
     const back = await approve(authorize.href);
-    const res = await appFetch(back.pathname + back.search, { jar, env: { APPS: countingKv(true).kv } });
+    const res = await bff(back.pathname + back.search, { jar, env: { APPS: countingKv(true).kv } });
     expect(res.headers.get("location")).toBe("/app");
     expect(jar.cookies.has("__Host-fedi-bff-session")).toBe(true);
   });
@@ -55,7 +55,7 @@ describe("KV and Durable Object faults in the login flow", () => {
     const jar = new CookieJar();
     const authorize = await startLogin(uniqueHost("mastodon"), jar, "/app");
     const back = await approve(authorize.href);
-    const res = await appFetch(back.pathname + back.search, {
+    const res = await bff(back.pathname + back.search, {
       jar,
       env: { APPS: countingKv(true).kv, REGISTRAR: countingRegistrar(true).ns },
     });
@@ -90,7 +90,7 @@ describe("the proxy and logout with storage down", () => {
       "/api/v1/accounts/verify_credentials",
       "/api/v2/instance",
     ]) {
-      const res = await appFetch(path, {
+      const res = await bff(path, {
         jar,
         headers: { "x-csrf": "1" },
         env: { APPS: kv.kv, REGISTRAR: registrar.ns },
@@ -103,7 +103,7 @@ describe("the proxy and logout with storage down", () => {
 
   it("still logs out (204, cookie cleared) when storage fails; the revoke is best effort", async () => {
     const { jar } = await fullLogin(uniqueHost("mastodon"));
-    const res = await appFetch("/auth/logout", {
+    const res = await bff("/auth/logout", {
       method: "POST",
       jar,
       headers: { "x-csrf": "1" },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { fullLogin } from "../helpers/bff.ts";
+import { bff, fullLogin } from "../helpers/bff.ts";
 import { fakeState, uniqueHost } from "../helpers/fake.ts";
-import { appFetch, countingKv, countingRegistrar, figure } from "./support.ts";
+import { countingKv, countingRegistrar, figure } from "./support.ts";
 
 /** Runs `task` `total` times with at most `concurrency` in flight; returns the failures. */
 async function pool(total: number, concurrency: number, task: (i: number) => Promise<string | null>) {
@@ -48,7 +48,7 @@ describe("load", () => {
     const started = performance.now();
     const failures = await pool(1000, 50, async (i) => {
       const path = paths[i % paths.length] ?? "/api/v1/timelines/home";
-      const res = await appFetch(path, {
+      const res = await bff(path, {
         jar,
         headers: { "x-csrf": "1" },
         env: { APPS: kv.kv, REGISTRAR: registrar.ns },

@@ -6,9 +6,9 @@ import { parseReturnTo } from "../../src/auth/return-to.ts";
 import { BffError } from "../../src/errors.ts";
 import { MAX_RETURN_TO_LENGTH } from "../../src/session/login.ts";
 import corpusText from "../corpus/hostile-return-to.txt?raw";
-import { CookieJar } from "../helpers/bff.ts";
+import { BFF, bff, CookieJar, expectError } from "../helpers/bff.ts";
 import { approve, uniqueHost } from "../helpers/fake.ts";
-import { appFetch, BFF, expectError, figure, parseCorpus, recordOutbound } from "./support.ts";
+import { figure, parseCorpus, recordOutbound } from "./support.ts";
 
 const FRONTEND = "https://app.example.com";
 const corpus = parseCorpus(corpusText);
@@ -75,7 +75,7 @@ describe("return_to corpus", () => {
     for (const { value } of refused) {
       for (const env of [{}, { FRONTEND_ORIGINS: FRONTEND }]) {
         const query = new URLSearchParams({ instance: uniqueHost("mastodon"), return_to: value });
-        const res = await appFetch(`/auth/login?${query}`, { env });
+        const res = await bff(`/auth/login?${query}`, { env });
         await expectError(res, 400, "invalid_return_to");
       }
     }
@@ -90,10 +90,10 @@ describe("return_to corpus", () => {
     for (const { value } of accepted) {
       const jar = new CookieJar();
       const query = new URLSearchParams({ instance: host, return_to: value });
-      const start = await appFetch(`/auth/login?${query}`, { jar });
+      const start = await bff(`/auth/login?${query}`, { jar });
       expect(start.status, JSON.stringify(value)).toBe(302);
       const back = await approve(start.headers.get("location") ?? "");
-      const done = await appFetch(back.pathname + back.search, { jar });
+      const done = await bff(back.pathname + back.search, { jar });
       const location = done.headers.get("location") ?? "";
       expect(done.status).toBe(302);
       expect(location.startsWith("/") && !location.startsWith("//"), location).toBe(true);
@@ -106,9 +106,9 @@ describe("return_to corpus", () => {
   it("keeps an error redirect on this site for a dot-segment return_to (auth_error path)", async () => {
     const jar = new CookieJar();
     const query = new URLSearchParams({ instance: uniqueHost("mastodon"), return_to: "/a/../b" });
-    const start = await appFetch(`/auth/login?${query}`, { jar });
+    const start = await bff(`/auth/login?${query}`, { jar });
     const back = await approve(start.headers.get("location") ?? "", { deny: true });
-    const done = await appFetch(back.pathname + back.search, { jar });
+    const done = await bff(back.pathname + back.search, { jar });
     expect(done.headers.get("location")).toBe("/b?auth_error=access_denied");
   });
 

@@ -5,9 +5,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { appKvKey, registrationFingerprint } from "../../src/registry/storage-keys.ts";
-import { BFF, bff, CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
+import { BFF, bff, CookieJar, expectError, fullLogin, startLogin } from "../helpers/bff.ts";
 import { fakeState, uniqueHost } from "../helpers/fake.ts";
-import { expectError } from "./support.ts";
 
 describe("login CSRF (item 2)", () => {
   it.each([

@@ -1,9 +1,6 @@
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import type { Env } from "../../src/config/env.ts";
-import { BFF } from "../helpers/bff.ts";
-
-export { BFF };
 
 export interface CorpusEntry {
   /** The `#` line that names the attack class of this entry. */
@@ -90,17 +87,10 @@ export function countingRegistrar(fail: boolean): { ns: Env["REGISTRAR"]; calls:
   return { ns, calls };
 }
 
-/** The one test driver, under the name the hostile suite has used. */
-export { bff as appFetch, expectError } from "../helpers/bff.ts";
+/** The one error assertion, still imported from here outside this folder. */
+export { expectError } from "../helpers/bff.ts";
 
 /** One line of the suite's figures (docs/security.md): `npx vitest run test/hostile | grep FIGURE`. */
 export function figure(line: string): void {
   console.log(`FIGURE ${line}`);
 }
-
-/** The `auth_error` a callback redirect carries, with its path. */
-export function authErrorOf(res: Response): { status: number; location: string | null } {
-  return { status: res.status, location: res.headers.get("location") };
-}
-
-export { randomIp } from "../helpers/bff.ts";

@@ -5,9 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { LOGIN_FORM_LIMIT, readBoundedText, SWITCH_BODY_LIMIT } from "../../src/http/body.ts";
-import { BFF, bff, fullLogin } from "../helpers/bff.ts";
+import { BFF, bff, expectError, fullLogin } from "../helpers/bff.ts";
 import { fakeState, uniqueHost } from "../helpers/fake.ts";
-import { expectError } from "../hostile/support.ts";
 
 const FROM_APP = { origin: BFF, "sec-fetch-site": "same-origin" };
 const FORM = { ...FROM_APP, "content-type": "application/x-www-form-urlencoded" };

@@ -8,9 +8,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { clientKey, NO_CLIENT_IP_KEY } from "../../src/http/rate-limit.ts";
-import { bff } from "../helpers/bff.ts";
+import { bff, expectError } from "../helpers/bff.ts";
 import { uniqueHost } from "../helpers/fake.ts";
-import { expectError } from "../hostile/support.ts";
 
 const RUNS = 20_000;
 
