@@ -4,7 +4,9 @@
  * streams and cancelled the moment it passes the limit. An isolate has 128 MB shared by every
  * request it serves, so a body is never buffered past what the route can use.
  */
+
 import { BffError } from "../errors.ts";
+import { readAtMost } from "./read-at-most.ts";
 
 /** The most a login form may carry (instance, return_to and a few extras). */
 export const LOGIN_FORM_LIMIT = 8192;
@@ -25,28 +27,6 @@ export async function readBoundedText(request: Request, limit: number): Promise<
   }
   if (request.body === null) return "";
   const bytes = await readAtMost(request.body, limit);
+  if (bytes === null) throw tooLarge(limit, `streamed body passed ${limit} bytes`);
   return new TextDecoder().decode(bytes);
-}
-
-async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(limit, `streamed body passed ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }

@@ -4,7 +4,9 @@
  * secrets to wherever the instance points), a timeout for the response head, and network failures
  * sorted into `instance_timeout` / `instance_unreachable`. Bodies are read with `readJson`, capped.
  */
+
 import { BffError } from "../errors.ts";
+import { readAtMost } from "./read-at-most.ts";
 
 export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -129,25 +131,8 @@ async function readTextCapped(
     throw tooBig();
   }
   if (res.body === null) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooBig();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readAtMost(res.body, maxBytes);
+  if (bytes === null) throw tooBig();
   return new TextDecoder().decode(bytes);
 }
 
