@@ -91,8 +91,9 @@ describe("public endpoints with app tokens (PUBLIC_PROXY=true)", () => {
   it("rewrites pagination links to the public route", async () => {
     const host = uniqueHost("mastodon");
     const res = await call(`/instances/${host}/api/v1/timelines/public?limit=2`);
-    const link = res.headers.get("link");
-    if (link !== null) expect(link).toContain(`${BFF}/instances/${host}/api/v1/timelines/public?`);
+    // The fake pages its public timeline (45 statuses, 2 per page): a next link always comes back.
+    expect(res.status).toBe(200);
+    expect(res.headers.get("link")).toContain(`${BFF}/instances/${host}/api/v1/timelines/public?`);
   });
 
   it("answers app verify_credentials with the app token", async () => {
