@@ -21,6 +21,8 @@ const LAYERS = [
   "public",
   "auth",
   "demo",
+  "fedi-bff.ts",
+  "lib.ts",
   "index.ts",
 ];
 const SRC = "src";

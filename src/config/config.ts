@@ -39,14 +39,28 @@ const cache = new WeakMap<object, Config | BffError>();
 export function loadConfig(env: Env): Config {
   let result = cache.get(env);
   if (result === undefined) {
-    result = parseConfig(env);
+    const parsed = parseConfig(env);
+    result = Array.isArray(parsed) ? misconfigured(parsed) : parsed;
     cache.set(env, result);
   }
   if (result instanceof BffError) throw result;
   return result;
 }
 
-function parseConfig(env: Env): Config | BffError {
+/** Every problem with this env's settings (empty when fedi-bff would serve), for a startup check. */
+export function configProblems(env: Env): string[] {
+  const result = parseConfig(env);
+  return Array.isArray(result) ? result : [];
+}
+
+function misconfigured(problems: readonly string[]): BffError {
+  return new BffError("misconfigured", "fedi-bff is misconfigured; the operator must check its logs.", {
+    internal: problems.join("; "),
+  });
+}
+
+/** The config, or the list of every problem found. */
+function parseConfig(env: Env): Config | string[] {
   const problems: string[] = [];
   const development = env.ENVIRONMENT === "development";
   const sessionKeys = parseSessionKeys(env.SESSION_KEYS, development, problems);
@@ -60,11 +74,7 @@ function parseConfig(env: Env): Config | BffError {
   const appWebsite = env.APP_WEBSITE?.trim() || null;
   if (appWebsite !== null && !isHttpUrl(appWebsite)) problems.push("APP_WEBSITE: not an http(s) URL");
   const upstreamTimeoutMs = 1000 * parseSeconds(env.UPSTREAM_TIMEOUT, 10, "UPSTREAM_TIMEOUT", problems);
-  if (problems.length > 0) {
-    return new BffError("misconfigured", "fedi-bff is misconfigured; the operator must check its logs.", {
-      internal: problems.join("; "),
-    });
-  }
+  if (problems.length > 0) return problems;
   return {
     development,
     sessionKeys,

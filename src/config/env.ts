@@ -35,11 +35,3 @@ export interface Env {
   /** Login starts per client IP. Optional so a deployment without it still runs. */
   LOGIN_LIMITER?: RateLimit;
 }
-
-type BffEnv = Env;
-
-declare global {
-  namespace Cloudflare {
-    interface Env extends BffEnv {}
-  }
-}

@@ -1,0 +1,87 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { createFediBff, type FediBffEnv } from "fedi-bff";
+import { describe, expect, it } from "vitest";
+import app from "../src/index";
+
+const ORIGIN = "https://client.example.com";
+
+async function call(path: string, init?: RequestInit, bindings: FediBffEnv = env): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await app.fetch(new Request(`${ORIGIN}${path}`, init), bindings, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+async function expectError(res: Response, status: number, code: string): Promise<void> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+  expect(((await res.json()) as { error: string }).error).toBe(code);
+}
+
+describe("the app's own routes", () => {
+  it("serves its home page, without fedi-bff's headers", async () => {
+    const res = await call("/");
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("My fediverse client");
+    expect(res.headers.get("x-frame-options")).toBeNull();
+  });
+
+  it("sees fedi-bff's settings as valid", async () => {
+    expect(await (await call("/health")).json()).toEqual({ ok: true, settings: true });
+  });
+
+  it("answers its own 404 for paths fedi-bff does not own", async () => {
+    const res = await call("/nothing-here");
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).not.toMatch(/json/);
+  });
+});
+
+describe("fedi-bff mounted in the app", () => {
+  it("answers a proxied call without a session with its JSON 401", async () => {
+    const res = await call("/api/v1/timelines/home", { headers: { "x-csrf": "1" } });
+    await expectError(res, 401, "not_authenticated");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+  });
+
+  it("answers an unknown /auth/ path with its JSON 404", async () => {
+    await expectError(await call("/auth/nope"), 404, "not_found");
+  });
+
+  it("refuses a login to a loopback instance (the host check runs)", async () => {
+    const res = await call("/auth/login", {
+      method: "POST",
+      headers: {
+        origin: ORIGIN,
+        "sec-fetch-site": "same-origin",
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: "instance=127.0.0.1",
+    });
+    await expectError(res, 400, "invalid_instance");
+  });
+
+  it("fails closed with 500 misconfigured when a setting is wrong", async () => {
+    const res = await call("/auth/session", undefined, { ...env, SESSION_KEYS: "too-short" });
+    await expectError(res, 500, "misconfigured");
+  });
+});
+
+describe("createFediBff", () => {
+  it("lists every problem of env and options together", () => {
+    const bff = createFediBff({ sessionTtl: -1 });
+    const problems = bff.check({ ...env, SESSION_KEYS: "", PUBLIC_URL: "http://client.example.com" });
+    expect(problems).toHaveLength(3);
+    expect(problems.join("\n")).toMatch(/SESSION_KEYS/);
+    expect(problems.join("\n")).toMatch(/PUBLIC_URL/);
+    expect(problems.join("\n")).toMatch(/SESSION_TTL/);
+  });
+
+  it("throws at once on an option of the wrong type, naming each", () => {
+    const wrong = { sessionTtl: "1 day", publicProxy: "yes" } as unknown as Parameters<
+      typeof createFediBff
+    >[0];
+    expect(() => createFediBff(wrong)).toThrow(/sessionTtl: .*publicProxy: /);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * The fedi-bff handler: its router (middleware, routes, errors) behind one `fetch`, for the
+ * standalone Worker (src/index.ts) and for any Worker or Hono app that mounts it as a library.
+ * fedi-bff answers only its own paths (`handles`); everything else is the host app's.
+ */
+import type { MiddlewareHandler } from "hono";
+import { Hono } from "hono/tiny";
+import { buildDeps } from "./app/deps.ts";
+import type { AppEnv } from "./app/types.ts";
+import { callback } from "./auth/callback.ts";
+import { login } from "./auth/login.ts";
+import { logout, switchAccount } from "./auth/logout.ts";
+import { sessionInfo } from "./auth/session.ts";
+import { configProblems } from "./config/config.ts";
+import type { Env } from "./config/env.ts";
+import { envWithOptions, type FediBffOptions, optionVars } from "./config/options.ts";
+import { demo } from "./demo/route.ts";
+import { BffError, errorResponse } from "./errors.ts";
+import { cors } from "./middleware/cors.ts";
+import { errorToResponse } from "./middleware/errors.ts";
+import { securityHeaders } from "./middleware/security-headers.ts";
+import { isApiRequest, serveApi } from "./proxy/entry.ts";
+import { publicProxy } from "./public/route.ts";
+
+/** The path prefixes fedi-bff answers; a Worker serving an app beside it routes these here. */
+export const FEDI_BFF_PATHS = ["/auth/", "/api/", "/instances/"] as const;
+
+export interface FediBff {
+  /** Answers a request on one of fedi-bff's paths (anything else: fedi-bff's JSON 404). */
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response>;
+  /** True when the request (or URL) is on one of fedi-bff's paths. */
+  handles(request: Request | URL | string): boolean;
+  /** Hono middleware: fedi-bff answers its own paths and passes every other request on. */
+  readonly middleware: MiddlewareHandler;
+  /** Every problem with the settings this env and the options give (empty when fedi-bff would serve). */
+  check(env: Env): string[];
+}
+
+/**
+ * A fedi-bff handler. Settings come from the Worker's env (wrangler.toml vars and secrets) and,
+ * overriding them, from `options`; both are validated together on the first request, and any problem
+ * makes every answer 500 `misconfigured` (details in the log). An option of the wrong type throws here.
+ */
+export function createFediBff(options: FediBffOptions = {}): FediBff {
+  const envFor = envWithOptions(optionVars(options));
+  const app = router();
+  const fetch = (request: Request, env: Env, ctx: ExecutionContext) => {
+    const effective = envFor(env);
+    return isApiRequest(request.url) ? serveApi(request, effective) : app.fetch(request, effective, ctx);
+  };
+  return {
+    fetch,
+    handles,
+    check: (env) => configProblems(envFor(env)),
+    middleware: async function fediBff(c, next) {
+      if (!handles(c.req.raw)) return next();
+      // Hono types its context narrower than the runtime's; on Workers it is the same object.
+      return fetch(c.req.raw, c.env, c.executionCtx as ExecutionContext);
+    },
+  };
+}
+
+function handles(request: Request | URL | string): boolean {
+  const url = typeof request === "string" ? request : request instanceof URL ? request.href : request.url;
+  const path = pathOf(url);
+  return FEDI_BFF_PATHS.some((prefix) => path.startsWith(prefix));
+}
+
+/** The raw path of an absolute URL or of a path (as the router sees it, before any decoding). */
+function pathOf(url: string): string {
+  const scheme = url.indexOf("://");
+  if (scheme < 0) return url;
+  const start = url.indexOf("/", scheme + 3);
+  return start < 0 ? "/" : url.slice(start);
+}
+
+function router(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  // The API proxy applies its own deps, CORS, security headers and errors (proxy/entry.ts); as the
+  // first route it ends the chain, so the `*` middlewares below never run for it.
+  app.all("/api/*", (c) => serveApi(c.req.raw, c.env));
+  app.use("*", securityHeaders());
+  app.use("*", async function depsHandler(c, next) {
+    c.set("deps", await buildDeps(c.env, c.req.url));
+    await next();
+  });
+  app.use("*", cors());
+  app.get("/auth/login", login);
+  app.post("/auth/login", login);
+  app.get("/auth/callback", callback);
+  app.get("/auth/session", sessionInfo);
+  app.post("/auth/logout", logout);
+  app.post("/auth/switch", switchAccount);
+  app.all("/instances/:host/api/*", publicProxy);
+  // The demo frontend at / (only with demoPage: development or DEMO_PAGE=true; else 404).
+  app.route("/", demo);
+  app.notFound(() => errorResponse(new BffError("not_found", "No such route.")));
+  app.onError((error, c) => errorToResponse(error, c.req.path));
+  return app;
+}

@@ -1,0 +1,13 @@
+/**
+ * The `fedi-bff` package: mount fedi-bff in your own Worker or Hono app.
+ *
+ *     import { createFediBff, Registrar } from "fedi-bff";
+ *     export { Registrar };   // the Durable Object class your wrangler config names
+ *     const bff = createFediBff({ appName: "My client" });
+ *     export default { fetch: (req, env, ctx) => bff.handles(req) ? bff.fetch(req, env, ctx) : app(req) };
+ */
+export type { Env as FediBffEnv } from "./config/env.ts";
+export type { FediBffOptions } from "./config/options.ts";
+export { ERROR_STATUS, type ErrorCode } from "./errors.ts";
+export { createFediBff, FEDI_BFF_PATHS, type FediBff } from "./fedi-bff.ts";
+export { Registrar } from "./registry/registrar.ts";
