@@ -26,8 +26,15 @@ const tool = (path, args) =>
 
 const packDir = mkdtempSync(join(tmpdir(), "fedi-bff-pack-"));
 try {
-  const tarball = join(packDir, run(npm, ["pack", "--silent", "--pack-destination", packDir], root).trim());
-  console.log(`packed ${tarball}`);
+  const [packed] = JSON.parse(run(npm, ["pack", "--json", "--silent", "--pack-destination", packDir], root));
+  // The package holds what a user runs and reads: no tests, no bench, no sources, no tooling.
+  const stray = packed.files
+    .map((f) => f.path)
+    .filter((p) => !/^(dist\/.*\.(js|d\.ts)|README\.md|package\.json)$/.test(p));
+  if (stray.length > 0)
+    throw new Error(`npm pack would ship files a user does not need: ${stray.join(", ")}`);
+  const tarball = join(packDir, packed.filename);
+  console.log(`packed ${packed.filename}: ${packed.files.length} files, ${packed.size} B`);
   rmSync(join(example, "node_modules"), { recursive: true, force: true });
   const install = ["install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--silent"];
   run(npm, [...install, tarball], example);

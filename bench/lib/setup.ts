@@ -24,6 +24,10 @@ const BIN = resolve(ROOT, "node_modules/.bin");
  */
 export const MANY_SESSIONS = 10_000;
 
+/** The library mounted in a Hono app, built by wrangler with the production settings of wrangler.toml. */
+const MOUNTED = { script: "bench/workers/mounted.ts", name: "mounted" } as const;
+const APP_ALONE = { script: "bench/workers/hono-app.ts", name: "hono-app" } as const;
+
 export interface BundleSize {
   readonly raw: number;
   readonly gzip: number;
@@ -36,6 +40,10 @@ export interface Setup {
   readonly workerd: Workerd;
   readonly workerdVersion: string;
   readonly bundle: BundleSize;
+  /** fedi-bff mounted as a library in a Hono app (bench/workers/mounted.ts). */
+  readonly mountedBundle: BundleSize;
+  /** The same Hono app without fedi-bff (bench/workers/hono-app.ts). */
+  readonly appBundle: BundleSize;
   readonly session: MintedSession;
   /** The Cookie headers of MANY_SESSIONS distinct sessions, all on the upstream stub. */
   readonly manySessions: readonly string[];
@@ -44,6 +52,7 @@ export interface Setup {
     readonly pass: string;
     readonly newHead: string;
     readonly bff: string;
+    readonly mounted: string;
     readonly bffNoKv: string;
     readonly bffLogin: string;
     readonly seal: string;
@@ -58,24 +67,28 @@ export interface Setup {
  */
 export async function buildBundle(
   wranglerArgs: readonly string[] = [],
+  entry?: { readonly script: string; readonly name: string },
 ): Promise<{ path: string; size: BundleSize }> {
-  const outdir = resolve(OUT, "bff");
+  const outdir = resolve(OUT, entry?.name ?? "bff");
   const metafile = resolve(outdir, "bundle-meta.json");
   const wrangler = resolve(ROOT, "node_modules/wrangler/bin/wrangler.js");
-  const argv = [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--metafile", metafile, ...wranglerArgs];
+  const script = entry === undefined ? [] : [entry.script];
+  const argv = [wrangler, "deploy", ...script, "--dry-run", "--outdir", outdir, "--metafile", metafile];
+  argv.push(...wranglerArgs);
   await run(process.execPath, argv, {
     cwd: ROOT,
     env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
     timeout: 120_000,
   });
-  const path = resolve(outdir, "index.js");
+  const file = entry === undefined ? "index.js" : `${entry.name}.js`;
+  const path = resolve(outdir, file);
   const code = readFileSync(path);
   return {
     path,
     size: {
       raw: statSync(path).size,
       gzip: gzipSync(code, { level: 9 }).length,
-      composition: composition(metafile, "index.js"),
+      composition: composition(metafile, file),
     },
   };
 }
@@ -126,8 +139,10 @@ export async function setUp({
   const origin = (stub: Stub) => `http://127.0.0.1:${stub.upstreamPort}`;
   const stubStarted = startStub();
   // Minting runs on this process's core while wrangler builds in its own process.
-  const [bundle, sealModule, stub, manySessions] = await Promise.all([
+  const [bundle, mounted, appAlone, sealModule, stub, manySessions] = await Promise.all([
     buildBundle(wranglerArgs),
+    buildBundle(wranglerArgs, MOUNTED),
+    buildBundle(wranglerArgs, APP_ALONE),
     buildSealBench(),
     stubStarted,
     stubStarted.then((s) => mintSessions(sessionKey, origin(s), MANY_SESSIONS)),
@@ -139,6 +154,7 @@ export async function setUp({
   const rel = (p: string) => relative(dirname(configPath), p);
   const config = workerdConfig({
     bffModule: rel(bundle.path),
+    mountedModule: rel(mounted.path),
     sealModule: rel(sealModule),
     passModule: rel(resolve(ROOT, "bench/workers/pass-through.js")),
     newHeadModule: rel(resolve(ROOT, "bench/workers/new-head.js")),
@@ -162,6 +178,8 @@ export async function setUp({
     workerd,
     workerdVersion: version.trim(),
     bundle: bundle.size,
+    mountedBundle: mounted.size,
+    appBundle: appAlone.size,
     session,
     manySessions,
     urls: {
@@ -169,6 +187,7 @@ export async function setUp({
       pass: port("pass"),
       newHead: port("new-head"),
       bff: port("bff"),
+      mounted: port("mounted"),
       bffNoKv: port("bff-nokv"),
       bffLogin: port("bff-login"),
       seal: port("seal"),

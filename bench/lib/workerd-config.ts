@@ -6,6 +6,7 @@
  *   new-head    the pass-through plus a new, allow-listed response head (the floor for any proxy
  *               that filters the head)
  *   bff         fedi-bff as deployed: ENVIRONMENT=production, all of its bindings
+ *   mounted     fedi-bff as a library mounted in a Hono app (bench/workers/mounted.ts), as deployed
  *   bff-nokv    the same bundle with no KV binding at all: the proxy must still serve
  *   bff-login   fedi-bff in development mode, so that the stub on http://127.0.0.1 is an allowed
  *               instance (ALLOW_INSECURE_INSTANCES) for the login-start figure
@@ -17,6 +18,7 @@
 export interface ConfigInput {
   /** Paths relative to the config file's directory. */
   readonly bffModule: string;
+  readonly mountedModule: string;
   readonly sealModule: string;
   readonly passModule: string;
   readonly newHeadModule: string;
@@ -45,7 +47,12 @@ function text(name: string, value: string): string {
   return `(name = ${str(name)}, text = ${str(value)})`;
 }
 
-function bffWorker(input: ConfigInput, vars: Record<string, string>, withKv: boolean): string {
+function bffWorker(
+  input: ConfigInput,
+  vars: Record<string, string>,
+  withKv: boolean,
+  module = input.bffModule,
+): string {
   const bindings = [
     ...Object.entries(vars).map(([k, v]) => text(k, v)),
     text("SESSION_KEYS", input.sessionKey),
@@ -55,11 +62,11 @@ function bffWorker(input: ConfigInput, vars: Record<string, string>, withKv: boo
         (name = "limit", json = "${BENCH_LOGIN_LIMIT}"), (name = "period", json = "60") ]))`,
   ];
   return `(
-    modules = [ (name = "index.js", esModule = embed ${str(input.bffModule)}) ],
+    modules = [ (name = "index.js", esModule = embed ${str(module)}) ],
     compatibilityDate = ${str(input.compatibilityDate)},
     compatibilityFlags = [ ${input.compatibilityFlags.map(str).join(", ")} ],
     bindings = [ ${bindings.join(",\n      ")} ],
-    durableObjectNamespaces = [ (className = "Registrar", uniqueKey = "fedi-bff-bench-Registrar", enableSql = true) ],
+    durableObjectNamespaces = [ (className = "Registrar", uniqueKey = ${str(`fedi-bff-bench-Registrar-${module}`)}, enableSql = true) ],
     durableObjectStorage = (inMemory = void),
     globalOutbound = "internet",
   )`;
@@ -77,7 +84,7 @@ function referenceWorker(name: string, module: string, input: ConfigInput): stri
 }
 
 /** Socket names, in the order of `services` below; the harness maps control-fd ports by name. */
-export const SOCKETS = ["pass", "new-head", "bff", "bff-nokv", "bff-login", "seal"] as const;
+export const SOCKETS = ["pass", "new-head", "bff", "mounted", "bff-nokv", "bff-login", "seal"] as const;
 export type SocketName = (typeof SOCKETS)[number];
 
 export function workerdConfig(input: ConfigInput): string {
@@ -100,6 +107,7 @@ export function workerdConfig(input: ConfigInput): string {
     referenceWorker("pass", input.passModule, input),
     referenceWorker("new-head", input.newHeadModule, input),
     `(name = "bff", worker = ${bffWorker(input, production, true)})`,
+    `(name = "mounted", worker = ${bffWorker(input, production, true, input.mountedModule)})`,
     `(name = "bff-nokv", worker = ${bffWorker(input, production, false)})`,
     `(name = "bff-login", worker = ${bffWorker(input, development, true)})`,
     `(name = "seal", worker = (
