@@ -109,7 +109,8 @@ export function withoutPort(text: string): string {
 
 /** The socket peer workerd reports when it serves the request itself; null on Cloudflare. */
 export function socketPeer(request: Request): string | null {
-  const clientIp = (request.cf as { clientIp?: unknown } | undefined)?.clientIp;
+  // Read structurally: the self-host command (Node, no Workers types) shares this module.
+  const clientIp = (request as { readonly cf?: { readonly clientIp?: unknown } }).cf?.clientIp;
   return typeof clientIp === "string" ? withoutPort(clientIp) : null;
 }
 
