@@ -15,7 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { WORKER_VARIABLES } from "../../selfhost/settings.ts";
+import { selfHostConfig } from "../../selfhost/config.ts";
+import { readSettings, WORKER_VARIABLES } from "../../selfhost/settings.ts";
 import { startFakeServer } from "../fake-instance/server.ts";
 import { type Site, siteFor } from "../fake-instance/state.ts";
 import { freePort } from "./stack.ts";
@@ -211,6 +212,37 @@ describe("npm run self-host: bad configuration", { timeout: 60_000 }, () => {
     const vars = [...source.matchAll(/^ {2}([A-Z][A-Z_]+)\?: string;$/gm)].map((m) => m[1]);
     assert.ok(vars.length > 10);
     assert.deepEqual([...vars].sort(), [...WORKER_VARIABLES].sort());
+  });
+});
+
+describe("the generated workerd config", () => {
+  const key = newKey();
+  const config = (vars: Record<string, string>) => {
+    const { settings, problems } = readSettings({ SESSION_KEYS: key, ...vars }, "/srv");
+    assert.deepEqual(problems, []);
+    return selfHostConfig(settings as NonNullable<typeof settings>, "/srv/data/build/index.js");
+  };
+
+  it("in production: named bindings only, no KV, no limiter, the Registrar on disk, public outbound only", () => {
+    const text = config({ PUBLIC_URL: "https://bff.example.org", TRUSTED_PROXIES: "127.0.0.1" });
+    assert.ok(!text.includes(key));
+    assert.ok(!text.includes("bff.example.org"), "values stay in the environment");
+    for (const name of ["SESSION_KEYS", "PUBLIC_URL", "TRUSTED_PROXIES"]) {
+      assert.ok(text.includes(`(name = "${name}", fromEnvironment = "${name}")`), name);
+    }
+    assert.ok(!text.includes("APPS") && !text.includes("LOGIN_LIMITER") && !text.includes("ENVIRONMENT"));
+    assert.match(text, /esModule = embed "build\/index.js"/);
+    assert.match(text, /uniqueKey = "fedi-bff-Registrar"/);
+    assert.match(text, /durableObjectStorage = \(localDisk = "fedi-bff-data"\)/);
+    assert.match(text, /disk = \(path = "\/srv\/data\/durable-objects", writable = true\)/);
+    assert.match(text, /network = \(allow = \[ "public" \]/);
+    assert.match(text, /address = "127.0.0.1:8787"/);
+  });
+
+  it("in development: loopback instances are reachable; addresses as workerd reads them", () => {
+    const text = config({ ENVIRONMENT: "development", LISTEN_ADDRESS: "::1", PORT: "9000" });
+    assert.match(text, /network = \(allow = \[ "public", "local" \]/);
+    assert.match(text, /address = "\[::1\]:9000"/);
   });
 });
 
