@@ -57,7 +57,14 @@ async function main(): Promise<number> {
   }
   chmodSync(settings.dataDir, 0o700);
   say("building the production bundle (wrangler deploy --dry-run)…");
-  const bundle = await buildProductionBundle(paths.build);
+  let bundle: string;
+  try {
+    bundle = await buildProductionBundle(paths.build);
+  } catch (error) {
+    const detail = (error as { stderr?: string }).stderr?.trim() || String(error);
+    process.stderr.write(`fedi-bff: the build failed; nothing is served:\n${detail}\n`);
+    return 1;
+  }
   writeFileSync(paths.config, selfHostConfig(settings, bundle), { mode: 0o600 });
   chmodSync(paths.config, 0o600);
   const { child, listening } = serve(paths.config);
