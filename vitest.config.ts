@@ -18,7 +18,7 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
         bindings: {
-          ENVIRONMENT: "test",
+          ENVIRONMENT: "production",
           SESSION_KEYS: "dGVzdC1rZXktMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA",
           PUBLIC_URL: "https://bff.example.com",
         },

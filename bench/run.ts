@@ -342,7 +342,7 @@ async function main(): Promise<number> {
   const m = results.machine;
   console.log(`\nfedi-bff benchmark, ${results.date} — ${m.nproc} × ${m.cpu}, Node ${m.node}, ${m.workerd}`);
   console.log(
-    `c=${settings.connections}, ${settings.durationSeconds} s per run, ${settings.rounds} alternating rounds (direct, pass-through, new-head, fedi-bff, fedi-bff mounted)\n`,
+    `c=${settings.connections}, ${settings.durationSeconds} s per run, ${settings.rounds} alternating rounds (direct, pass-through, new-head, fedi-bff, fedi-bff mounted, self-hosted)\n`,
   );
   console.log(table(figures));
   const failed = figures.filter((f) => f.pass === false);

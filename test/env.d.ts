@@ -8,3 +8,10 @@ declare namespace Cloudflare {
     mainModule: typeof import("../src/index.ts");
   }
 }
+
+// The test Worker always has its KV namespace (wrangler.toml); only the self-hosted Worker has none.
+declare namespace Cloudflare {
+  interface Env {
+    APPS: KVNamespace;
+  }
+}

@@ -7,7 +7,11 @@ import { cpuMicros, currentRss, peakRss, resetPeakRss } from "./processes.ts";
 import type { Setup } from "./setup.ts";
 import { type UploadTiming, upload } from "./upload.ts";
 
-export const TARGETS = ["direct", "pass", "newHead", "bff", "mounted"] as const;
+/**
+ * `mounted` is fedi-bff as a library in a Hono app; `self` is fedi-bff as `npm run self-host` runs
+ * it: the same bundle, no KV, the Registrar on disk.
+ */
+export const TARGETS = ["direct", "pass", "newHead", "bff", "mounted", "self"] as const;
 export type Target = (typeof TARGETS)[number];
 
 /** A load run with the workerd CPU it cost (0 for `direct`, which workerd does not serve). */
@@ -97,7 +101,7 @@ export async function throughput(
     if (options.warmupSeconds <= 0) break;
     await runLoad(targetUrl(setup, target), workload, { ...options, durationSeconds: options.warmupSeconds });
   }
-  const rounds: Rounds = { direct: [], pass: [], newHead: [], bff: [], mounted: [] };
+  const rounds: Rounds = { direct: [], pass: [], newHead: [], bff: [], mounted: [], self: [] };
   for (let round = 1; round <= options.rounds; round++) {
     for (const target of options.targets ?? TARGETS) {
       const result = await measuredRun(setup, target, workload, options);

@@ -3,20 +3,22 @@
  * the session micro-benchmark bundle, and the workerd config; then starts the stub and workerd.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { buildProductionBundle, ROOT, WORKERD, wranglerCompat } from "../../selfhost/workerd.ts";
 import { type Composition, composition } from "./bundle.ts";
 import { type Stub, startStub, startWorkerd, type Workerd } from "./processes.ts";
 import { type MintedSession, mintSession, mintSessions, newSessionKey, stubAccount } from "./session.ts";
 import { SOCKETS, workerdConfig } from "./workerd-config.ts";
 
 const run = promisify(execFile);
-export const ROOT = resolve(new URL("../..", import.meta.url).pathname);
+
+export { ROOT };
+
 const OUT = resolve(ROOT, "bench/out");
-const BIN = resolve(ROOT, "node_modules/.bin");
 
 /**
  * Sessions of a busy deployment: ten times the proxy's per-isolate memo of opened sessions, so
@@ -55,6 +57,8 @@ export interface Setup {
     readonly mounted: string;
     readonly bffNoKv: string;
     readonly bffLogin: string;
+    /** The self-hosted configuration (selfhost/workerd.ts), a throughput target beside bff. */
+    readonly self: string;
     readonly seal: string;
     readonly kvOps: string;
     readonly stubStats: string;
@@ -71,17 +75,9 @@ export async function buildBundle(
 ): Promise<{ path: string; size: BundleSize }> {
   const outdir = resolve(OUT, entry?.name ?? "bff");
   const metafile = resolve(outdir, "bundle-meta.json");
-  const wrangler = resolve(ROOT, "node_modules/wrangler/bin/wrangler.js");
   const script = entry === undefined ? [] : [entry.script];
-  const argv = [wrangler, "deploy", ...script, "--dry-run", "--outdir", outdir, "--metafile", metafile];
-  argv.push(...wranglerArgs);
-  await run(process.execPath, argv, {
-    cwd: ROOT,
-    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
-    timeout: 120_000,
-  });
-  const file = entry === undefined ? "index.js" : `${entry.name}.js`;
-  const path = resolve(outdir, file);
+  const path = await buildProductionBundle(outdir, ["--metafile", metafile, ...wranglerArgs], script);
+  const file = basename(path);
   const code = readFileSync(path);
   return {
     path,
@@ -107,14 +103,6 @@ async function buildSealBench(): Promise<string> {
     logLevel: "silent",
   });
   return outfile;
-}
-
-function wranglerCompat(): { date: string; flags: string[] } {
-  const toml = readFileSync(resolve(ROOT, "wrangler.toml"), "utf8");
-  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
-  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? "";
-  if (date === undefined) throw new Error("wrangler.toml: no compatibility_date");
-  return { date, flags: [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string) };
 }
 
 export interface SetUpOptions {
@@ -151,6 +139,10 @@ export async function setUp({
   const session = await mintSession(sessionKey, stubAccount(upstreamOrigin));
   const compat = wranglerCompat();
   const configPath = resolve(OUT, "workerd.capnp");
+  // The self-hosted copy starts with no registrations, like a fresh install.
+  const selfHostDataDir = resolve(OUT, "self-host-data");
+  rmSync(selfHostDataDir, { recursive: true, force: true });
+  mkdirSync(selfHostDataDir, { recursive: true });
   const rel = (p: string) => relative(dirname(configPath), p);
   const config = workerdConfig({
     bffModule: rel(bundle.path),
@@ -167,11 +159,11 @@ export async function setUp({
     sealedCookie: session.sealed,
     publicUrl: "https://bff.bench.invalid",
     v8Flags,
+    selfHostDataDir,
   });
   writeFileSync(configPath, config, { mode: 0o600 });
-  const binary = resolve(BIN, "workerd");
-  const workerd = await startWorkerd(binary, configPath, SOCKETS, workerdArgs, workerdStdout);
-  const { stdout: version } = await run(binary, ["--version"]);
+  const workerd = await startWorkerd(WORKERD, configPath, SOCKETS, workerdArgs, workerdStdout);
+  const { stdout: version } = await run(WORKERD, ["--version"]);
   const port = (name: string) => `http://127.0.0.1:${workerd.ports.get(name)}`;
   return {
     stub,
@@ -190,6 +182,7 @@ export async function setUp({
       mounted: port("mounted"),
       bffNoKv: port("bff-nokv"),
       bffLogin: port("bff-login"),
+      self: port("bff-self"),
       seal: port("seal"),
       kvOps: `http://127.0.0.1:${stub.kvPort}/__bench/ops`,
       stubStats: `${upstreamOrigin}/__bench/stats`,

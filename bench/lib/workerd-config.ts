@@ -10,10 +10,20 @@
  *   bff-nokv    the same bundle with no KV binding at all: the proxy must still serve
  *   bff-login   fedi-bff in development mode, so that the stub on http://127.0.0.1 is an allowed
  *               instance (ALLOW_INSECURE_INSTANCES) for the login-start figure
+ *   bff-self    fedi-bff as `npm run self-host` runs it (selfhost/workerd.ts): no KV, no Rate
+ *               Limiting binding, the Registrar on local disk (self-host-data)
  *   seal        the session-cookie micro-benchmark
  *   kv          the counting KV service in the stub process
  *   internet    outbound network, loopback and private addresses allowed
  */
+
+import {
+  bffWorker,
+  diskService,
+  selfHostedWorker,
+  str,
+  textBinding as text,
+} from "../../selfhost/workerd.ts";
 
 export interface ConfigInput {
   /** Paths relative to the config file's directory. */
@@ -33,6 +43,8 @@ export interface ConfigInput {
   readonly publicUrl: string;
   /** V8 flags for every isolate (the profiler's --trace-gc). */
   readonly v8Flags?: readonly string[];
+  /** Absolute path of the self-hosted copy's Durable Object folder (emptied before each run). */
+  readonly selfHostDataDir: string;
 }
 
 /**
@@ -41,35 +53,32 @@ export interface ConfigInput {
  */
 const BENCH_LOGIN_LIMIT = 1_000_000_000;
 
-const str = (value: string) => JSON.stringify(value);
-
-function text(name: string, value: string): string {
-  return `(name = ${str(name)}, text = ${str(value)})`;
+function bffBindings(input: ConfigInput, vars: Record<string, string>, withKv: boolean): string[] {
+  return [
+    ...Object.entries(vars).map(([k, v]) => text(k, v)),
+    text("SESSION_KEYS", input.sessionKey),
+    ...(withKv ? [`(name = "APPS", kvNamespace = "kv")`] : []),
+    `(name = "LOGIN_LIMITER", wrapped = (moduleName = "fedi-bff-bench:ratelimit", innerBindings = [
+        (name = "limit", json = "${BENCH_LOGIN_LIMIT}"), (name = "period", json = "60") ]))`,
+  ];
 }
 
-function bffWorker(
+const compat = (input: ConfigInput) => ({ date: input.compatibilityDate, flags: input.compatibilityFlags });
+
+function cloudflareLike(
   input: ConfigInput,
   vars: Record<string, string>,
   withKv: boolean,
   module = input.bffModule,
 ): string {
-  const bindings = [
-    ...Object.entries(vars).map(([k, v]) => text(k, v)),
-    text("SESSION_KEYS", input.sessionKey),
-    ...(withKv ? [`(name = "APPS", kvNamespace = "kv")`] : []),
-    `(name = "REGISTRAR", durableObjectNamespace = (className = "Registrar"))`,
-    `(name = "LOGIN_LIMITER", wrapped = (moduleName = "fedi-bff-bench:ratelimit", innerBindings = [
-        (name = "limit", json = "${BENCH_LOGIN_LIMIT}"), (name = "period", json = "60") ]))`,
-  ];
-  return `(
-    modules = [ (name = "index.js", esModule = embed ${str(module)}) ],
-    compatibilityDate = ${str(input.compatibilityDate)},
-    compatibilityFlags = [ ${input.compatibilityFlags.map(str).join(", ")} ],
-    bindings = [ ${bindings.join(",\n      ")} ],
-    durableObjectNamespaces = [ (className = "Registrar", uniqueKey = ${str(`fedi-bff-bench-Registrar-${module}`)}, enableSql = true) ],
-    durableObjectStorage = (inMemory = void),
-    globalOutbound = "internet",
-  )`;
+  return bffWorker({
+    module,
+    compat: compat(input),
+    bindings: bffBindings(input, vars, withKv),
+    uniqueKey: module === input.bffModule ? "fedi-bff-bench-Registrar" : "fedi-bff-bench-mounted-Registrar",
+    durableObjectStorage: "(inMemory = void)",
+    globalOutbound: "internet",
+  });
 }
 
 /** A reference Worker: one module, the upstream stub's origin, fedi-bff's compatibility settings. */
@@ -84,7 +93,16 @@ function referenceWorker(name: string, module: string, input: ConfigInput): stri
 }
 
 /** Socket names, in the order of `services` below; the harness maps control-fd ports by name. */
-export const SOCKETS = ["pass", "new-head", "bff", "mounted", "bff-nokv", "bff-login", "seal"] as const;
+export const SOCKETS = [
+  "pass",
+  "new-head",
+  "bff",
+  "mounted",
+  "bff-nokv",
+  "bff-login",
+  "bff-self",
+  "seal",
+] as const;
 export type SocketName = (typeof SOCKETS)[number];
 
 export function workerdConfig(input: ConfigInput): string {
@@ -106,10 +124,22 @@ export function workerdConfig(input: ConfigInput): string {
   const services = [
     referenceWorker("pass", input.passModule, input),
     referenceWorker("new-head", input.newHeadModule, input),
-    `(name = "bff", worker = ${bffWorker(input, production, true)})`,
-    `(name = "mounted", worker = ${bffWorker(input, production, true, input.mountedModule)})`,
-    `(name = "bff-nokv", worker = ${bffWorker(input, production, false)})`,
-    `(name = "bff-login", worker = ${bffWorker(input, development, true)})`,
+    `(name = "bff", worker = ${cloudflareLike(input, production, true)})`,
+    `(name = "mounted", worker = ${cloudflareLike(input, production, true, input.mountedModule)})`,
+    `(name = "bff-nokv", worker = ${cloudflareLike(input, production, false)})`,
+    `(name = "bff-login", worker = ${cloudflareLike(input, development, true)})`,
+    // The vars as text here; the self-host command names them (fromEnvironment) instead.
+    `(name = "bff-self", worker = ${selfHostedWorker({
+      module: input.bffModule,
+      compat: compat(input),
+      vars: [
+        ...Object.entries(production).map(([k, v]) => text(k, v)),
+        text("SESSION_KEYS", input.sessionKey),
+      ],
+      diskService: "self-host-data",
+      globalOutbound: "internet",
+    })})`,
+    diskService("self-host-data", input.selfHostDataDir),
     `(name = "seal", worker = (
     modules = [ (name = "seal.js", esModule = embed ${str(input.sealModule)}) ],
     compatibilityDate = ${str(input.compatibilityDate)},

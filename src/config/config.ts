@@ -5,6 +5,7 @@
  */
 
 import { BffError } from "../errors.ts";
+import { type IpRange, parseIpRange } from "../http/client-ip.ts";
 import { type HostPattern, parseHostList } from "../instance/policy.ts";
 import type { Env } from "./env.ts";
 
@@ -28,7 +29,12 @@ export interface Config {
   readonly publicProxy: boolean;
   /** Per upstream call: time allowed for the response head. */
   readonly upstreamTimeoutMs: number;
+  /** Reverse proxies whose X-Forwarded-For names the client (self-hosted only; src/http/client-ip.ts). */
+  readonly trustedProxies: readonly IpRange[];
 }
+
+/** The values ENVIRONMENT may take; unset means production. */
+export const ENVIRONMENTS = ["production", "development"] as const;
 
 const DEFAULT_SCOPES = ["read", "write", "push"];
 const KNOWN_SCOPE = /^(read|write|push|follow|profile|admin)(:[a-z_:]+)?$/;
@@ -39,30 +45,34 @@ const cache = new WeakMap<object, Config | BffError>();
 export function loadConfig(env: Env): Config {
   let result = cache.get(env);
   if (result === undefined) {
-    const parsed = parseConfig(env);
-    result = Array.isArray(parsed) ? misconfigured(parsed) : parsed;
+    result = parseConfig(env);
     cache.set(env, result);
   }
   if (result instanceof BffError) throw result;
   return result;
 }
 
-/** Every problem with this env's settings (empty when fedi-bff would serve), for a startup check. */
+/**
+ * Every problem with this env, in the words the log gives them; empty when the config is valid.
+ * The self-host command (selfhost/) runs the same check in Node before it serves anything.
+ */
 export function configProblems(env: Env): string[] {
-  const result = parseConfig(env);
-  return Array.isArray(result) ? result : [];
+  return readConfig(env).problems;
 }
 
-function misconfigured(problems: readonly string[]): BffError {
-  return new BffError("misconfigured", "fedi-bff is misconfigured; the operator must check its logs.", {
-    internal: problems.join("; "),
-  });
+function parseConfig(env: Env): Config | BffError {
+  const { config, problems } = readConfig(env);
+  if (problems.length > 0) {
+    return new BffError("misconfigured", "fedi-bff is misconfigured; the operator must check its logs.", {
+      internal: problems.join("; "),
+    });
+  }
+  return config;
 }
 
-/** The config, or the list of every problem found. */
-function parseConfig(env: Env): Config | string[] {
+function readConfig(env: Env): { config: Config; problems: string[] } {
   const problems: string[] = [];
-  const development = env.ENVIRONMENT === "development";
+  const development = parseEnvironment(env.ENVIRONMENT, problems) === "development";
   const sessionKeys = parseSessionKeys(env.SESSION_KEYS, development, problems);
   const publicUrl = parsePublicUrl(env.PUBLIC_URL, development, problems);
   const scopes = parseScopes(env.SCOPES, problems);
@@ -74,8 +84,10 @@ function parseConfig(env: Env): Config | string[] {
   const appWebsite = env.APP_WEBSITE?.trim() || null;
   if (appWebsite !== null && !isHttpUrl(appWebsite)) problems.push("APP_WEBSITE: not an http(s) URL");
   const upstreamTimeoutMs = 1000 * parseSeconds(env.UPSTREAM_TIMEOUT, 10, "UPSTREAM_TIMEOUT", problems);
-  if (problems.length > 0) return problems;
-  return {
+  const demoPage = parseFlag(env.DEMO_PAGE, "DEMO_PAGE", problems);
+  const publicProxy = parseFlag(env.PUBLIC_PROXY, "PUBLIC_PROXY", problems);
+  const trustedProxies = parseTrustedProxies(env.TRUSTED_PROXIES, problems);
+  const config: Config = {
     development,
     sessionKeys,
     publicUrl,
@@ -88,10 +100,41 @@ function parseConfig(env: Env): Config | string[] {
     denylist: deny.patterns,
     frontendOrigins,
     proxyPrefixes,
-    demoPage: development || env.DEMO_PAGE === "true",
-    publicProxy: env.PUBLIC_PROXY === "true",
+    demoPage: development || demoPage,
+    publicProxy,
     upstreamTimeoutMs,
+    trustedProxies,
   };
+  return { config, problems };
+}
+
+/** ENVIRONMENT: unset means production; any value but the known ones is a typo, not production. */
+function parseEnvironment(raw: string | undefined, problems: string[]): string {
+  const value = raw?.trim() || "production";
+  if (!(ENVIRONMENTS as readonly string[]).includes(value)) {
+    problems.push(`ENVIRONMENT: "${value}" is not one of ${ENVIRONMENTS.join(", ")}`);
+  }
+  return value;
+}
+
+/** A switch: `true` or `false` (unset or empty: false); anything else is a problem. */
+function parseFlag(raw: string | undefined, name: string, problems: string[]): boolean {
+  const value = raw?.trim() ?? "";
+  if (value === "" || value === "false") return false;
+  if (value === "true") return true;
+  problems.push(`${name}: must be true or false, not "${value}"`);
+  return false;
+}
+
+/** TRUSTED_PROXIES: comma-separated addresses or CIDR ranges of the reverse proxies in front. */
+function parseTrustedProxies(raw: string | undefined, problems: string[]): IpRange[] {
+  const ranges: IpRange[] = [];
+  for (const entry of list(raw)) {
+    const range = parseIpRange(entry);
+    if (range === null) problems.push(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range`);
+    else ranges.push(range);
+  }
+  return ranges;
 }
 
 /** SCOPES (space-separated), each a scope Mastodon knows; the defaults when unset. */
@@ -122,7 +165,9 @@ const KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 function parseSessionKeys(raw: string | undefined, development: boolean, problems: string[]): string[] {
   const keys = list(raw);
   if (keys.length === 0 && !development) {
-    problems.push("SESSION_KEYS: missing (set it with `wrangler secret put SESSION_KEYS`)");
+    problems.push(
+      "SESSION_KEYS: missing (a secret: `wrangler secret put SESSION_KEYS`; self-hosted, an environment variable)",
+    );
   }
   keys.forEach((key, i) => {
     // 43 base64url characters = 256 bits; anything else is a typo or a weak key.

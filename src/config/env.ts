@@ -5,7 +5,7 @@
 import type { RegistrarRpc } from "./registrar-rpc.ts";
 
 export interface Env {
-  /** "development" enables dev conveniences; anything else (or unset) is production. */
+  /** "production" (or unset) or "development" (dev conveniences); any other value is a config error. */
   ENVIRONMENT?: string;
   /** Secret: comma-separated base64url 256-bit keys; the first encrypts, all decrypt. */
   SESSION_KEYS?: string;
@@ -24,14 +24,24 @@ export interface Env {
   FRONTEND_ORIGINS?: string;
   /** Comma-separated path prefixes the proxy forwards (default /api/v1/,/api/v2/). */
   PROXY_PATH_PREFIXES?: string;
+  /** "true" or "false". */
   DEMO_PAGE?: string;
+  /** "true" or "false". */
   PUBLIC_PROXY?: string;
   /** Seconds allowed for an upstream response head (default 10). */
   UPSTREAM_TIMEOUT?: string;
-  /** App registrations, read on the login hot path. */
-  APPS: KVNamespace;
+  /**
+   * Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For names the client. Only read
+   * when workerd serves the socket itself (self-hosted); on Cloudflare CF-Connecting-IP is used.
+   */
+  TRUSTED_PROXIES?: string;
+  /**
+   * App registrations, read on the login hot path. Absent when self-hosted: the registry then
+   * reads through the Registrar (src/registry/registry.ts).
+   */
+  APPS?: KVNamespace;
   /** One Durable Object per instance host: the single writer of its registration. */
   REGISTRAR: DurableObjectNamespace<RegistrarRpc>;
-  /** Login starts per client IP. Optional so a deployment without it still runs. */
+  /** Login starts per client IP. Absent when self-hosted: an in-isolate window stands in (src/http/rate-limit.ts). */
   LOGIN_LIMITER?: RateLimit;
 }

@@ -1,46 +1,116 @@
 /**
  * The per-client brake on everything that can make the Worker register an app on an instance
- * (login starts; the public proxy may call it too). Keyed by the client's address as Cloudflare
- * reports it in `CF-Connecting-IP`: IPv4 as is, IPv6 by its /64 (one host usually owns a whole
+ * (login starts; the public proxy may call it too). Keyed by the client's address (client-ip.ts:
+ * `CF-Connecting-IP` on Cloudflare, the socket peer or a trusted proxy's `X-Forwarded-For` when
+ * workerd serves the request itself): IPv4 as is, IPv6 by its /64 (one host usually owns a whole
  * /64), and an IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2) as the IPv4 address it carries.
  */
 import { BffError } from "../errors.ts";
 import { log } from "../log.ts";
+import { clientAddress, type IpRange, isIpv4, parseIpv6 } from "./client-ip.ts";
 
 /**
  * The bucket of requests that carry no usable client address. Cloudflare always sets
- * `CF-Connecting-IP`, so this only happens off Cloudflare (local development, a test harness):
- * those requests share one bucket (a brake that still holds) and the first one is logged.
+ * `CF-Connecting-IP` and workerd always reports the socket peer, so this only happens in a test
+ * harness or behind a trusted proxy that wrote an unreadable `X-Forwarded-For`: those requests
+ * share one bucket (a brake that still holds) and the first one is logged.
  */
 export const NO_CLIENT_IP_KEY = "no-client-ip";
 
+/** Login starts per client and window, as the Rate Limiting binding in wrangler.toml has them. */
+export const LOGIN_LIMIT = { limit: 20, periodSeconds: 60 } as const;
+
 let loggedMissingIp = false;
+
+/** What the brake reads: its binding (absent off Cloudflare) and the operator's trusted proxies. */
+export interface RateLimitDeps {
+  readonly env: { readonly LOGIN_LIMITER?: RateLimit };
+  readonly config: { readonly trustedProxies: readonly IpRange[] };
+}
 
 /** Counts one registration-capable request of this client; 429 `rate_limited` past the limit. */
 export async function limitRegistrations(
   request: Request,
-  deps: { readonly env: { readonly LOGIN_LIMITER?: RateLimit } },
+  deps: RateLimitDeps,
   scope: "login" | "public" = "login",
 ): Promise<void> {
-  const limiter = deps.env.LOGIN_LIMITER;
-  if (limiter === undefined) return;
-  const { success } = await limiter.limit({ key: `${scope}:${requestClientKey(request)}` });
+  const limiter = deps.env.LOGIN_LIMITER ?? isolateLimiter;
+  const key = `${scope}:${requestClientKey(request, deps.config.trustedProxies)}`;
+  const { success } = await limiter.limit({ key });
   if (!success) {
     throw new BffError("rate_limited", "Too many logins from this address; wait a minute.", {
-      headers: { "retry-after": "60" },
+      headers: { "retry-after": String(LOGIN_LIMIT.periodSeconds) },
     });
   }
 }
 
-function requestClientKey(request: Request): string {
-  const ip = request.headers.get("cf-connecting-ip");
-  const key = clientKey(ip);
+function requestClientKey(request: Request, trustedProxies: readonly IpRange[]): string {
+  const { address, source } = clientAddress(request, trustedProxies);
+  const key = clientKey(address);
   if (key === NO_CLIENT_IP_KEY && !loggedMissingIp) {
     loggedMissingIp = true;
-    log("warn", "rate_limit_no_client_ip", { internal: ip === null ? "absent" : "malformed" });
+    log("warn", "rate_limit_no_client_ip", {
+      internal: `${source}: ${address === null ? "absent" : "malformed"}`,
+    });
   }
   return key;
 }
+
+/**
+ * The limiter when there is no Rate Limiting binding (self-hosted on workerd, or a Cloudflare
+ * deployment without one): a fixed window per key in this isolate's memory.
+ *
+ * Why here and not a Durable Object: `workerd serve` runs the whole app — the Worker and its
+ * Registrar — in one isolate of one process, so a counter in memory sees every request and is
+ * exact; a Durable Object would add an RPC and a disk write to every login start and count the
+ * same thing. On Cloudflare, where isolates are many, the binding is the answer; without it this
+ * still brakes each isolate. Memory is bounded: past MAX_KEYS windows, expired ones are dropped,
+ * then the oldest (a client evicted mid-window gets at most one more window's allowance).
+ */
+export class IsolateLimiter implements RateLimit {
+  static readonly MAX_KEYS = 10_000;
+
+  readonly #limit: number;
+  readonly #periodMs: number;
+  readonly #windows = new Map<string, { start: number; count: number }>();
+
+  constructor(limit: number, periodSeconds: number) {
+    this.#limit = limit;
+    this.#periodMs = periodSeconds * 1000;
+  }
+
+  async limit({ key }: RateLimitOptions): Promise<RateLimitOutcome> {
+    const now = Date.now();
+    let window = this.#windows.get(key);
+    if (window === undefined || window.start + this.#periodMs <= now) {
+      this.#windows.delete(key);
+      if (this.#windows.size >= IsolateLimiter.MAX_KEYS) this.#evict(now);
+      window = { start: now, count: 0 };
+      // Inserted last: the map stays ordered by window start, oldest first.
+      this.#windows.set(key, window);
+    }
+    window.count++;
+    return { success: window.count <= this.#limit };
+  }
+
+  /** How many keys hold a window (for tests). */
+  get size(): number {
+    return this.#windows.size;
+  }
+
+  #evict(now: number): void {
+    for (const [key, window] of this.#windows) {
+      if (window.start + this.#periodMs > now) break;
+      this.#windows.delete(key);
+    }
+    if (this.#windows.size >= IsolateLimiter.MAX_KEYS) {
+      const oldest = this.#windows.keys().next().value;
+      if (oldest !== undefined) this.#windows.delete(oldest);
+    }
+  }
+}
+
+const isolateLimiter = new IsolateLimiter(LOGIN_LIMIT.limit, LOGIN_LIMIT.periodSeconds);
 
 /** The rate-limit key of a client address; `NO_CLIENT_IP_KEY` when it is absent or not an IP. */
 export function clientKey(ip: string | null): string {
@@ -59,12 +129,6 @@ export function clientKey(ip: string | null): string {
     .join(":");
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-function isIpv4(text: string): boolean {
-  return IPV4.test(text);
-}
-
 /** `::ffff:0:0/96`. */
 function isIpv4Mapped(groups: readonly number[]): boolean {
   return groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
@@ -72,38 +136,4 @@ function isIpv4Mapped(groups: readonly number[]): boolean {
 
 function ipv4FromGroups(high: number, low: number): string {
   return [high >> 8, high & 0xff, low >> 8, low & 0xff].join(".");
-}
-
-/** RFC 4291 §2.2 text forms (full, `::`-compressed, trailing dotted IPv4) → 8 groups, or null. */
-export function parseIpv6(text: string): number[] | null {
-  const parts = text.split("::");
-  if (parts.length > 2) return null;
-  // A dotted IPv4 part may only end the whole address.
-  const head = splitGroups(parts[0] ?? "", parts.length === 1);
-  const tail = parts.length === 2 ? splitGroups(parts[1] ?? "", true) : [];
-  if (head === null || tail === null) return null;
-  const present = head.length + tail.length;
-  if (parts.length === 2 ? present > 7 : present !== 8) return null;
-  return [...head, ...Array<number>(8 - present).fill(0), ...tail];
-}
-
-/** "a:b:1.2.3.4" → [a, b, 0x0102, 0x0304]; null on anything malformed. */
-function splitGroups(text: string, dottedLast: boolean): number[] | null {
-  if (text === "") return [];
-  const pieces = text.split(":");
-  const last = pieces.at(-1) ?? "";
-  const groups: number[] = [];
-  for (const piece of pieces.slice(0, -1)) {
-    if (!/^[0-9a-f]{1,4}$/i.test(piece)) return null;
-    groups.push(Number.parseInt(piece, 16));
-  }
-  if (dottedLast && isIpv4(last)) {
-    const [a = 0, b = 0, c = 0, d = 0] = last.split(".").map(Number);
-    groups.push((a << 8) | b, (c << 8) | d);
-  } else if (/^[0-9a-f]{1,4}$/i.test(last)) {
-    groups.push(Number.parseInt(last, 16));
-  } else {
-    return null;
-  }
-  return groups;
 }

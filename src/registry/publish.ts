@@ -40,13 +40,16 @@ export class KvPublisher {
 
   /** Copies the registration to KV for one-read logins; a failed cache write never fails a login. */
   async #publish(host: string, fp: string, sealed: string, trustUntil: number): Promise<void> {
+    // Self-hosted there is no KV: the Worker reads through the registrar instead.
+    const kv = this.scope.env().APPS;
+    if (kv === undefined) return;
     const now = nowSeconds();
     if ((this.#publishedAt.get(fp) ?? 0) > now - 60 || trustUntil <= now) return;
     this.#publishedAt.set(fp, now);
     try {
       const value = JSON.stringify({ sealed, trustUntil });
       const expirationTtl = Math.max(60, trustUntil - now);
-      await this.scope.env().APPS.put(appKvKey(host, fp), value, { expirationTtl });
+      await kv.put(appKvKey(host, fp), value, { expirationTtl });
     } catch (error) {
       log("warn", "kv_write_failed", { host, internal: String(error) });
     }

@@ -2,7 +2,8 @@
  * The Worker's side of app registrations: a login start reads KV once (the hot path) and asks the
  * instance's Durable Object only on a miss; a callback finds the exact client its authorize step
  * used — through KV when it already shows it, else through the Durable Object, never by waiting
- * for KV to catch up.
+ * for KV to catch up. Without a KV binding (self-hosted on workerd) each of these reads goes
+ * straight to the Durable Object: the same path as a KV miss, so there is no second code path.
  */
 import type { Env } from "../config/env.ts";
 import type { RegistrarResult } from "../config/registrar-rpc.ts";
@@ -13,7 +14,11 @@ import { decodeRegistration, type Registration, type RegistrationRequest } from 
 import { appKvKey, registrationFingerprint } from "./storage-keys.ts";
 
 export interface RegistryDeps {
-  readonly kv: KVNamespace;
+  /**
+   * The read cache the registrar fills. Absent when self-hosted (no KV off Cloudflare): every read
+   * then goes to the registrar, which holds the same registrations on local disk.
+   */
+  readonly kv: KVNamespace | undefined;
   readonly registrar: Env["REGISTRAR"];
   readonly ring: KeyRing;
 }
@@ -80,6 +85,7 @@ async function readKv(
   req: RegistrationRequest,
   required: boolean,
 ): Promise<{ registration: Registration; trustUntil: number } | null> {
+  if (deps.kv === undefined) return null;
   const key = appKvKey(req.host, await registrationFingerprint(req));
   let sealed: string | null;
   try {

@@ -1,7 +1,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/config.ts";
+import { configProblems, loadConfig } from "../../src/config/config.ts";
 import type { Env } from "../../src/config/env.ts";
 import { BffError } from "../../src/errors.ts";
 import app from "../../src/index.ts";
@@ -28,12 +28,67 @@ describe("configuration", () => {
     expect(problemsOf({ SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" })).toBe("");
   });
 
-  it("treats anything but ENVIRONMENT=development as production and reports every problem together", () => {
+  it("refuses an unknown ENVIRONMENT, applies production rules meanwhile, and reports every problem together", () => {
     const problems = problemsOf({ ENVIRONMENT: "dev", ALLOW_INSECURE_INSTANCES: "127.0.0.1:3000" });
     expect(problems).toMatch(/^misconfigured: /);
+    expect(problems).toContain('ENVIRONMENT: "dev" is not one of production, development');
     expect(problems).toContain("SESSION_KEYS: missing");
     expect(problems).toContain("PUBLIC_URL: missing");
     expect(problems).toContain("ALLOW_INSECURE_INSTANCES: only allowed with ENVIRONMENT=development");
+  });
+
+  it("takes ENVIRONMENT unset, empty or production as production, and only those or development", () => {
+    const valid = { SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" };
+    for (const value of [undefined, "", "production", " production "]) {
+      expect(problemsOf({ ...valid, ENVIRONMENT: value }), String(value)).toBe("");
+    }
+    expect(problemsOf({ ENVIRONMENT: "development" })).toBe("");
+    for (const value of ["prod", "Production", "staging", "test", "true"]) {
+      expect(problemsOf({ ...valid, ENVIRONMENT: value }), value).toContain(`ENVIRONMENT: "${value}"`);
+    }
+  });
+
+  it("takes switches as true or false only", () => {
+    const valid = { SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" };
+    for (const value of [undefined, "", "true", "false"]) {
+      expect(problemsOf({ ...valid, PUBLIC_PROXY: value, DEMO_PAGE: value }), String(value)).toBe("");
+    }
+    const problems = problemsOf({ ...valid, PUBLIC_PROXY: "maybe", DEMO_PAGE: "1" });
+    expect(problems).toContain('PUBLIC_PROXY: must be true or false, not "maybe"');
+    expect(problems).toContain('DEMO_PAGE: must be true or false, not "1"');
+  });
+
+  it("parses TRUSTED_PROXIES as addresses and CIDR ranges, and names each bad entry", () => {
+    const valid = { SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" };
+    const config = loadConfig({
+      ...env,
+      ...valid,
+      TRUSTED_PROXIES: "127.0.0.1, ::1,10.0.0.0/8 , fd00::/8",
+    } as Env);
+    expect(config.trustedProxies).toHaveLength(4);
+    const problems = problemsOf({
+      ...valid,
+      TRUSTED_PROXIES: "127.0.0.1,10.0.0.0/33,proxy.example.org,::1/129",
+    });
+    expect(problems).toContain('TRUSTED_PROXIES: "10.0.0.0/33"');
+    expect(problems).toContain('TRUSTED_PROXIES: "proxy.example.org"');
+    expect(problems).toContain('TRUSTED_PROXIES: "::1/129"');
+    expect(problems).not.toContain('"127.0.0.1"');
+  });
+
+  it("lists every problem of one env with configProblems (the self-host command's startup check)", () => {
+    const problems = configProblems({
+      ENVIRONMENT: "prod",
+      SESSION_KEYS: "not-a-key",
+      PUBLIC_PROXY: "maybe",
+    } as Env);
+    expect(problems).toEqual([
+      'ENVIRONMENT: "prod" is not one of production, development',
+      "SESSION_KEYS: key #1 is not 32 bytes of base64url",
+      "PUBLIC_URL: missing (the BFF's own origin, e.g. https://bff.example.org)",
+      'PUBLIC_PROXY: must be true or false, not "maybe"',
+    ]);
+    expect(configProblems({ SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" } as Env)).toEqual([]);
   });
 
   it("refuses weak or malformed session keys", () => {

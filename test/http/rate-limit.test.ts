@@ -6,8 +6,8 @@
  * (`{ seed: …, path: … }`), which `fc.assert(…, { seed, path })` replays.
  */
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import { clientKey, NO_CLIENT_IP_KEY } from "../../src/http/rate-limit.ts";
+import { describe, expect, it, vi } from "vitest";
+import { clientKey, IsolateLimiter, LOGIN_LIMIT, NO_CLIENT_IP_KEY } from "../../src/http/rate-limit.ts";
 import { bff, expectError } from "../helpers/bff.ts";
 import { uniqueHost } from "../helpers/fake.ts";
 
@@ -153,5 +153,76 @@ describe("login rate limit per client", () => {
     expect((await start("::1", host)).status).toBe(302);
     await expectError(await start("192.0.2.1", host), 429, "rate_limited");
     await expectError(await start("::ffff:c000:0201", host), 429, "rate_limited");
+  });
+});
+
+describe("the limiter without a Rate Limiting binding (self-hosted)", () => {
+  it("counts a fixed window per key and opens a new one when it ends", async () => {
+    const limiter = new IsolateLimiter(2, 60);
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push((await limiter.limit({ key: "a" })).success);
+    expect(results).toEqual([true, true, false]);
+    expect((await limiter.limit({ key: "b" })).success).toBe(true);
+    vi.useFakeTimers({ now: Date.now() + 61_000 });
+    try {
+      expect((await limiter.limit({ key: "a" })).success).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("holds at most MAX_KEYS windows, dropping ended ones first", async () => {
+    const limiter = new IsolateLimiter(1, 60);
+    const start = Date.now();
+    vi.useFakeTimers({ now: start });
+    try {
+      for (let i = 0; i < IsolateLimiter.MAX_KEYS; i++) await limiter.limit({ key: `old-${i}` });
+      expect(limiter.size).toBe(IsolateLimiter.MAX_KEYS);
+      // A full map of live windows: the oldest goes, the newest key still gets a window.
+      await limiter.limit({ key: "new" });
+      expect(limiter.size).toBe(IsolateLimiter.MAX_KEYS);
+      expect((await limiter.limit({ key: "new" })).success).toBe(false);
+      expect((await limiter.limit({ key: `old-${IsolateLimiter.MAX_KEYS - 1}` })).success).toBe(false);
+      // Once they ended, the next new key clears every ended window at once.
+      vi.setSystemTime(start + 61_000);
+      await limiter.limit({ key: "later" });
+      expect(limiter.size).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  /** A login start as workerd delivers it when it serves the socket itself. */
+  const selfHosted = (peer: string, host: string, headers: Record<string, string> = {}, trusted = "") =>
+    bff(`/auth/login?instance=${host}`, {
+      cf: { clientIp: peer },
+      headers,
+      env: { LOGIN_LIMITER: undefined, TRUSTED_PROXIES: trusted },
+    });
+
+  it("brakes login starts per socket peer; CF-Connecting-IP from a client changes nothing", async () => {
+    const host = uniqueHost("mastodon");
+    const peer = "192.0.2.201";
+    for (let i = 0; i < LOGIN_LIMIT.limit; i++) {
+      const res = await selfHosted(`${peer}:${40000 + i}`, host, { "cf-connecting-ip": `203.0.113.${i}` });
+      expect(res.status).toBe(302);
+    }
+    await expectError(
+      await selfHosted(`${peer}:1`, host, { "cf-connecting-ip": "203.0.113.250" }),
+      429,
+      "rate_limited",
+    );
+    expect((await selfHosted("192.0.2.202:1", host)).status).toBe(302);
+  });
+
+  it("behind a trusted proxy, brakes per forwarded client, not per proxy", async () => {
+    const host = uniqueHost("mastodon");
+    const proxy = "[::ffff:127.0.0.1]:8080";
+    const via = (client: string) => selfHosted(proxy, host, { "x-forwarded-for": client }, "127.0.0.1");
+    for (let i = 0; i < LOGIN_LIMIT.limit; i++) expect((await via("192.0.2.211")).status).toBe(302);
+    await expectError(await via("192.0.2.211"), 429, "rate_limited");
+    // A client prepending a hop is still itself; another client behind the same proxy is not braked.
+    await expectError(await via("198.51.100.9, 192.0.2.211"), 429, "rate_limited");
+    expect((await via("192.0.2.212")).status).toBe(302);
   });
 });

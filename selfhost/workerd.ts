@@ -1,0 +1,137 @@
+/**
+ * What a `workerd serve` of fedi-bff is made of, shared by the self-host command (selfhost/main.ts)
+ * and the benchmark (bench/lib/): the production bundle as `wrangler deploy` builds it, the
+ * compatibility settings of wrangler.toml, and the capnp text of the Worker and its services
+ * (workerd's config schema: src/workerd/server/workerd.capnp in the workerd repository).
+ */
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/** The repository root. */
+export const ROOT = resolve(new URL("..", import.meta.url).pathname);
+
+/** The workerd that wrangler installed (node_modules/.bin/workerd). */
+export const WORKERD = resolve(ROOT, "node_modules/.bin/workerd");
+
+/**
+ * The Durable Object namespace key of the self-hosted Registrar. Its files live under a folder of
+ * this name in the data folder, and object ids are derived from it: never change it.
+ */
+export const REGISTRAR_UNIQUE_KEY = "fedi-bff-Registrar";
+
+export interface Compat {
+  readonly date: string;
+  readonly flags: readonly string[];
+}
+
+/** compatibility_date and compatibility_flags of wrangler.toml: the runtime the code is written for. */
+export function wranglerCompat(): Compat {
+  const toml = readFileSync(resolve(ROOT, "wrangler.toml"), "utf8");
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? "";
+  if (date === undefined) throw new Error("wrangler.toml: no compatibility_date");
+  return { date, flags: [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string) };
+}
+
+/**
+ * `wrangler deploy --dry-run --outdir <outdir>`: the bundle production gets, written to
+ * `<outdir>/index.js`, without a Cloudflare account. Returns that path.
+ */
+export async function buildProductionBundle(
+  outdir: string,
+  wranglerArgs: readonly string[] = [],
+  script: readonly string[] = [],
+) {
+  const wrangler = resolve(ROOT, "node_modules/wrangler/bin/wrangler.js");
+  // `script` replaces wrangler.toml's main (the bench's mounted library); its output is named after it.
+  const argv = [wrangler, "deploy", ...script, "--dry-run", "--outdir", outdir, ...wranglerArgs];
+  await run(process.execPath, argv, {
+    cwd: ROOT,
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+    timeout: 120_000,
+  });
+  const [entry] = script;
+  return resolve(outdir, entry === undefined ? "index.js" : `${basename(entry).replace(/\.ts$/, "")}.js`);
+}
+
+/** A capnp text literal. */
+export const str = (value: string): string => JSON.stringify(value);
+
+/** A text binding whose value is written into the config (never a secret outside the bench). */
+export function textBinding(name: string, value: string): string {
+  return `(name = ${str(name)}, text = ${str(value)})`;
+}
+
+/** A binding whose value workerd reads from its own environment at startup: no value in the file. */
+export function environmentBinding(name: string): string {
+  return `(name = ${str(name)}, fromEnvironment = ${str(name)})`;
+}
+
+/** The Registrar's binding in every copy of fedi-bff. */
+export const REGISTRAR_BINDING = `(name = "REGISTRAR", durableObjectNamespace = (className = "Registrar"))`;
+
+export interface BffWorker {
+  /** The bundle, relative to the config file's folder (capnp `embed`). */
+  readonly module: string;
+  readonly compat: Compat;
+  /** Every binding but REGISTRAR (vars, and on the bench KV and the rate limiter). */
+  readonly bindings: readonly string[];
+  readonly uniqueKey: string;
+  /** `(inMemory = void)` or `(localDisk = "<disk service>")`. */
+  readonly durableObjectStorage: string;
+  readonly globalOutbound: string;
+}
+
+/** fedi-bff's Worker (capnp `Worker` struct): the bundle, its bindings and the Registrar class. */
+export function bffWorker(w: BffWorker): string {
+  const bindings = [...w.bindings, REGISTRAR_BINDING];
+  return `(
+    modules = [ (name = "index.js", esModule = embed ${str(w.module)}) ],
+    compatibilityDate = ${str(w.compat.date)},
+    compatibilityFlags = [ ${w.compat.flags.map(str).join(", ")} ],
+    bindings = [ ${bindings.join(",\n      ")} ],
+    durableObjectNamespaces = [ (className = "Registrar", uniqueKey = ${str(w.uniqueKey)}, enableSql = true) ],
+    durableObjectStorage = ${w.durableObjectStorage},
+    globalOutbound = ${str(w.globalOutbound)},
+  )`;
+}
+
+/**
+ * The self-hosted Worker: no KV (the registry reads through the Registrar), no Rate Limiting
+ * binding (the in-isolate window of src/http/rate-limit.ts), the Registrar on local disk.
+ */
+export function selfHostedWorker(w: {
+  readonly module: string;
+  readonly compat: Compat;
+  readonly vars: readonly string[];
+  readonly diskService: string;
+  readonly globalOutbound: string;
+  readonly uniqueKey?: string;
+}): string {
+  return bffWorker({
+    module: w.module,
+    compat: w.compat,
+    bindings: w.vars,
+    uniqueKey: w.uniqueKey ?? REGISTRAR_UNIQUE_KEY,
+    durableObjectStorage: `(localDisk = ${str(w.diskService)})`,
+    globalOutbound: w.globalOutbound,
+  });
+}
+
+/** A writable folder as a workerd service (the Durable Object storage). */
+export function diskService(name: string, absolutePath: string): string {
+  return `(name = ${str(name)}, disk = (path = ${str(absolutePath)}, writable = true))`;
+}
+
+/**
+ * Outbound network for the global fetch: `allow` as workerd reads it ("public", "local",
+ * "private", CIDR). DNS answers outside it count as no answer, so a public hostname that
+ * resolves to a private address is refused at connect time (SSRF).
+ */
+export function networkService(name: string, allow: readonly string[]): string {
+  return `(name = ${str(name)}, network = (allow = [ ${allow.map(str).join(", ")} ], tlsOptions = (trustBrowserCas = true)))`;
+}
