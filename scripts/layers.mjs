@@ -23,7 +23,6 @@ const LAYERS = [
   "app",
   "public",
   "auth",
-  "demo",
   "fedi-bff.ts",
   "lib.ts",
   "index.ts",

@@ -6,6 +6,7 @@
 
 import { BffError } from "../errors.ts";
 import { type HostPattern, parseHostList } from "../instance/policy.ts";
+import { log } from "../log.ts";
 import type { Env } from "./env.ts";
 
 export interface Config {
@@ -24,7 +25,6 @@ export interface Config {
   readonly denylist: readonly HostPattern[];
   readonly frontendOrigins: ReadonlySet<string>;
   readonly proxyPrefixes: readonly string[];
-  readonly demoPage: boolean;
   readonly publicProxy: boolean;
   /** Per upstream call: time allowed for the response head. */
   readonly upstreamTimeoutMs: number;
@@ -39,12 +39,28 @@ const cache = new WeakMap<object, Config | BffError>();
 export function loadConfig(env: Env): Config {
   let result = cache.get(env);
   if (result === undefined) {
+    warnRetired(env);
     const parsed = parseConfig(env);
     result = Array.isArray(parsed) ? misconfigured(parsed) : parsed;
     cache.set(env, result);
   }
   if (result instanceof BffError) throw result;
   return result;
+}
+
+/**
+ * Settings fedi-bff no longer reads, and what took their place. An env that still carries one keeps
+ * working: the setting is ignored, and the log says so once per isolate.
+ */
+const RETIRED: Readonly<Record<string, string>> = {
+  DEMO_PAGE: "the demo is a static frontend served by [assets] in wrangler.toml, not by the Worker",
+};
+
+function warnRetired(env: Env): void {
+  const vars = env as unknown as Readonly<Record<string, unknown>>;
+  for (const [setting, instead] of Object.entries(RETIRED)) {
+    if (vars[setting] !== undefined) log("warn", "setting_ignored", { setting, instead });
+  }
 }
 
 /** Every problem with this env's settings (empty when fedi-bff would serve), for a startup check. */
@@ -88,7 +104,6 @@ function parseConfig(env: Env): Config | string[] {
     denylist: deny.patterns,
     frontendOrigins,
     proxyPrefixes,
-    demoPage: development || env.DEMO_PAGE === "true",
     publicProxy: env.PUBLIC_PROXY === "true",
     upstreamTimeoutMs,
   };

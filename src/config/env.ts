@@ -24,7 +24,6 @@ export interface Env {
   FRONTEND_ORIGINS?: string;
   /** Comma-separated path prefixes the proxy forwards (default /api/v1/,/api/v2/). */
   PROXY_PATH_PREFIXES?: string;
-  DEMO_PAGE?: string;
   PUBLIC_PROXY?: string;
   /** Seconds allowed for an upstream response head (default 10). */
   UPSTREAM_TIMEOUT?: string;

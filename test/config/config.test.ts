@@ -1,6 +1,6 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../src/config/config.ts";
 import type { Env } from "../../src/config/env.ts";
 import { BffError } from "../../src/errors.ts";
@@ -78,5 +78,30 @@ describe("configuration", () => {
       error: "misconfigured",
       error_description: "fedi-bff is misconfigured; the operator must check its logs.",
     });
+  });
+
+  it("ignores a retired DEMO_PAGE with one warning in the log: the Worker serves on", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const retired = { ...env, DEMO_PAGE: "true" } as Env;
+      for (const path of ["/auth/session", "/auth/session", "/"]) {
+        const res = await app.fetch(
+          new Request(`https://bff.example.com${path}`),
+          retired,
+          createExecutionContext(),
+        );
+        expect(res.status).toBe(path === "/" ? 404 : 401);
+      }
+      const lines = warn.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+      expect(lines.filter((l) => l.event === "setting_ignored")).toEqual([
+        expect.objectContaining({
+          level: "warn",
+          setting: "DEMO_PAGE",
+          instead: expect.stringContaining("[assets]"),
+        }),
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page, type Response } from "playwright-core";
-import { ERROR_MESSAGES } from "../../src/demo/messages.ts";
+import { ERROR_MESSAGES } from "../../demo/src/messages.ts";
 import { type Site, siteFor } from "../fake-instance/state.ts";
 import { type AttackerSite, crossSiteAttempts, startAttackerSite } from "./attacker.ts";
 import { type Stack, startStack } from "./stack.ts";
