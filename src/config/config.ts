@@ -49,17 +49,12 @@ export function loadConfig(env: Env): Config {
 }
 
 /**
- * Settings fedi-bff no longer reads, and what took their place. An env that still carries one keeps
- * working: the setting is ignored, and the log says so once per isolate.
+ * DEMO_PAGE is retired: the demo is a static frontend ([assets] in wrangler.toml), not a route of
+ * the Worker. An env that still sets it keeps working; the log says once per isolate that it is ignored.
  */
-const RETIRED: Readonly<Record<string, string>> = {
-  DEMO_PAGE: "the demo is a static frontend served by [assets] in wrangler.toml, not by the Worker",
-};
-
 function warnRetired(env: Env): void {
-  const vars = env as unknown as Readonly<Record<string, unknown>>;
-  for (const [setting, instead] of Object.entries(RETIRED)) {
-    if (vars[setting] !== undefined) log("warn", "setting_ignored", { setting, instead });
+  if ((env as { DEMO_PAGE?: unknown }).DEMO_PAGE !== undefined) {
+    log("warn", "setting_ignored", { setting: "DEMO_PAGE" });
   }
 }
 
