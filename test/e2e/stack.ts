@@ -17,6 +17,8 @@ export interface StackOptions {
   persistTo?: string;
   /** "inherit" shows wrangler's output; "buffer" keeps it for the error message. */
   output: "inherit" | "buffer";
+  /** More `wrangler dev` arguments, e.g. `["--assets", dir]` to serve a page from the BFF's origin. */
+  wranglerArgs?: readonly string[];
 }
 
 export interface Stack {
@@ -49,6 +51,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   if (options.persistTo !== undefined) args.push("--persist-to", options.persistTo);
   // ALLOW_INSECURE_INSTANCES names this one host ; a bare `true` is refused.
   args.push("--var", `ALLOW_INSECURE_INSTANCES:${fakeHost}`);
+  if (options.wranglerArgs !== undefined) args.push(...options.wranglerArgs);
   const child = spawn(process.execPath, ["scripts/dev.mjs", ...args], {
     cwd: ROOT,
     // Its own process group, so stop() ends wrangler and workerd with it.
