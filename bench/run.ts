@@ -9,7 +9,7 @@
  * something is broken (a failed request, a process that does not start). Broken is always exit 2.
  *
  * `npm run bench -- --bundle-report [--top N]` only builds the production bundle and lists the
- * source modules and packages that take the most of it.
+ * source modules and packages that take the most of it, and the browser client's size.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -34,7 +34,15 @@ import {
 import { killAllNow, stopAll } from "./lib/processes.ts";
 import { budgeted, type Figure, figure, fmt, table } from "./lib/report.ts";
 import { mintSession, newSessionKey, realisticAccount } from "./lib/session.ts";
-import { buildBundle, ROOT, type Setup, setUp } from "./lib/setup.ts";
+import {
+  buildBundle,
+  buildClient,
+  CLIENT_BUDGET,
+  type ClientSize,
+  ROOT,
+  type Setup,
+  setUp,
+} from "./lib/setup.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -108,6 +116,7 @@ function bundleFigures(setup: Setup): Figure[] {
       "≤ 40 KiB",
       added <= 40 * 1024,
     ),
+    clientFigure(setup.client),
     figure("bundle, largest modules (share of minified)", composition.modules[0]?.share ?? 0, "ratio", top),
     figure(
       "bundle, largest packages (share of minified)",
@@ -116,6 +125,18 @@ function bundleFigures(setup: Setup): Figure[] {
       packages,
     ),
   ];
+}
+
+/** The browser client (fedi-bff/client) as a frontend ships it, against its own budget. */
+function clientFigure(client: ClientSize): Figure {
+  return budgeted(
+    "browser client (fedi-bff/client) gzip",
+    client.gzip,
+    "bytes",
+    `${fmt.kib(client.gzip)} (${fmt.kib(client.raw)} minified)`,
+    `≤ ${fmt.kib(CLIENT_BUDGET)}`,
+    client.gzip <= CLIENT_BUDGET,
+  );
 }
 
 async function measure(setup: Setup): Promise<{ figures: Figure[]; raw: Record<string, unknown> }> {
@@ -360,9 +381,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 process.on("exit", killAllNow);
 
-/** Builds the bundle only and prints what takes its bytes. */
+/** Builds the bundle only and prints what takes its bytes (and the browser client's size). */
 async function bundleReport(): Promise<number> {
-  const { size } = await buildBundle();
+  const [{ size }, client] = await Promise.all([buildBundle(), buildClient()]);
   const top = Number(args.top);
   const c = size.composition;
   console.log(
@@ -371,7 +392,10 @@ async function bundleReport(): Promise<number> {
   console.log(
     `largest source modules (bytes in the minified output, share of it):\n${compositionTable(c.modules, top)}\n`,
   );
-  console.log(`by package:\n${compositionTable(c.packages, top)}`);
+  console.log(`by package:\n${compositionTable(c.packages, top)}\n`);
+  console.log(
+    `browser client (fedi-bff/client, esbuild --minify): ${fmt.kib(client.raw)} minified, ${fmt.kib(client.gzip)} gzip -9 (budget ${fmt.kib(CLIENT_BUDGET)} gzip)`,
+  );
   return 0;
 }
 

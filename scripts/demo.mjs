@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run demo`: a local fake Mastodon instance on http://127.0.0.1:3999 (seeded users, real
-// sign-in and consent pages) and fedi-bff on http://127.0.0.1:8787 serving the demo page, allowed
-// to reach that one instance over plain http. Works offline. Ctrl-C stops both.
+// sign-in and consent pages) and, on http://127.0.0.1:8787, fedi-bff with the static demo frontend
+// beside it on the same origin (wrangler.toml [assets]), allowed to reach that one instance over
+// plain http. Works offline. Ctrl-C stops both.
 // The TypeScript helpers run through Node's type stripping (Node ≥ 22.18; `npm run` puts the
 // project's Node 22 first on PATH).
 

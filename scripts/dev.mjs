@@ -2,6 +2,8 @@
 // `npm run dev [-- wrangler args]`: runs the Worker locally on http://127.0.0.1:8787 with local KV,
 // Durable Objects and rate limiting (persisted under .wrangler/), ENVIRONMENT=development, and a
 // session key generated into .dev.vars (gitignored) on first run. No Cloudflare account needed.
+// The demo frontend is served beside it on the same origin ([assets] in wrangler.toml; wrangler
+// builds it first, and again when demo/ or src/ change).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";

@@ -6,6 +6,9 @@ import { dirname, join, normalize, relative } from "node:path";
 
 /** Bottom first: a folder may import only folders listed before it (and itself). */
 const LAYERS = [
+  "error-codes.ts",
+  // The browser client (published as fedi-bff/client): below the server, so it imports nothing of it.
+  "client",
   "log.ts",
   "errors.ts",
   "crypto",
@@ -20,7 +23,6 @@ const LAYERS = [
   "app",
   "public",
   "auth",
-  "demo",
   "fedi-bff.ts",
   "lib.ts",
   "index.ts",

@@ -1,9 +1,14 @@
 /**
- * The closed set of error codes fedi-bff answers with, their HTTP status, and the one error type
- * every module throws. Clients get `{ error, error_description }`; `internal` detail goes to the
- * log only (never a token, secret or code in either).
+ * The HTTP status of each error code (the closed list is error-codes.ts, shared with the browser
+ * client) and the one error type every module throws. Clients get `{ error, error_description }`;
+ * `internal` detail goes to the log only (never a token, secret or code in either).
  */
+import type { ErrorCode } from "./error-codes.ts";
 import { log } from "./log.ts";
+
+export type { ErrorCode } from "./error-codes.ts";
+
+/** Every code of error-codes.ts and no other (`satisfies` refuses a missing or an extra one). */
 export const ERROR_STATUS = {
   invalid_request: 400,
   invalid_instance: 400,
@@ -37,9 +42,7 @@ export const ERROR_STATUS = {
   invalid_upstream_response: 502,
   storage_unavailable: 503,
   instance_timeout: 504,
-} as const;
-
-export type ErrorCode = keyof typeof ERROR_STATUS;
+} as const satisfies Record<ErrorCode, number>;
 
 /**
  * Why a failure happened, where a caller acts on it rather than only reporting it; never sent.

@@ -14,7 +14,6 @@ import { sessionInfo } from "./auth/session.ts";
 import { configProblems } from "./config/config.ts";
 import type { Env } from "./config/env.ts";
 import { envWithOptions, type FediBffOptions, optionVars } from "./config/options.ts";
-import { demo } from "./demo/route.ts";
 import { BffError, errorResponse } from "./errors.ts";
 import { cors } from "./middleware/cors.ts";
 import { errorToResponse } from "./middleware/errors.ts";
@@ -92,8 +91,6 @@ function router(): Hono<AppEnv> {
   app.post("/auth/logout", logout);
   app.post("/auth/switch", switchAccount);
   app.all("/instances/:host/api/*", publicProxy);
-  // The demo frontend at / (only with demoPage: development or DEMO_PAGE=true; else 404).
-  app.route("/", demo);
   app.notFound(() => errorResponse(new BffError("not_found", "No such route.")));
   app.onError((error, c) => errorToResponse(error, c.req.path));
   return app;

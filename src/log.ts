@@ -22,6 +22,8 @@ export const LOG_EVENTS = [
   "rate_limit_no_client_ip",
   /** Development without SESSION_KEYS: an ephemeral key. */
   "ephemeral_session_key",
+  /** A setting fedi-bff no longer reads (config.ts names what replaced it); the Worker serves on. */
+  "setting_ignored",
 ] as const;
 
 export type LogEvent = (typeof LOG_EVENTS)[number];

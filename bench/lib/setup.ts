@@ -42,6 +42,8 @@ export interface Setup {
   readonly workerd: Workerd;
   readonly workerdVersion: string;
   readonly bundle: BundleSize;
+  /** The browser client, minified (src/client/). */
+  readonly client: ClientSize;
   /** fedi-bff mounted as a library in a Hono app (bench/workers/mounted.ts). */
   readonly mountedBundle: BundleSize;
   /** The same Hono app without fedi-bff (bench/workers/hono-app.ts). */
@@ -89,6 +91,33 @@ export async function buildBundle(
   };
 }
 
+/** The browser client's size as a frontend's bundler ships it: minified, gzip -9. */
+export interface ClientSize {
+  readonly raw: number;
+  readonly gzip: number;
+}
+
+/** Budget of the browser client (`fedi-bff/client`, src/client/index.ts): minified, gzip -9. */
+export const CLIENT_BUDGET = 2.5 * 1024;
+
+/** src/client/index.ts bundled and minified by esbuild for browsers, as a frontend would. */
+export async function buildClient(): Promise<ClientSize> {
+  const result = await build({
+    entryPoints: [resolve(ROOT, "src/client/index.ts")],
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    write: false,
+    logLevel: "silent",
+  });
+  const [output] = result.outputFiles;
+  if (output === undefined) throw new Error("esbuild wrote no client bundle");
+  writeFileSync(resolve(OUT, "client.min.js"), output.contents);
+  return { raw: output.contents.length, gzip: gzipSync(output.contents, { level: 9 }).length };
+}
+
 async function buildSealBench(): Promise<string> {
   const outfile = resolve(OUT, "seal-bench.js");
   await build({
@@ -127,10 +156,11 @@ export async function setUp({
   const origin = (stub: Stub) => `http://127.0.0.1:${stub.upstreamPort}`;
   const stubStarted = startStub();
   // Minting runs on this process's core while wrangler builds in its own process.
-  const [bundle, mounted, appAlone, sealModule, stub, manySessions] = await Promise.all([
+  const [bundle, mounted, appAlone, client, sealModule, stub, manySessions] = await Promise.all([
     buildBundle(wranglerArgs),
     buildBundle(wranglerArgs, MOUNTED),
     buildBundle(wranglerArgs, APP_ALONE),
+    buildClient(),
     buildSealBench(),
     stubStarted,
     stubStarted.then((s) => mintSessions(sessionKey, origin(s), MANY_SESSIONS)),
@@ -170,6 +200,7 @@ export async function setUp({
     workerd,
     workerdVersion: version.trim(),
     bundle: bundle.size,
+    client,
     mountedBundle: mounted.size,
     appBundle: appAlone.size,
     session,

@@ -4,6 +4,7 @@
  */
 
 import type { AppContext } from "../app/types.ts";
+import type { Account, Session as SessionAnswer } from "../client/types.ts";
 import { BffError } from "../errors.ts";
 import { accountKey, activeAccount, type Session, type SessionAccount } from "../session/session.ts";
 import { readSession } from "../session/store.ts";
@@ -30,7 +31,7 @@ export async function sessionInfo(c: AppContext): Promise<Response> {
       ...publicAccount(a),
     })),
     expires_at: new Date(session.exp * 1000).toISOString(),
-  });
+  } satisfies SessionAnswer);
 }
 
 export async function requireSession(c: AppContext): Promise<Session> {
@@ -39,7 +40,7 @@ export async function requireSession(c: AppContext): Promise<Session> {
   return session;
 }
 
-function publicAccount(a: SessionAccount) {
+function publicAccount(a: SessionAccount): Account {
   return {
     id: a.id,
     acct: a.acct,

@@ -7,6 +7,7 @@
 import { BffError } from "../errors.ts";
 import { type IpRange, parseIpRange } from "../http/client-ip.ts";
 import { type HostPattern, parseHostList } from "../instance/policy.ts";
+import { log } from "../log.ts";
 import type { Env } from "./env.ts";
 
 export interface Config {
@@ -25,7 +26,6 @@ export interface Config {
   readonly denylist: readonly HostPattern[];
   readonly frontendOrigins: ReadonlySet<string>;
   readonly proxyPrefixes: readonly string[];
-  readonly demoPage: boolean;
   readonly publicProxy: boolean;
   /** Per upstream call: time allowed for the response head. */
   readonly upstreamTimeoutMs: number;
@@ -45,11 +45,22 @@ const cache = new WeakMap<object, Config | BffError>();
 export function loadConfig(env: Env): Config {
   let result = cache.get(env);
   if (result === undefined) {
+    warnRetired(env);
     result = parseConfig(env);
     cache.set(env, result);
   }
   if (result instanceof BffError) throw result;
   return result;
+}
+
+/**
+ * DEMO_PAGE is retired: the demo is a static frontend ([assets] in wrangler.toml), not a route of
+ * the Worker. An env that still sets it keeps working; the log says once per isolate that it is ignored.
+ */
+function warnRetired(env: Env): void {
+  if ((env as { DEMO_PAGE?: unknown }).DEMO_PAGE !== undefined) {
+    log("warn", "setting_ignored", { setting: "DEMO_PAGE" });
+  }
 }
 
 /**
@@ -84,7 +95,6 @@ function readConfig(env: Env): { config: Config; problems: string[] } {
   const appWebsite = env.APP_WEBSITE?.trim() || null;
   if (appWebsite !== null && !isHttpUrl(appWebsite)) problems.push("APP_WEBSITE: not an http(s) URL");
   const upstreamTimeoutMs = 1000 * parseSeconds(env.UPSTREAM_TIMEOUT, 10, "UPSTREAM_TIMEOUT", problems);
-  const demoPage = parseFlag(env.DEMO_PAGE, "DEMO_PAGE", problems);
   const publicProxy = parseFlag(env.PUBLIC_PROXY, "PUBLIC_PROXY", problems);
   const trustedProxies = parseTrustedProxies(env.TRUSTED_PROXIES, problems);
   const config: Config = {
@@ -100,7 +110,6 @@ function readConfig(env: Env): { config: Config; problems: string[] } {
     denylist: deny.patterns,
     frontendOrigins,
     proxyPrefixes,
-    demoPage: development || demoPage,
     publicProxy,
     upstreamTimeoutMs,
     trustedProxies,

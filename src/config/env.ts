@@ -25,8 +25,6 @@ export interface Env {
   /** Comma-separated path prefixes the proxy forwards (default /api/v1/,/api/v2/). */
   PROXY_PATH_PREFIXES?: string;
   /** "true" or "false". */
-  DEMO_PAGE?: string;
-  /** "true" or "false". */
   PUBLIC_PROXY?: string;
   /** Seconds allowed for an upstream response head (default 10). */
   UPSTREAM_TIMEOUT?: string;

@@ -1,6 +1,6 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { configProblems, loadConfig } from "../../src/config/config.ts";
 import type { Env } from "../../src/config/env.ts";
 import { BffError } from "../../src/errors.ts";
@@ -51,11 +51,10 @@ describe("configuration", () => {
   it("takes switches as true or false only", () => {
     const valid = { SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" };
     for (const value of [undefined, "", "true", "false"]) {
-      expect(problemsOf({ ...valid, PUBLIC_PROXY: value, DEMO_PAGE: value }), String(value)).toBe("");
+      expect(problemsOf({ ...valid, PUBLIC_PROXY: value }), String(value)).toBe("");
     }
-    const problems = problemsOf({ ...valid, PUBLIC_PROXY: "maybe", DEMO_PAGE: "1" });
+    const problems = problemsOf({ ...valid, PUBLIC_PROXY: "maybe" });
     expect(problems).toContain('PUBLIC_PROXY: must be true or false, not "maybe"');
-    expect(problems).toContain('DEMO_PAGE: must be true or false, not "1"');
   });
 
   it("parses TRUSTED_PROXIES as addresses and CIDR ranges, and names each bad entry", () => {
@@ -133,5 +132,26 @@ describe("configuration", () => {
       error: "misconfigured",
       error_description: "fedi-bff is misconfigured; the operator must check its logs.",
     });
+  });
+
+  it("ignores a retired DEMO_PAGE with one warning in the log: the Worker serves on", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const retired = { ...env, DEMO_PAGE: "true" } as Env;
+      for (const path of ["/auth/session", "/auth/session", "/"]) {
+        const res = await app.fetch(
+          new Request(`https://bff.example.com${path}`),
+          retired,
+          createExecutionContext(),
+        );
+        expect(res.status).toBe(path === "/" ? 404 : 401);
+      }
+      const lines = warn.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+      expect(lines.filter((l) => l.event === "setting_ignored")).toEqual([
+        { level: "warn", event: "setting_ignored", setting: "DEMO_PAGE" },
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -1,8 +1,10 @@
 /**
- * The whole flow in a real browser: Debian's Chromium driven by playwright-core against
- * the demo page served by `wrangler dev` and the fake instance's real HTML sign-in and consent
- * pages. Screenshots of each step go to e2e-screenshots/ (gitignored). Run by `npm run test:e2e`;
- * named `.e2e.ts` so vitest (which runs every `*.test.ts` inside workerd) leaves it alone.
+ * The whole flow in a real browser: Debian's Chromium driven by playwright-core against one
+ * origin served by `wrangler dev` as it is deployed — the static demo frontend (Workers Static
+ * Assets, [assets] in wrangler.toml) and fedi-bff's Worker for /auth/, /api/, /instances/ — and the
+ * fake instance's real HTML sign-in and consent pages. Screenshots of each step go to
+ * e2e-screenshots/ (gitignored). Run by `npm run test:e2e`; named `.e2e.ts` so vitest (which runs
+ * every `*.test.ts` inside workerd) leaves it alone.
  */
 
 import assert from "node:assert/strict";
@@ -12,7 +14,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page, type Response } from "playwright-core";
-import { ERROR_MESSAGES } from "../../src/demo/messages.ts";
+import { ERROR_MESSAGES } from "../../demo/src/messages.ts";
 import { type Site, siteFor } from "../fake-instance/state.ts";
 import { type AttackerSite, crossSiteAttempts, startAttackerSite } from "./attacker.ts";
 import { type Stack, startStack } from "./stack.ts";
@@ -67,6 +69,32 @@ async function startLogin(instance: string): Promise<void> {
   await page.click("#login-button");
 }
 
+const bff = () => stack?.bffUrl ?? "";
+
+/** The headers that tell who answered: the Worker's security headers and the demo's Referrer-Policy. */
+function securityHeaders(headers: Record<string, string>) {
+  return { frame: headers["x-frame-options"], referrer: headers["referrer-policy"] };
+}
+
+const WORKER_HEADERS = { frame: "DENY", referrer: "no-referrer" };
+
+/** An answer of the static assets (the demo's _headers), not of the Worker. */
+function assertStaticApp(headers: Record<string, string>, type: string): void {
+  assert.ok(headers["content-type"]?.startsWith(type), `${type}: ${headers["content-type"]}`);
+  assert.deepEqual(securityHeaders(headers), { frame: undefined, referrer: "same-origin" });
+  assert.match(headers["content-security-policy"] ?? "", /default-src 'none'/);
+  assert.equal(headers["x-content-type-options"], "nosniff");
+}
+
+/** A navigation's answer, which must be one of fedi-bff's JSON errors (with the Worker's headers). */
+async function jsonError(res: Response | null): Promise<{ status: number; error: unknown }> {
+  const headers = res?.headers() ?? {};
+  assert.match(headers["content-type"] ?? "", /^application\/json/);
+  assert.deepEqual(securityHeaders(headers), WORKER_HEADERS);
+  const body = (await res?.json()) as { error?: unknown };
+  return { status: res?.status() ?? 0, error: body.error };
+}
+
 const statuses = () => page.locator("#timeline > li");
 const postsToStatuses = () =>
   fake.requests.filter((r) => r.method === "POST" && r.path === "/api/v1/statuses").length;
@@ -103,16 +131,57 @@ describe("demo frontend in Chromium", { timeout: 120_000 }, () => {
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
 
-  it("serves the demo page with a strict CSP that forbids framing", async () => {
-    const res = await page.goto(`${stack?.bffUrl}/`);
-    const headers = res?.headers() ?? {};
-    const csp = headers["content-security-policy"] ?? "";
+  it("serves the demo's static files with their own CSP, without running the Worker", async () => {
+    // Every answer the Worker makes carries its security headers (X-Frame-Options: DENY,
+    // Referrer-Policy: no-referrer), errors included: a static answer without them came from the
+    // assets alone. The demo's own headers come from its _headers file.
+    const worker = await context.request.get(`${bff()}/auth/session`);
+    assert.equal(worker.status(), 401);
+    assert.deepEqual(securityHeaders(worker.headers()), WORKER_HEADERS, "the Worker's own answer");
+    const res = await page.goto(`${bff()}/`);
+    assert.equal(res?.status(), 200);
+    assertStaticApp(res?.headers() ?? {}, "text/html");
+    for (const [path, type] of [
+      ["/demo.js", "text/javascript"],
+      ["/style.css", "text/css"],
+    ] as const) {
+      const file = await context.request.get(`${bff()}${path}`);
+      assert.equal(file.status(), 200, path);
+      assertStaticApp(file.headers(), type);
+    }
+    const csp = res?.headers()["content-security-policy"] ?? "";
     for (const directive of ["default-src 'none'", "script-src 'self'", "frame-ancestors 'none'"]) {
       assert.ok(csp.includes(directive), `CSP lacks ${directive}: ${csp}`);
     }
-    assert.equal(headers["x-frame-options"], "DENY");
     await page.locator("#login").waitFor();
     await screenshot("login-form");
+  });
+
+  it("answers a deep link with the app's index.html (a single-page application)", async () => {
+    const res = await page.goto(`${bff()}/@alice/123`);
+    assert.equal(res?.status(), 200);
+    assertStaticApp(res?.headers() ?? {}, "text/html");
+    assert.match((await res?.text()) ?? "", /<h1>fedi-bff demo<\/h1>/);
+    // Workers Static Assets first redirects to the path as it encodes it.
+    assert.equal(new URL(page.url()).pathname, "/%40alice/123");
+    await page.locator("#login").waitFor();
+  });
+
+  it("leaves fedi-bff's paths to the Worker: JSON errors, never the app's page", async () => {
+    // A browser navigation, which the assets would answer with index.html if they could.
+    const api = await page.goto(`${bff()}/api/v1/timelines/home`);
+    assert.deepEqual(await jsonError(api), { status: 403, error: "csrf_required" });
+    const missing = await page.goto(`${bff()}/auth/nope`);
+    assert.deepEqual(await jsonError(missing), { status: 404, error: "not_found" });
+    await page.goto(`${bff()}/`);
+    const signedOut = await page.evaluate(async () => {
+      const res = await fetch("/api/v1/timelines/home", { headers: { "X-CSRF": "1" } });
+      return { status: res.status, type: res.headers.get("content-type"), body: await res.json() };
+    });
+    assert.equal(signedOut.status, 401);
+    assert.match(signedOut.type ?? "", /^application\/json/);
+    assert.equal(signedOut.body.error, "not_authenticated");
+    await page.locator("#login").waitFor();
   });
 
   it("explains an unusable instance name", async () => {
@@ -195,6 +264,12 @@ describe("demo frontend in Chromium", { timeout: 120_000 }, () => {
     await screenshot("load-more");
   });
 
+  it("opens a deep link signed in: the app's page comes up with the timeline", async () => {
+    await page.goto(`${bff()}/@alice/123`);
+    await statuses().nth(19).waitFor();
+    assert.equal(await page.textContent("#acct"), `@alice@${stack?.fakeHost}`);
+  });
+
   it("opens the streaming WebSocket from its own origin (control for the cross-site test)", async () => {
     const state = await page.evaluate(
       (url) =>
@@ -261,6 +336,19 @@ describe("demo frontend in Chromium", { timeout: 120_000 }, () => {
     const live = [...fake.tokens.values()].filter((t) => t.user !== undefined && !t.revoked);
     assert.deepEqual(live, [], "logout revoked the token on the instance");
     await screenshot("logged-out");
+    assert.deepEqual(cspViolations, [], "the demo runs without CSP violations");
+  });
+
+  it("logs in again by handle, found through WebFinger", async () => {
+    const webfingers = () => fake.requests.filter((r) => r.path === "/.well-known/webfinger").length;
+    const before = webfingers();
+    await startLogin(`@alice@${stack?.fakeHost}`);
+    await page.click("#authorize");
+    await page.locator("#app").waitFor();
+    assert.equal(await page.textContent("#acct"), `@alice@${stack?.fakeHost}`);
+    assert.equal(webfingers(), before + 1, "the handle was resolved through WebFinger");
+    await statuses().nth(19).waitFor();
+    await screenshot("handle-login");
     assert.deepEqual(cspViolations, [], "the demo runs without CSP violations");
   });
 });

@@ -1,6 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createFediBff, type FediBffEnv } from "fedi-bff";
+import { createClient, FediBffError } from "fedi-bff/client";
 import { describe, expect, it } from "vitest";
 import app from "../src/index";
 
@@ -83,5 +84,27 @@ describe("createFediBff", () => {
       typeof createFediBff
     >[0];
     expect(() => createFediBff(wrong)).toThrow(/sessionTtl: .*publicProxy: /);
+  });
+});
+
+describe("fedi-bff/client against the mounted app", () => {
+  // The browser client from the same package; its fetch reaches the app in-process. workerd's
+  // Request takes no `credentials` (a browser's does), so the test drops it on the way in.
+  const client = createClient({
+    baseUrl: ORIGIN,
+    fetch: (url, { credentials: _, ...init }) => call(new URL(url).pathname + new URL(url).search, init),
+  });
+
+  it("sees no session before a login", async () => {
+    expect(await client.session()).toBeNull();
+  });
+
+  it("surfaces fedi-bff's error code on an API call without a session", async () => {
+    const error = await client.api("/api/v1/timelines/home").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FediBffError);
+    expect({ status: (error as FediBffError).status, code: (error as FediBffError).code }).toEqual({
+      status: 401,
+      code: "not_authenticated",
+    });
   });
 });

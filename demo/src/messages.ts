@@ -2,7 +2,7 @@
  * What the demo tells a person for each error code (and the callback's `auth_warning`). Typed by
  * the closed `ErrorCode` union: a new code does not compile until it has a message here.
  */
-import type { ErrorCode } from "../errors.ts";
+import type { AuthWarning, ErrorCode } from "../../src/client/index.ts";
 
 export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   invalid_request: "The request was malformed. Reload the page and try again.",
@@ -40,6 +40,6 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   instance_timeout: "Your instance took too long to answer. Try again later.",
 };
 
-export const WARNING_MESSAGES: Record<"account_mismatch", string> = {
+export const WARNING_MESSAGES: Record<AuthWarning, string> = {
   account_mismatch: "You signed in with another account than the one you typed.",
 };
