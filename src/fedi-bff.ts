@@ -41,7 +41,14 @@ export interface FediBff {
  * makes every answer 500 `misconfigured` (details in the log). An option of the wrong type throws here.
  */
 export function createFediBff(options: FediBffOptions = {}): FediBff {
-  const envFor = envWithOptions(optionVars(options));
+  return fediBffHandler(envWithOptions(optionVars(options)));
+}
+
+/**
+ * The handler for settings from the env alone: the standalone Worker's, whose bundle then holds no
+ * options code. `envFor` gives the env fedi-bff reads for the Worker's env.
+ */
+export function fediBffHandler(envFor: (env: Env) => Env = (env) => env): FediBff {
   const app = router();
   const fetch = (request: Request, env: Env, ctx: ExecutionContext) => {
     const effective = envFor(env);

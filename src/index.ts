@@ -1,9 +1,9 @@
-/** The standalone fedi-bff Worker: the library's handler with its settings from wrangler.toml. */
+/** The standalone fedi-bff Worker: the library's handler with its settings from wrangler.toml alone. */
 import type { Env } from "./config/env.ts";
-import { createFediBff } from "./fedi-bff.ts";
+import { fediBffHandler } from "./fedi-bff.ts";
 
 export { Registrar } from "./registry/registrar.ts";
 
-const bff = createFediBff();
+const bff = fediBffHandler();
 
 export default { fetch: bff.fetch } satisfies ExportedHandler<Env>;

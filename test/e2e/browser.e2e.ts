@@ -13,23 +13,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page, type Response } from "playwright-core";
+import type { Browser, BrowserContext, Page, Response } from "playwright-core";
 import { ERROR_MESSAGES } from "../../demo/src/messages.ts";
 import { type Site, siteFor } from "../fake-instance/state.ts";
 import { type AttackerSite, crossSiteAttempts, startAttackerSite } from "./attacker.ts";
+import { launchChromium } from "./chromium.ts";
 import { type Stack, startStack } from "./stack.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 const SHOTS = fileURLToPath(new URL("../../e2e-screenshots/", import.meta.url));
 // Interrupted (Ctrl-C): exit normally, so the stack's exit hook stops wrangler and workerd.
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
@@ -114,7 +104,7 @@ describe("demo frontend in Chromium", { timeout: 120_000 }, () => {
     fake = siteFor(stack.fakeUrl, "mastodon");
     attacker = await startAttackerSite();
     // launch() gives every run a fresh, temporary user-data dir.
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 900, height: 900 } });
     context.setDefaultTimeout(15_000);
     context.on("response", (res) => received.push(record(res)));

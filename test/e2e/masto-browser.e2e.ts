@@ -15,25 +15,15 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { type Browser, chromium, type Page, type Request } from "playwright-core";
+import type { Browser, Page, Request } from "playwright-core";
 import { type Site, siteFor } from "../fake-instance/state.ts";
+import { launchChromium } from "./chromium.ts";
 // For its `window.mastoPage` declaration.
 import type {} from "./masto-page/page.ts";
 import { type Stack, startStack } from "./stack.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PAGE_DIR = join(ROOT, "test/e2e/masto-page");
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 /** Where `wrangler dev --assets` serves the bundled page. */
 const PAGE_PATH = "/masto/";
 // Interrupted (Ctrl-C): exit normally, so the stack's exit hook stops wrangler and workerd.
@@ -106,7 +96,7 @@ describe("masto.js in Chromium through fedi-bff", { timeout: 120_000 }, () => {
       wranglerArgs: ["--assets", assets],
     });
     fake = siteFor(stack.fakeUrl, "mastodon");
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    browser = await launchChromium();
     const context = await browser.newContext();
     context.setDefaultTimeout(15_000);
     context.on("request", (req) => {

@@ -11,12 +11,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Browser, type BrowserContext, chromium, type Page, type Request } from "playwright-core";
+import type { Browser, BrowserContext, Page, Request } from "playwright-core";
 import { type Site, siteFor } from "../fake-instance/state.ts";
+import { launchChromium } from "./chromium.ts";
 import { type Stack, startStack } from "./stack.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic"];
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 
 let stack: Stack;
@@ -63,7 +62,7 @@ describe("a login link opened from outside, in Chromium", { timeout: 120_000 }, 
       output: "buffer",
     });
     fake = siteFor(stack.fakeUrl, "mastodon");
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    browser = await launchChromium();
     context = await browser.newContext();
     context.setDefaultTimeout(15_000);
     page = await context.newPage();

@@ -19,6 +19,7 @@ import { selfHostConfig } from "../../selfhost/config.ts";
 import { readSettings, WORKER_VARIABLES } from "../../selfhost/settings.ts";
 import { startFakeServer } from "../fake-instance/server.ts";
 import { type Site, siteFor } from "../fake-instance/state.ts";
+import { CookieJar } from "../helpers/cookie-jar.ts";
 import { freePort } from "./stack.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -101,25 +102,7 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-/** A cookie jar for one origin (the names are `__Host-…`: Node's fetch keeps none itself). */
-class Jar {
-  readonly cookies = new Map<string, string>();
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-  }
-  store(res: Response): void {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const eq = pair.indexOf("=");
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (/max-age=0/i.test(line) || value === "") this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-}
-
-async function call(origin: string, path: string, jar: Jar, init: RequestInit = {}): Promise<Response> {
+async function call(origin: string, path: string, jar: CookieJar, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (jar.cookies.size > 0) headers.set("cookie", jar.header());
   const res = await fetch(new URL(path, origin), { ...init, headers, redirect: "manual" });
@@ -128,8 +111,8 @@ async function call(origin: string, path: string, jar: Jar, init: RequestInit = 
 }
 
 /** Start → the instance's consent (as alice) → callback; returns the signed-in jar. */
-async function login(origin: string, instance: string): Promise<Jar> {
-  const jar = new Jar();
+async function login(origin: string, instance: string): Promise<CookieJar> {
+  const jar = new CookieJar();
   // A start from the app's own page (an outside link would get the confirmation page first).
   const start = await call(origin, `/auth/login?instance=${encodeURIComponent(instance)}`, jar, {
     headers: { "sec-fetch-site": "same-origin" },
@@ -147,7 +130,7 @@ async function login(origin: string, instance: string): Promise<Jar> {
   return jar;
 }
 
-async function verifyCredentials(origin: string, jar: Jar): Promise<Response> {
+async function verifyCredentials(origin: string, jar: CookieJar): Promise<Response> {
   return call(origin, "/api/v1/accounts/verify_credentials", jar, { headers: { "x-csrf": "1" } });
 }
 
@@ -254,7 +237,7 @@ describe("npm run self-host: login, proxy, logout, restart", { timeout: 4 * STAR
   let vars: Record<string, string> = {};
   let run: Run | undefined;
   let origin = "";
-  let jar = new Jar();
+  let jar = new CookieJar();
 
   before(async () => {
     fake = await startFakeServer({ port: 0, host: "127.0.0.1" });

@@ -23,16 +23,16 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import {
   LOGIN_COOKIE_PREFIX,
   MAX_COOKIE_HEADER,
   MAX_LOGIN_COOKIES,
   SESSION_COOKIE,
 } from "../../src/session/cookies.ts";
+import { launchChromium } from "./chromium.ts";
 import { freePort, type Stack, startStack } from "./stack.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const PARENT = "fedi.localhost";
 // Interrupted (Ctrl-C): exit normally, so the stack's exit hook stops wrangler and workerd.
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
@@ -116,18 +116,9 @@ describe("cookies in Chromium: a sibling subdomain and parallel logins", { timeo
     sibling = await startSibling(siblingPort);
     bff = `http://bff.${PARENT}:${bffPort}`;
     evil = `http://evil.${PARENT}:${siblingPort}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        `--host-resolver-rules=MAP bff.${PARENT} 127.0.0.1, MAP evil.${PARENT} 127.0.0.1`,
-      ],
-    });
+    browser = await launchChromium([
+      `--host-resolver-rules=MAP bff.${PARENT} 127.0.0.1, MAP evil.${PARENT} 127.0.0.1`,
+    ]);
   });
 
   after(async () => {

@@ -7,29 +7,12 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import worker from "../../src/index.ts";
+import { CookieJar } from "./cookie-jar.ts";
 import { approve } from "./fake.ts";
 
+export { CookieJar };
+
 export const BFF = "https://bff.example.com";
-
-/** A minimal browser cookie jar for the BFF's origin. */
-export class CookieJar {
-  readonly cookies = new Map<string, string>();
-
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-  }
-
-  store(res: Response): void {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const eq = pair.indexOf("=");
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (/max-age=0/i.test(line) || value === "") this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-}
 
 /**
  * The one way tests call fedi-bff: a request to the Worker's fetch handler with the jar's cookies
