@@ -37,6 +37,8 @@ export interface FediBffOptions {
   readonly publicProxy?: boolean;
   /** UPSTREAM_TIMEOUT, in seconds. */
   readonly upstreamTimeout?: number;
+  /** TRUSTED_PROXIES (self-hosted behind a reverse proxy). */
+  readonly trustedProxies?: readonly string[];
 }
 
 type Kind = "text" | "list" | "spaced" | "seconds" | "flag";
@@ -58,6 +60,7 @@ const OPTION_VARS: Readonly<Record<keyof FediBffOptions, readonly [VarName, Kind
   proxyPathPrefixes: ["PROXY_PATH_PREFIXES", "list"],
   publicProxy: ["PUBLIC_PROXY", "flag"],
   upstreamTimeout: ["UPSTREAM_TIMEOUT", "seconds"],
+  trustedProxies: ["TRUSTED_PROXIES", "list"],
 };
 
 /** The variables the options set; throws a TypeError naming every option of the wrong type. */
