@@ -423,7 +423,7 @@ describe("streaming", () => {
     expect(refused.status).toBe(401);
   });
 
-  it("greets and echoes over a WebSocket", async () => {
+  it("greets over a WebSocket and speaks Mastodon's subscribe protocol (no echo)", async () => {
     const origin = uniqueOrigin("mastodon");
     const token = await login(origin);
     const res = await fetch(`${origin}/api/v1/streaming?stream=user`, {
@@ -432,18 +432,29 @@ describe("streaming", () => {
     const ws = res.webSocket;
     if (!ws) throw new Error(`no WebSocket (${res.status})`);
     const messages: { event: string; payload: string; stream?: string[] }[] = [];
-    const echoed = new Promise<void>((resolve) => {
+    const refused = new Promise<void>((resolve) => {
       ws.addEventListener("message", (e) => {
         messages.push(JSON.parse(String(e.data)));
-        if (messages.some((m) => m.event === "echo")) resolve();
+        if (messages.some((m) => "error" in m)) resolve();
       });
     });
     ws.accept();
-    ws.send("ping");
-    await echoed;
+    ws.send("ping"); // not a protocol message: ignored
+    ws.send(JSON.stringify({ type: "subscribe", stream: "public" }));
+    ws.send(JSON.stringify({ type: "subscribe", stream: "bogus" }));
+    await refused;
     expect(messages[0]).toMatchObject({ event: "update", stream: ["user"] });
     expect(JSON.parse(messages[0]?.payload ?? "")).toHaveProperty("content");
-    expect(messages.find((m) => m.event === "echo")).toEqual({ event: "echo", payload: "ping" });
+    // Messages arrive in order: "ping" got nothing, "public" nothing, "bogus" the error.
+    expect(messages.slice(1)).toEqual([{ error: "Unknown stream type", status: 400 }]);
+    const both = new Promise<void>((resolve) => {
+      ws.addEventListener("message", () => {
+        if (messages.filter((m) => m.event === "delete").length === 2) resolve();
+      });
+    });
+    expect((await pushEvent(origin, { event: "delete", payload: "7" })).delivered).toBe(1);
+    await both;
+    expect(messages.filter((m) => m.event === "delete").map((m) => m.stream)).toEqual([["user"], ["public"]]);
     ws.close(1000);
     // A refused upgrade (401) is not exercised here: after a non-101 answer to an upgrade request,
     // workerd's next outbound request on that connection hangs (a workerd/miniflare quirk).

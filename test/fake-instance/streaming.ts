@@ -61,7 +61,55 @@ export function refuse(socket: Duplex, status: number, text: string) {
   );
 }
 
-/** WebSocket upgrade on /api/v1/streaming: an update on connect, then echoes and pushed events. */
+/** The streams Mastodon's streaming server knows (`hashtag`/`list` take a `tag`/`list` too). */
+const KNOWN_STREAMS = new Set([
+  "user",
+  "user:notification",
+  "public",
+  "public:local",
+  "public:remote",
+  "public:media",
+  "public:local:media",
+  "public:remote:media",
+  "hashtag",
+  "hashtag:local",
+  "list",
+  "direct",
+]);
+
+/** A stream as Mastodon names it in events: `["public"]`, `["hashtag", "cats"]`, `["list", "1"]`. */
+function streamName(message: Record<string, unknown>): string[] | null {
+  const stream = message.stream;
+  if (typeof stream !== "string" || !KNOWN_STREAMS.has(stream)) return null;
+  const extra = stream.startsWith("hashtag") ? message.tag : stream === "list" ? message.list : undefined;
+  if (stream.startsWith("hashtag") || stream === "list")
+    return typeof extra === "string" ? [stream, extra] : null;
+  return [stream];
+}
+
+/**
+ * Mastodon's WebSocket protocol (streaming server): the client sends
+ * `{"type":"subscribe"|"unsubscribe","stream":…}` and gets each event once per subscribed stream,
+ * named in `stream`; an unknown stream is answered `{"error":"Unknown stream type","status":400}`;
+ * anything that is not such a message is ignored. Nothing is echoed.
+ */
+function onClientMessage(text: string, streams: Map<string, string[]>, send: (message: object) => void) {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return;
+  }
+  if (typeof message !== "object" || message === null) return;
+  const { type } = message as { type?: unknown };
+  if (type !== "subscribe" && type !== "unsubscribe") return;
+  const name = streamName(message as Record<string, unknown>);
+  if (name === null) return send({ error: "Unknown stream type", status: 400 });
+  if (type === "subscribe") streams.set(name.join(":"), name);
+  else streams.delete(name.join(":"));
+}
+
+/** WebSocket upgrade on /api/v1/streaming: an update on connect, then the subscribed streams' events. */
 export function streamWebSocket(site: Site, req: IncomingMessage, socket: Duplex, head: Buffer) {
   const url = new URL(req.url ?? "/", site.origin);
   if (url.pathname.replace(/\/$/, "") !== "/api/v1/streaming" || site.flavour === "misskey") {
@@ -69,14 +117,22 @@ export function streamWebSocket(site: Site, req: IncomingMessage, socket: Duplex
   }
   const token = streamToken(site, req, url);
   if (!token) return refuse(socket, 401, "Unauthorized");
-  const stream = [url.searchParams.get("stream") ?? "user"];
+  const first = streamName({
+    ...Object.fromEntries(url.searchParams),
+    stream: url.searchParams.get("stream") ?? "user",
+  });
+  if (first === null) return refuse(socket, 400, "Unknown stream type");
+  const streams = new Map([[first.join(":"), first]]);
   wss.handleUpgrade(req, socket, head, (ws) => {
-    const sink: StreamSink = (event, payload) => ws.send(JSON.stringify({ stream, event, payload }));
+    const send = (message: object) => ws.send(JSON.stringify(message));
+    const sink: StreamSink = (event, payload) => {
+      for (const stream of streams.values()) send({ stream, event, payload });
+    };
     const unsubscribe = subscribe(site, sink);
     ws.on("close", unsubscribe);
     ws.on("error", unsubscribe);
     ws.on("message", (data, isBinary) => {
-      if (!isBinary) ws.send(JSON.stringify({ event: "echo", payload: data.toString() }));
+      if (!isBinary) onClientMessage(data.toString(), streams, send);
     });
     sink("update", updatePayload(site));
   });

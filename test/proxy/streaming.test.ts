@@ -69,7 +69,7 @@ async function nextMessage(ws: WebSocket, match: (data: string) => boolean, ms =
 }
 
 describe("WebSocket streaming", () => {
-  it("echoes through the proxy, with the token added server-side", async () => {
+  it("carries the client's messages both ways, with the token added server-side", async () => {
     const { host, jar } = await signedIn();
     const res = await bff("/api/v1/streaming?stream=user&access_token=leak", {
       jar,
@@ -80,9 +80,20 @@ describe("WebSocket streaming", () => {
     ws.accept();
     const update = nextMessage(ws, (d) => d.includes('"event":"update"'));
     expect(JSON.parse(await update)).toMatchObject({ stream: ["user"], event: "update" });
-    const echo = nextMessage(ws, (d) => d.includes('"event":"echo"'));
-    ws.send("hello through fedi-bff");
-    expect(JSON.parse(await echo)).toEqual({ event: "echo", payload: "hello through fedi-bff" });
+    // Mastodon's protocol: a known stream is subscribed, one the instance does not know is answered
+    // with an error (which also shows that both messages reached it, in order)…
+    const refused = nextMessage(ws, (d) => d.includes('"error"'));
+    ws.send(JSON.stringify({ type: "subscribe", stream: "hashtag", tag: "fedibff" }));
+    ws.send(JSON.stringify({ type: "subscribe", stream: "no-such-stream" }));
+    expect(JSON.parse(await refused)).toEqual({ error: "Unknown stream type", status: 400 });
+    // …and the subscribed stream's events come through, named by the instance.
+    const tagged = nextMessage(ws, (d) => d.includes('"hashtag"'));
+    expect((await pushEvent(`https://${host}`, { event: "delete", payload: "42" })).delivered).toBe(1);
+    expect(JSON.parse(await tagged)).toEqual({
+      stream: ["hashtag", "fedibff"],
+      event: "delete",
+      payload: "42",
+    });
     ws.close(1000, "done");
     const [upgrade] = await seen(host, "/api/v1/streaming");
     expect(upgrade?.query).toEqual({ stream: "user" });
