@@ -4,22 +4,42 @@
  * 1. Reads the settings from the environment (selfhost/settings.ts) and checks them with the
  *    Worker's own rules; with any problem it lists them all and exits 1 before building or
  *    serving anything. `--check` stops here (exit 0 when valid).
- * 2. Builds the production bundle (`wrangler deploy --dry-run`) into DATA_DIR/build.
+ * 2. Builds the production bundle (`wrangler deploy --dry-run`, which runs wrangler.toml's
+ *    `[build]`: the frontend folder) into DATA_DIR/build, and with a frontend folder checks it and
+ *    builds the front Worker (selfhost/front.ts) there too.
  * 3. Writes DATA_DIR/workerd.capnp (mode 0600): the Worker with no KV and no Rate Limiting
  *    binding, the Registrar Durable Object on local disk (DATA_DIR/durable-objects), outbound
- *    fetches to public addresses only. Vars and secrets are named there, never written: workerd
- *    reads them from its environment (`fromEnvironment`).
+ *    fetches to public addresses only; with a frontend folder, the front Worker on the socket,
+ *    serving the folder (read-only) and passing fedi-bff's paths on. Vars and secrets are named
+ *    there, never written: workerd reads them from its environment (`fromEnvironment`).
  * 4. Runs `workerd serve` in the foreground, says where it listens, passes SIGINT/SIGTERM on
  *    and exits with workerd's status (a supervisor such as systemd restarts it).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { dataPaths, selfHostConfig } from "./config.ts";
-import { readSettings } from "./settings.ts";
-import { buildProductionBundle, WORKERD } from "./workerd.ts";
+import { type Built, dataPaths, selfHostConfig } from "./config.ts";
+import { readFrontend } from "./frontend.ts";
+import { readSettings, type SelfHostSettings } from "./settings.ts";
+import { buildFrontWorker, buildProductionBundle, WORKERD } from "./workerd.ts";
 
 const say = (line: string) => process.stdout.write(`fedi-bff: ${line}\n`);
+
+function refuse(problems: readonly string[]): number {
+  process.stderr.write(
+    `fedi-bff: ${problems.length} configuration problem(s); nothing is served:\n${problems.map((p) => `  - ${p}\n`).join("")}`,
+  );
+  return 1;
+}
+
+/** The bundle, and with a frontend folder (checked now that `[build]` has run) the front Worker. */
+async function buildAll(settings: SelfHostSettings, outdir: string): Promise<Built | string[]> {
+  const bundle = await buildProductionBundle(outdir);
+  if (settings.frontend === null) return { bundle };
+  const { rules, problems } = readFrontend(settings.frontend, settings.dataDir);
+  if (problems.length > 0) return problems;
+  return { bundle, front: { module: await buildFrontWorker(outdir), rules } };
+}
 
 /** `workerd serve` in the foreground; resolves with the port once it listens. */
 function serve(configPath: string): { child: ChildProcess; listening: Promise<number> } {
@@ -40,12 +60,7 @@ function serve(configPath: string): { child: ChildProcess; listening: Promise<nu
 
 async function main(): Promise<number> {
   const { settings, problems } = readSettings(process.env, process.cwd());
-  if (settings === null) {
-    process.stderr.write(
-      `fedi-bff: ${problems.length} configuration problem(s); nothing is served:\n${problems.map((p) => `  - ${p}\n`).join("")}`,
-    );
-    return 1;
-  }
+  if (settings === null) return refuse(problems);
   if (process.argv.includes("--check")) {
     say("the configuration is valid.");
     return 0;
@@ -57,15 +72,16 @@ async function main(): Promise<number> {
   }
   chmodSync(settings.dataDir, 0o700);
   say("building the production bundle (wrangler deploy --dry-run)…");
-  let bundle: string;
+  let built: Built | string[];
   try {
-    bundle = await buildProductionBundle(paths.build);
+    built = await buildAll(settings, paths.build);
   } catch (error) {
     const detail = (error as { stderr?: string }).stderr?.trim() || String(error);
     process.stderr.write(`fedi-bff: the build failed; nothing is served:\n${detail}\n`);
     return 1;
   }
-  writeFileSync(paths.config, selfHostConfig(settings, bundle), { mode: 0o600 });
+  if (Array.isArray(built)) return refuse(built);
+  writeFileSync(paths.config, selfHostConfig(settings, built), { mode: 0o600 });
   chmodSync(paths.config, 0o600);
   const { child, listening } = serve(paths.config);
   const exited = new Promise<number>((done) =>
@@ -78,7 +94,7 @@ async function main(): Promise<number> {
     const port = await listening;
     const shown = settings.socketAddress.replace(/:\d+$/, `:${port}`).replace(/^\*:/, "0.0.0.0:");
     say(
-      `serving on http://${shown} (${settings.development ? "development" : "production"}; data in ${settings.dataDir})`,
+      `serving on http://${shown} (${settings.development ? "development" : "production"}; data in ${settings.dataDir}; ${settings.frontend === null ? "no frontend" : `frontend ${settings.frontend.dir}`})`,
     );
   } catch {
     // workerd said why on stderr; its exit status is ours.

@@ -6,6 +6,7 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { isIpv4, parseIpv6 } from "../src/http/client-ip.ts";
+import { type Frontend, parseAssetsDir, readFrontend } from "./frontend.ts";
 
 /**
  * The Worker's own check (src/config/config.ts). Loaded by a computed specifier: its types name
@@ -52,6 +53,8 @@ export interface SelfHostSettings {
   /** The Worker variables set in the environment (passed to workerd by name). */
   readonly variables: readonly string[];
   readonly development: boolean;
+  /** The frontend folder served beside fedi-bff (selfhost/frontend.ts); null: fedi-bff alone. */
+  readonly frontend: Frontend | null;
 }
 
 /** The settings, or every problem with them. */
@@ -66,9 +69,12 @@ export function readSettings(
   const port = parsePort(environment.PORT, problems);
   const listen = parseListenAddress(environment.LISTEN_ADDRESS, development, problems);
   const dataDir = parseDataDir(environment.DATA_DIR, cwd, problems);
+  const frontend = parseAssetsDir(environment.ASSETS_DIR, cwd, problems);
+  // wrangler.toml's folder is built with the bundle and checked then; a folder set here must be ready.
+  if (frontend?.source === "ASSETS_DIR") problems.push(...readFrontend(frontend, dataDir).problems);
   if (problems.length > 0) return { settings: null, problems };
   return {
-    settings: { socketAddress: `${listen}:${port}`, port, dataDir, variables, development },
+    settings: { socketAddress: `${listen}:${port}`, port, dataDir, variables, development, frontend },
     problems,
   };
 }

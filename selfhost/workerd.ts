@@ -8,6 +8,8 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { promisify } from "node:util";
+import { build } from "esbuild";
+import type { HeaderRule } from "./front.ts";
 
 const run = promisify(execFile);
 
@@ -38,6 +40,19 @@ export function wranglerCompat(): Compat {
 }
 
 /**
+ * wrangler.toml's `[assets] directory`, absolute (relative paths are from wrangler.toml's folder);
+ * null without an `[assets]` table. `[build]` makes it: `wrangler deploy --dry-run` runs it.
+ */
+export function wranglerAssetsDirectory(): string | null {
+  const toml = readFileSync(resolve(ROOT, "wrangler.toml"), "utf8");
+  const table = /^\[assets\][^\S\n]*\n([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(toml)?.[1];
+  if (table === undefined) return null;
+  const directory = /^directory\s*=\s*"([^"]+)"/m.exec(table)?.[1];
+  if (directory === undefined) throw new Error("wrangler.toml: [assets] without a directory");
+  return resolve(ROOT, directory);
+}
+
+/**
  * `wrangler deploy --dry-run --outdir <outdir>`: the bundle production gets, written to
  * `<outdir>/index.js`, without a Cloudflare account. Returns that path.
  */
@@ -56,6 +71,21 @@ export async function buildProductionBundle(
   });
   const [entry] = script;
   return resolve(outdir, entry === undefined ? "index.js" : `${basename(entry).replace(/\.ts$/, "")}.js`);
+}
+
+/** selfhost/front.ts as one ES module, `<outdir>/front.js`; returns that path. */
+export async function buildFrontWorker(outdir: string): Promise<string> {
+  const outfile = resolve(outdir, "front.js");
+  await build({
+    entryPoints: [resolve(ROOT, "selfhost/front.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2023",
+    outfile,
+    logLevel: "silent",
+  });
+  return outfile;
 }
 
 /** A capnp text literal. */
@@ -134,4 +164,31 @@ export function diskService(name: string, absolutePath: string): string {
  */
 export function networkService(name: string, allow: readonly string[]): string {
   return `(name = ${str(name)}, network = (allow = [ ${allow.map(str).join(", ")} ], tlsOptions = (trustBrowserCas = true)))`;
+}
+
+/** The frontend folder as a read-only workerd service (dotfiles hidden: workerd's default). */
+export function assetsService(name: string, absolutePath: string): string {
+  return `(name = ${str(name)}, disk = (path = ${str(absolutePath)}, writable = false))`;
+}
+
+/**
+ * The front Worker (selfhost/front.ts) serving the frontend folder and fedi-bff on one origin:
+ * `bff` is fedi-bff's service, `files` the folder's, `rules` the folder's `_headers`.
+ */
+export function frontWorker(w: {
+  readonly module: string;
+  readonly compat: Compat;
+  readonly bff: string;
+  readonly files: string;
+  readonly rules: readonly HeaderRule[];
+}): string {
+  return `(
+    modules = [ (name = "front.js", esModule = embed ${str(w.module)}) ],
+    compatibilityDate = ${str(w.compat.date)},
+    bindings = [
+      (name = "BFF", service = ${str(w.bff)}),
+      (name = "FILES", service = ${str(w.files)}),
+      (name = "HEADERS", json = ${str(JSON.stringify(w.rules))}),
+    ],
+  )`;
 }

@@ -8,7 +8,15 @@ import { basename, dirname, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
-import { buildProductionBundle, ROOT, WORKERD, wranglerCompat } from "../../selfhost/workerd.ts";
+import { readFrontend } from "../../selfhost/frontend.ts";
+import {
+  buildFrontWorker,
+  buildProductionBundle,
+  ROOT,
+  WORKERD,
+  wranglerAssetsDirectory,
+  wranglerCompat,
+} from "../../selfhost/workerd.ts";
 import { type Composition, composition } from "./bundle.ts";
 import { type Stub, startStub, startWorkerd, type Workerd } from "./processes.ts";
 import { type MintedSession, mintSession, mintSessions, newSessionKey, stubAccount } from "./session.ts";
@@ -156,12 +164,13 @@ export async function setUp({
   const origin = (stub: Stub) => `http://127.0.0.1:${stub.upstreamPort}`;
   const stubStarted = startStub();
   // Minting runs on this process's core while wrangler builds in its own process.
-  const [bundle, mounted, appAlone, client, sealModule, stub, manySessions] = await Promise.all([
+  const [bundle, mounted, appAlone, client, sealModule, frontModule, stub, manySessions] = await Promise.all([
     buildBundle(wranglerArgs),
     buildBundle(wranglerArgs, MOUNTED),
     buildBundle(wranglerArgs, APP_ALONE),
     buildClient(),
     buildSealBench(),
+    buildFrontWorker(resolve(OUT, "front")),
     stubStarted,
     stubStarted.then((s) => mintSessions(sessionKey, origin(s), MANY_SESSIONS)),
   ]);
@@ -173,6 +182,11 @@ export async function setUp({
   const selfHostDataDir = resolve(OUT, "self-host-data");
   rmSync(selfHostDataDir, { recursive: true, force: true });
   mkdirSync(selfHostDataDir, { recursive: true });
+  // The frontend folder `npm run self-host` serves by default, which the bundle builds ran [build] for.
+  const assetsDir = wranglerAssetsDirectory();
+  if (assetsDir === null) throw new Error("wrangler.toml: no [assets] folder for the self-hosted target");
+  const frontend = readFrontend({ dir: assetsDir, source: "wrangler.toml" }, selfHostDataDir);
+  if (frontend.problems.length > 0) throw new Error(frontend.problems.join("\n"));
   const rel = (p: string) => relative(dirname(configPath), p);
   const config = workerdConfig({
     bffModule: rel(bundle.path),
@@ -190,6 +204,9 @@ export async function setUp({
     publicUrl: "https://bff.bench.invalid",
     v8Flags,
     selfHostDataDir,
+    frontModule: rel(frontModule),
+    assetsDir,
+    assetsRules: frontend.rules,
   });
   writeFileSync(configPath, config, { mode: 0o600 });
   const workerd = await startWorkerd(WORKERD, configPath, SOCKETS, workerdArgs, workerdStdout);

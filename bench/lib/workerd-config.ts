@@ -11,15 +11,21 @@
  *   bff-login   fedi-bff in development mode, so that the stub on http://127.0.0.1 is an allowed
  *               instance (ALLOW_INSECURE_INSTANCES) for the login-start figure
  *   bff-self    fedi-bff as `npm run self-host` runs it (selfhost/workerd.ts): no KV, no Rate
- *               Limiting binding, the Registrar on local disk (self-host-data)
+ *               Limiting binding, the Registrar on local disk (self-host-data); its socket is
+ *               self-front's, as `npm run self-host` serves it with a frontend folder
+ *   self-front  the self-hosted front Worker (selfhost/front.ts): the demo's folder
+ *               (self-host-assets) and fedi-bff on one origin
  *   seal        the session-cookie micro-benchmark
  *   kv          the counting KV service in the stub process
  *   internet    outbound network, loopback and private addresses allowed
  */
 
+import type { HeaderRule } from "../../selfhost/front.ts";
 import {
+  assetsService,
   bffWorker,
   diskService,
+  frontWorker,
   selfHostedWorker,
   str,
   textBinding as text,
@@ -45,6 +51,10 @@ export interface ConfigInput {
   readonly v8Flags?: readonly string[];
   /** Absolute path of the self-hosted copy's Durable Object folder (emptied before each run). */
   readonly selfHostDataDir: string;
+  /** The self-hosted front Worker (selfhost/front.ts), its frontend folder (absolute) and `_headers`. */
+  readonly frontModule: string;
+  readonly assetsDir: string;
+  readonly assetsRules: readonly HeaderRule[];
 }
 
 /**
@@ -105,6 +115,9 @@ export const SOCKETS = [
 ] as const;
 export type SocketName = (typeof SOCKETS)[number];
 
+/** The service behind each socket: its namesake, but for the self-hosted one's front Worker. */
+const SOCKET_SERVICE: Partial<Record<SocketName, string>> = { "bff-self": "self-front" };
+
 export function workerdConfig(input: ConfigInput): string {
   const production = {
     ENVIRONMENT: "production",
@@ -140,6 +153,14 @@ export function workerdConfig(input: ConfigInput): string {
       globalOutbound: "internet",
     })})`,
     diskService("self-host-data", input.selfHostDataDir),
+    `(name = "self-front", worker = ${frontWorker({
+      module: input.frontModule,
+      compat: compat(input),
+      bff: "bff-self",
+      files: "self-host-assets",
+      rules: input.assetsRules,
+    })})`,
+    assetsService("self-host-assets", input.assetsDir),
     `(name = "seal", worker = (
     modules = [ (name = "seal.js", esModule = embed ${str(input.sealModule)}) ],
     compatibilityDate = ${str(input.compatibilityDate)},
@@ -149,7 +170,8 @@ export function workerdConfig(input: ConfigInput): string {
     `(name = "internet", network = (allow = ["public", "local", "private"]))`,
   ];
   const sockets = SOCKETS.map(
-    (name) => `(name = ${str(name)}, address = "127.0.0.1:0", http = (), service = ${str(name)})`,
+    (name) =>
+      `(name = ${str(name)}, address = "127.0.0.1:0", http = (), service = ${str(SOCKET_SERVICE[name] ?? name)})`,
   );
   return `using Workerd = import "/workerd/workerd.capnp";
 

@@ -1,15 +1,18 @@
 /**
  * `npm run self-host` (selfhost/main.ts) from this checkout, on loopback, against the fake
  * instance: bad configuration exits non-zero with every problem listed and serves nothing; a good
- * one serves login, a proxied call and logout; after a stop and a restart on the same data folder
- * the session still works and a new login registers no new app (the Registrar is on disk).
+ * one serves the demo frontend and fedi-bff on one origin (as Workers Static Assets does), login,
+ * a proxied call and logout; after a stop and a restart on the same data folder the session still
+ * works and a new login registers no new app (the Registrar is on disk). The login rate limit
+ * still sees the socket peer through the front Worker. With `ASSETS_DIR=none`, fedi-bff alone.
  * Run by `npm run test:e2e` (CI).
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -136,6 +139,51 @@ async function verifyCredentials(origin: string, jar: CookieJar): Promise<Respon
 
 const newKey = () => randomBytes(32).toString("base64url");
 
+interface RawAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/**
+ * A request with the path sent byte for byte (fetch would resolve `..` and encode `\\` first) and
+ * headers fetch may not set (`Sec-Fetch-Mode: navigate`, a browser's navigation).
+ */
+function raw(origin: string, path: string, init: { method?: string; headers?: Record<string, string> } = {}) {
+  const { hostname, port } = new URL(origin);
+  return new Promise<RawAnswer>((resolve, reject) => {
+    const req = httpRequest({
+      host: hostname,
+      port,
+      path,
+      method: init.method ?? "GET",
+      headers: init.headers,
+    });
+    req.once("error", reject);
+    req.once("response", (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.once("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.end();
+  });
+}
+
+const NAVIGATE = { "sec-fetch-mode": "navigate" };
+const DIST = join(ROOT, "demo/dist");
+
+/** The demo's CSP, as demo/public/_headers writes it. */
+function demoCsp(): string {
+  const line = /^\s+Content-Security-Policy:\s*(.+)$/m.exec(
+    readFileSync(join(ROOT, "demo/public/_headers"), "utf8"),
+  );
+  assert.ok(line);
+  return (line[1] as string).trim();
+}
+
+const NOT_FOUND = { error: "not_found", error_description: "No such route." };
+
 describe("npm run self-host: bad configuration", { timeout: 60_000 }, () => {
   /** Runs the command; asserts a non-zero exit, each expected line, and nothing served or built. */
   async function refused(vars: Record<string, string>, expected: string[]): Promise<void> {
@@ -190,6 +238,33 @@ describe("npm run self-host: bad configuration", { timeout: 60_000 }, () => {
     );
   });
 
+  it("with a frontend folder that cannot be served: every problem, nothing served", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "fedi-bff-assets-"));
+    await writeFile(
+      join(folder, "_headers"),
+      "https://app.example.org/*\n  X-Frame-Options: DENY\n/*\n  nonsense\n",
+    );
+    try {
+      const base = { SESSION_KEYS: newKey(), PUBLIC_URL: "https://bff.example.org" };
+      await refused({ ...base, ASSETS_DIR: folder }, [
+        `ASSETS_DIR: ${folder} has no index.html`,
+        `ASSETS_DIR: ${folder}/_headers line 1: "https://app.example.org/*" is not a path starting with / (absolute URLs are not supported)`,
+        `ASSETS_DIR: ${folder}/_headers line 4: "nonsense" is not a "Name: value" header line`,
+      ]);
+      await refused({ ...base, ASSETS_DIR: join(folder, "missing") }, [
+        `ASSETS_DIR: ${join(folder, "missing")} is not a folder`,
+      ]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("with the frontend folder around the data folder", async () => {
+    await refused({ SESSION_KEYS: newKey(), PUBLIC_URL: "https://bff.example.org", ASSETS_DIR: tmpdir() }, [
+      `ASSETS_DIR: ${tmpdir()} overlaps DATA_DIR`,
+    ]);
+  });
+
   it("passes every variable of the Worker's Env on to workerd", () => {
     const source = readFileSync(join(ROOT, "src/config/env.ts"), "utf8");
     const vars = [...source.matchAll(/^ {2}([A-Z][A-Z_]+)\?: string;$/gm)].map((m) => m[1]);
@@ -200,10 +275,14 @@ describe("npm run self-host: bad configuration", { timeout: 60_000 }, () => {
 
 describe("the generated workerd config", () => {
   const key = newKey();
+  const rules = [{ path: "/*", set: [["X-Frame-Options", "DENY"]] as [string, string][], detach: [] }];
   const config = (vars: Record<string, string>) => {
     const { settings, problems } = readSettings({ SESSION_KEYS: key, ...vars }, "/srv");
     assert.deepEqual(problems, []);
-    return selfHostConfig(settings as NonNullable<typeof settings>, "/srv/data/build/index.js");
+    return selfHostConfig(settings as NonNullable<typeof settings>, {
+      bundle: "/srv/data/build/index.js",
+      front: { module: "/srv/data/build/front.js", rules },
+    });
   };
 
   it("in production: named bindings only, no KV, no limiter, the Registrar on disk, public outbound only", () => {
@@ -220,6 +299,29 @@ describe("the generated workerd config", () => {
     assert.match(text, /disk = \(path = "\/srv\/data\/durable-objects", writable = true\)/);
     assert.match(text, /network = \(allow = \[ "public" \]/);
     assert.match(text, /address = "127.0.0.1:8787"/);
+  });
+
+  it("by default: the front Worker on the socket, wrangler.toml's folder read-only, the _headers rules", () => {
+    const text = config({ PUBLIC_URL: "https://bff.example.org" });
+    assert.match(
+      text,
+      /\(name = "front", worker = \(\n\s+modules = \[ \(name = "front.js", esModule = embed "build\/front.js"\) \]/,
+    );
+    assert.match(text, /\(name = "BFF", service = "fedi-bff"\)/);
+    assert.match(text, /\(name = "FILES", service = "frontend-files"\)/);
+    assert.ok(text.includes(`(name = "HEADERS", json = ${JSON.stringify(JSON.stringify(rules))})`));
+    assert.ok(
+      text.includes(`(name = "frontend-files", disk = (path = ${JSON.stringify(DIST)}, writable = false))`),
+    );
+    assert.match(text, /http = \(\), service = "front"\)/);
+  });
+
+  it("with ASSETS_DIR=none: fedi-bff alone on the socket", () => {
+    for (const value of ["none", "", " "]) {
+      const text = config({ PUBLIC_URL: "https://bff.example.org", ASSETS_DIR: value });
+      assert.ok(!text.includes("front") && !text.includes("frontend-files"), value);
+      assert.match(text, /http = \(\), service = "fedi-bff"\)/);
+    }
   });
 
   it("in development: loopback instances are reachable; addresses as workerd reads them", () => {
@@ -287,13 +389,126 @@ describe("npm run self-host: login, proxy, logout, restart", { timeout: 4 * STAR
     assert.equal(site.registrations, 1);
   });
 
+  it("serves the demo's files and fedi-bff on one origin", async () => {
+    const index = readFileSync(join(DIST, "index.html"), "utf8");
+    for (const [path, headers] of [
+      ["/", {}],
+      ["/@alice/123", NAVIGATE],
+      ["/%40alice/123", NAVIGATE],
+    ] as const) {
+      const page = await raw(origin, path, { headers });
+      assert.equal(page.status, 200, path);
+      assert.equal(page.headers["content-type"], "text/html; charset=utf-8");
+      assert.equal(page.headers["content-security-policy"], demoCsp());
+      assert.equal(page.headers["x-content-type-options"], "nosniff");
+      assert.equal(page.body, index);
+    }
+    const script = await fetch(new URL("/demo.js", origin));
+    assert.equal(script.status, 200);
+    assert.equal(script.headers.get("content-type"), "text/javascript; charset=utf-8");
+    assert.equal(await script.text(), readFileSync(join(DIST, "demo.js"), "utf8"));
+    const style = await fetch(new URL("/style.css", origin), { method: "HEAD" });
+    assert.equal(style.status, 200);
+    assert.equal(style.headers.get("content-type"), "text/css; charset=utf-8");
+    assert.equal(style.headers.get("content-length"), String(statSync(join(DIST, "style.css")).size));
+    // A missing file that is no navigation: fedi-bff's answer, as on Cloudflare.
+    const missing = await fetch(new URL("/missing.js", origin));
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await missing.json(), NOT_FOUND);
+    const headersFile = await raw(origin, "/_headers");
+    assert.equal(headersFile.status, 404);
+  });
+
+  it("answers fedi-bff's paths with fedi-bff's JSON, never index.html", async () => {
+    for (const headers of [{}, NAVIGATE]) {
+      const session = await raw(origin, "/auth/session", { headers });
+      assert.equal(session.status, 401);
+      assert.equal((JSON.parse(session.body) as { error: string }).error, "not_authenticated");
+      assert.match(session.headers["content-type"] ?? "", /^application\/json/);
+      assert.notEqual(
+        session.headers["content-security-policy"],
+        demoCsp(),
+        "the page's headers stay on pages",
+      );
+      const home = await raw(origin, "/api/v1/timelines/home", { headers: { ...headers, "x-csrf": "1" } });
+      assert.equal(home.status, 401);
+      assert.equal((JSON.parse(home.body) as { error: string }).error, "not_authenticated");
+    }
+  });
+
+  it("never serves anything outside the folder, however the path is spelled", async () => {
+    const index = readFileSync(join(DIST, "index.html"), "utf8");
+    const secrets = ["demo/tsconfig.json", "package.json", "demo/public/_headers"].map((p) =>
+      readFileSync(join(ROOT, p), "utf8"),
+    );
+    const attempts = [
+      "/../tsconfig.json",
+      "/../../package.json",
+      "/%2e%2e/tsconfig.json",
+      "/%2E%2E/%2e%2e/package.json",
+      "/..%2ftsconfig.json",
+      "/%2e%2e%2f%2e%2e%2fpackage.json",
+      "/public%2f..%2f..%2fpackage.json",
+      "/..%5ctsconfig.json",
+      "/..\\..\\package.json",
+      "/%5c..%5c..%5cpackage.json",
+      "/public/..%2f_headers",
+      "/.%2e/.%2e/package.json",
+      "//etc/passwd",
+      "/%2fetc%2fpasswd",
+      "/package.json%00.html",
+    ];
+    for (const path of attempts) {
+      const plain = await raw(origin, path);
+      assert.ok(!secrets.includes(plain.body), path);
+      assert.equal(plain.status, 404, `${path}: ${plain.body}`);
+      assert.deepEqual(JSON.parse(plain.body), NOT_FOUND, path);
+      const navigation = await raw(origin, path, { headers: NAVIGATE });
+      assert.equal(navigation.status, 200, path);
+      assert.equal(navigation.body, index, path);
+    }
+  });
+
+  it("refuses other methods off fedi-bff's paths with 405", async () => {
+    for (const [method, path] of [
+      ["POST", "/"],
+      ["PUT", "/demo.js"],
+      ["DELETE", "/index.html"],
+      ["POST", "/@alice"],
+    ]) {
+      const res = await raw(origin, path as string, { method });
+      assert.equal(res.status, 405, `${method} ${path}`);
+      assert.equal(res.headers.allow, "GET, HEAD");
+    }
+  });
+
+  it("limits login starts by the socket peer, whatever CF-Connecting-IP or X-Forwarded-For says", async () => {
+    // Without TRUSTED_PROXIES the peer (127.0.0.1) is the client: a client's headers choose no bucket.
+    const start = (n: number) =>
+      raw(origin, `/auth/login?instance=${encodeURIComponent(instance)}`, {
+        headers: {
+          "sec-fetch-site": "same-origin",
+          "cf-connecting-ip": `198.51.100.${n}`,
+          "x-forwarded-for": `203.0.113.${n}`,
+        },
+      });
+    let first429 = 0;
+    for (let n = 1; n <= 21 && first429 === 0; n++) if ((await start(n)).status === 429) first429 = n;
+    // Up to 20 starts a minute from one address; this run's logins above counted too.
+    assert.ok(first429 >= 1 && first429 <= 21, String(first429));
+    const fresh = await start(99);
+    assert.equal(fresh.status, 429);
+    assert.equal((JSON.parse(fresh.body) as { error: string }).error, "rate_limited");
+  });
+
   it("stops on SIGTERM with status 0", async () => {
     assert.equal(await stop(run as Run), 0);
     run = undefined;
   });
 
   it("after a restart: the session still works, and a new login registers no new app", async () => {
-    run = selfHost(vars);
+    // Now behind a (pretend) reverse proxy on loopback, for the next test.
+    run = selfHost({ ...vars, TRUSTED_PROXIES: "127.0.0.1" });
     assert.equal(await serving(run), origin);
     const me = await verifyCredentials(origin, jar);
     assert.equal(me.status, 200);
@@ -302,5 +517,51 @@ describe("npm run self-host: login, proxy, logout, restart", { timeout: 4 * STAR
     assert.equal(site.registrations, 1, "the registration came from the data folder");
     const out = await call(origin, "/auth/logout", again, { method: "POST", headers: { "x-csrf": "1" } });
     assert.equal(out.status, 204);
+  });
+
+  it("behind a trusted proxy: the client is the proxy's X-Forwarded-For hop, through the front Worker", async () => {
+    const start = (client: string) =>
+      raw(origin, `/auth/login?instance=${encodeURIComponent(instance)}`, {
+        headers: { "sec-fetch-site": "same-origin", "x-forwarded-for": client },
+      });
+    // 25 clients, one start each: 25 buckets, none full.
+    for (let n = 1; n <= 25; n++) assert.equal((await start(`203.0.113.${n}`)).status, 302, String(n));
+    // One client: 20 starts a minute (its first was above).
+    for (let n = 2; n <= 20; n++) assert.equal((await start("203.0.113.1")).status, 302, String(n));
+    assert.equal((await start("203.0.113.1")).status, 429);
+    assert.equal((await start("203.0.113.2")).status, 302);
+  });
+});
+
+describe("npm run self-host with ASSETS_DIR=none: fedi-bff alone", { timeout: 2 * START_TIMEOUT_MS }, () => {
+  let dataDir = "";
+  let run: Run | undefined;
+
+  after(async () => {
+    if (run !== undefined) await stop(run);
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("answers / with fedi-bff's JSON 404, and fedi-bff's paths as ever", async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "fedi-bff-self-host-bare-"));
+    const port = await freePort();
+    const vars = { SESSION_KEYS: newKey(), PUBLIC_URL: `http://127.0.0.1:${port}` };
+    run = selfHost({
+      ...vars,
+      ENVIRONMENT: "development",
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      ASSETS_DIR: "none",
+    });
+    const origin = await serving(run);
+    assert.match(run.output(), /no frontend\)/);
+    for (const headers of [{}, NAVIGATE]) {
+      const root = await raw(origin, "/", { headers });
+      assert.equal(root.status, 404);
+      assert.deepEqual(JSON.parse(root.body), NOT_FOUND);
+    }
+    assert.equal((await raw(origin, "/demo.js")).status, 404);
+    assert.equal((await raw(origin, "/auth/session")).status, 401);
+    assert.ok(!readFileSync(join(dataDir, "workerd.capnp"), "utf8").includes("frontend-files"));
   });
 });
