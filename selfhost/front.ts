@@ -1,5 +1,5 @@
 /**
- * The self-hosted server's front Worker (`npm run self-host` with a frontend folder): one origin
+ * The self-hosted server's front module (`npm run self-host` with a frontend folder): one origin
  * for the frontend's static files and fedi-bff, with the routing rules of Workers Static Assets
  * as wrangler.toml configures them (`not_found_handling = "single-page-application"`,
  * `run_worker_first` = fedi-bff's paths):
@@ -14,8 +14,8 @@
  * - Other methods off fedi-bff's paths: 405.
  *
  * The folder is a read-only workerd `disk` service (dotfiles hidden, `.`/`..` never reachable);
- * paths are checked here too, segment by segment, so no spelling leaves it. No dependencies: this
- * file is the whole Worker.
+ * paths are checked here too, segment by segment, so no spelling leaves it. No dependencies.
+ * selfhost/one-origin.ts runs it in the same isolate as fedi-bff's bundle.
  */
 
 /** fedi-bff's path prefixes (FEDI_BFF_PATHS of src/fedi-bff.ts; a test holds the two equal). */
@@ -35,8 +35,8 @@ interface Service {
   fetch(request: Request): Promise<Response>;
 }
 
-export interface FrontEnv {
-  readonly BFF: Service;
+/** The folder's bindings. */
+export interface FilesEnv {
   readonly FILES: Service;
   /** The `_headers` rules (a JSON binding). */
   readonly HEADERS: readonly HeaderRule[];
@@ -76,23 +76,26 @@ const TYPES: Readonly<Record<string, string>> = {
 /** Files of the folder that configure the server and are never served (as on Cloudflare). */
 const CONFIG_FILES = new Set(["_headers", "_redirects"]);
 
-export default {
-  async fetch(request: Request, env: FrontEnv): Promise<Response> {
-    const url = new URL(request.url);
-    if (BFF_PATHS.some((prefix) => url.pathname.startsWith(prefix))) return env.BFF.fetch(request);
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      return new Response(null, { status: 405, headers: { allow: "GET, HEAD" } });
-    }
-    const segments = fileSegments(url.pathname);
-    const answer = segments === null ? null : await staticAnswer(segments, url, request.method, env);
-    if (answer !== null) return answer;
-    if (request.headers.get("sec-fetch-mode") === "navigate") {
-      const index = await file(["index.html"], request.method, env);
-      if (index !== null) return withHeaders(index, "index.html", url.pathname, env.HEADERS);
-    }
-    return env.BFF.fetch(request);
-  },
-};
+/** One request: a file of the folder, or `toBff(request)` with the very same Request object. */
+export async function serveFront(
+  request: Request,
+  env: FilesEnv,
+  toBff: (request: Request) => Response | Promise<Response>,
+): Promise<Response> {
+  const url = new URL(request.url);
+  if (BFF_PATHS.some((prefix) => url.pathname.startsWith(prefix))) return toBff(request);
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    return new Response(null, { status: 405, headers: { allow: "GET, HEAD" } });
+  }
+  const segments = fileSegments(url.pathname);
+  const answer = segments === null ? null : await staticAnswer(segments, url, request.method, env);
+  if (answer !== null) return answer;
+  if (request.headers.get("sec-fetch-mode") === "navigate") {
+    const index = await file(["index.html"], request.method, env);
+    if (index !== null) return withHeaders(index, "index.html", url.pathname, env.HEADERS);
+  }
+  return toBff(request);
+}
 
 /**
  * The decoded segments of a path that may name a file, or null. The URL parser has already
@@ -124,7 +127,7 @@ async function staticAnswer(
   segments: readonly string[],
   url: URL,
   method: string,
-  env: FrontEnv,
+  env: FilesEnv,
 ): Promise<Response | null> {
   if (url.pathname.endsWith("/")) {
     const index = await file([...segments, "index.html"], method, env);
@@ -147,7 +150,7 @@ async function staticAnswer(
 }
 
 /** A file (not a folder) of the folder, or null. */
-async function file(segments: readonly string[], method: string, env: FrontEnv): Promise<Response | null> {
+async function file(segments: readonly string[], method: string, env: FilesEnv): Promise<Response | null> {
   const found = await env.FILES.fetch(diskRequest(segments, method));
   if (found.status === 200 && found.headers.get("content-type") !== "application/json") return found;
   await found.body?.cancel();

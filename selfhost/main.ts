@@ -6,10 +6,10 @@
  *    serving anything. `--check` stops here (exit 0 when valid).
  * 2. Builds the production bundle (`wrangler deploy --dry-run`, which runs wrangler.toml's
  *    `[build]`: the frontend folder) into DATA_DIR/build, and with a frontend folder checks it and
- *    builds the front Worker (selfhost/front.ts) there too.
+ *    builds the front module (selfhost/one-origin.ts, front.ts) there too.
  * 3. Writes DATA_DIR/workerd.capnp (mode 0600): the Worker with no KV and no Rate Limiting
  *    binding, the Registrar Durable Object on local disk (DATA_DIR/durable-objects), outbound
- *    fetches to public addresses only; with a frontend folder, the front Worker on the socket,
+ *    fetches to public addresses only; with a frontend folder, the front module and the bundle in one Worker,
  *    serving the folder (read-only) and passing fedi-bff's paths on. Vars and secrets are named
  *    there, never written: workerd reads them from its environment (`fromEnvironment`).
  * 4. Runs `workerd serve` in the foreground, says where it listens, passes SIGINT/SIGTERM on
@@ -32,7 +32,7 @@ function refuse(problems: readonly string[]): number {
   return 1;
 }
 
-/** The bundle, and with a frontend folder (checked now that `[build]` has run) the front Worker. */
+/** The bundle, and with a frontend folder (checked now that `[build]` has run) the front module. */
 async function buildAll(settings: SelfHostSettings, outdir: string): Promise<Built | string[]> {
   const bundle = await buildProductionBundle(outdir);
   if (settings.frontend === null) return { bundle };

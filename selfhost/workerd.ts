@@ -73,11 +73,18 @@ export async function buildProductionBundle(
   return resolve(outdir, entry === undefined ? "index.js" : `${basename(entry).replace(/\.ts$/, "")}.js`);
 }
 
-/** selfhost/front.ts as one ES module, `<outdir>/front.js`; returns that path. */
+/** The module name of fedi-bff's bundle beside selfhost/one-origin.ts. */
+const BUNDLE_MODULE = "fedi-bff-bundle.js";
+
+/**
+ * selfhost/one-origin.ts (with front.ts) as one ES module, `<outdir>/front.js`, importing fedi-bff's
+ * bundle as the module beside it; returns that path.
+ */
 export async function buildFrontWorker(outdir: string): Promise<string> {
   const outfile = resolve(outdir, "front.js");
   await build({
-    entryPoints: [resolve(ROOT, "selfhost/front.ts")],
+    entryPoints: [resolve(ROOT, "selfhost/one-origin.ts")],
+    external: [`./${BUNDLE_MODULE}`],
     bundle: true,
     format: "esm",
     platform: "neutral",
@@ -114,13 +121,21 @@ export interface BffWorker {
   /** `(inMemory = void)` or `(localDisk = "<disk service>")`. */
   readonly durableObjectStorage: string;
   readonly globalOutbound: string;
+  /** With a frontend folder: the one-origin module (selfhost/one-origin.ts) in front of the bundle. */
+  readonly front?: string;
 }
 
 /** fedi-bff's Worker (capnp `Worker` struct): the bundle, its bindings and the Registrar class. */
 export function bffWorker(w: BffWorker): string {
   const bindings = [...w.bindings, REGISTRAR_BINDING];
+  const modules = w.front
+    ? [
+        `(name = "front.js", esModule = embed ${str(w.front)})`,
+        `(name = ${str(BUNDLE_MODULE)}, esModule = embed ${str(w.module)})`,
+      ]
+    : [`(name = "index.js", esModule = embed ${str(w.module)})`];
   return `(
-    modules = [ (name = "index.js", esModule = embed ${str(w.module)}) ],
+    modules = [ ${modules.join(", ")} ],
     compatibilityDate = ${str(w.compat.date)},
     compatibilityFlags = [ ${w.compat.flags.map(str).join(", ")} ],
     bindings = [ ${bindings.join(",\n      ")} ],
@@ -141,14 +156,31 @@ export function selfHostedWorker(w: {
   readonly diskService: string;
   readonly globalOutbound: string;
   readonly uniqueKey?: string;
+  /**
+   * A frontend folder in front, in the same isolate (selfhost/one-origin.ts): its built module,
+   * the folder's service and its `_headers` rules.
+   */
+  readonly frontend?: {
+    readonly module: string;
+    readonly files: string;
+    readonly rules: readonly HeaderRule[];
+  };
 }): string {
+  const frontend = w.frontend;
   return bffWorker({
     module: w.module,
     compat: w.compat,
-    bindings: w.vars,
+    bindings: frontend
+      ? [
+          ...w.vars,
+          `(name = "FILES", service = ${str(frontend.files)})`,
+          `(name = "HEADERS", json = ${str(JSON.stringify(frontend.rules))})`,
+        ]
+      : w.vars,
     uniqueKey: w.uniqueKey ?? REGISTRAR_UNIQUE_KEY,
     durableObjectStorage: `(localDisk = ${str(w.diskService)})`,
     globalOutbound: w.globalOutbound,
+    ...(frontend ? { front: frontend.module } : {}),
   });
 }
 
@@ -169,26 +201,4 @@ export function networkService(name: string, allow: readonly string[]): string {
 /** The frontend folder as a read-only workerd service (dotfiles hidden: workerd's default). */
 export function assetsService(name: string, absolutePath: string): string {
   return `(name = ${str(name)}, disk = (path = ${str(absolutePath)}, writable = false))`;
-}
-
-/**
- * The front Worker (selfhost/front.ts) serving the frontend folder and fedi-bff on one origin:
- * `bff` is fedi-bff's service, `files` the folder's, `rules` the folder's `_headers`.
- */
-export function frontWorker(w: {
-  readonly module: string;
-  readonly compat: Compat;
-  readonly bff: string;
-  readonly files: string;
-  readonly rules: readonly HeaderRule[];
-}): string {
-  return `(
-    modules = [ (name = "front.js", esModule = embed ${str(w.module)}) ],
-    compatibilityDate = ${str(w.compat.date)},
-    bindings = [
-      (name = "BFF", service = ${str(w.bff)}),
-      (name = "FILES", service = ${str(w.files)}),
-      (name = "HEADERS", json = ${str(JSON.stringify(w.rules))}),
-    ],
-  )`;
 }

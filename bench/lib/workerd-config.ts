@@ -11,10 +11,8 @@
  *   bff-login   fedi-bff in development mode, so that the stub on http://127.0.0.1 is an allowed
  *               instance (ALLOW_INSECURE_INSTANCES) for the login-start figure
  *   bff-self    fedi-bff as `npm run self-host` runs it (selfhost/workerd.ts): no KV, no Rate
- *               Limiting binding, the Registrar on local disk (self-host-data); its socket is
- *               self-front's, as `npm run self-host` serves it with a frontend folder
- *   self-front  the self-hosted front Worker (selfhost/front.ts): the demo's folder
- *               (self-host-assets) and fedi-bff on one origin
+ *               Limiting binding, the Registrar on local disk (self-host-data), and the demo's
+ *               folder (self-host-assets) served in the same isolate (selfhost/one-origin.ts)
  *   seal        the session-cookie micro-benchmark
  *   kv          the counting KV service in the stub process
  *   internet    outbound network, loopback and private addresses allowed
@@ -25,7 +23,6 @@ import {
   assetsService,
   bffWorker,
   diskService,
-  frontWorker,
   selfHostedWorker,
   str,
   textBinding as text,
@@ -115,9 +112,6 @@ export const SOCKETS = [
 ] as const;
 export type SocketName = (typeof SOCKETS)[number];
 
-/** The service behind each socket: its namesake, but for the self-hosted one's front Worker. */
-const SOCKET_SERVICE: Partial<Record<SocketName, string>> = { "bff-self": "self-front" };
-
 export function workerdConfig(input: ConfigInput): string {
   const production = {
     ENVIRONMENT: "production",
@@ -151,15 +145,9 @@ export function workerdConfig(input: ConfigInput): string {
       ],
       diskService: "self-host-data",
       globalOutbound: "internet",
+      frontend: { module: input.frontModule, files: "self-host-assets", rules: input.assetsRules },
     })})`,
     diskService("self-host-data", input.selfHostDataDir),
-    `(name = "self-front", worker = ${frontWorker({
-      module: input.frontModule,
-      compat: compat(input),
-      bff: "bff-self",
-      files: "self-host-assets",
-      rules: input.assetsRules,
-    })})`,
     assetsService("self-host-assets", input.assetsDir),
     `(name = "seal", worker = (
     modules = [ (name = "seal.js", esModule = embed ${str(input.sealModule)}) ],
@@ -170,8 +158,7 @@ export function workerdConfig(input: ConfigInput): string {
     `(name = "internet", network = (allow = ["public", "local", "private"]))`,
   ];
   const sockets = SOCKETS.map(
-    (name) =>
-      `(name = ${str(name)}, address = "127.0.0.1:0", http = (), service = ${str(SOCKET_SERVICE[name] ?? name)})`,
+    (name) => `(name = ${str(name)}, address = "127.0.0.1:0", http = (), service = ${str(name)})`,
   );
   return `using Workerd = import "/workerd/workerd.capnp";
 

@@ -4,7 +4,7 @@
  * one serves the demo frontend and fedi-bff on one origin (as Workers Static Assets does), login,
  * a proxied call and logout; after a stop and a restart on the same data folder the session still
  * works and a new login registers no new app (the Registrar is on disk). The login rate limit
- * still sees the socket peer through the front Worker. With `ASSETS_DIR=none`, fedi-bff alone.
+ * still sees the socket peer through the front module. With `ASSETS_DIR=none`, fedi-bff alone.
  * Run by `npm run test:e2e` (CI).
  */
 import assert from "node:assert/strict";
@@ -301,19 +301,20 @@ describe("the generated workerd config", () => {
     assert.match(text, /address = "127.0.0.1:8787"/);
   });
 
-  it("by default: the front Worker on the socket, wrangler.toml's folder read-only, the _headers rules", () => {
+  it("by default: the front and fedi-bff's bundle in one Worker, wrangler.toml's folder read-only, the _headers rules", () => {
     const text = config({ PUBLIC_URL: "https://bff.example.org" });
-    assert.match(
-      text,
-      /\(name = "front", worker = \(\n\s+modules = \[ \(name = "front.js", esModule = embed "build\/front.js"\) \]/,
+    // One isolate: the front module first (the main module), the production bundle beside it.
+    assert.ok(
+      text.includes(
+        '(name = "fedi-bff", worker = (\n    modules = [ (name = "front.js", esModule = embed "build/front.js"), (name = "fedi-bff-bundle.js", esModule = embed "build/index.js") ],',
+      ),
     );
-    assert.match(text, /\(name = "BFF", service = "fedi-bff"\)/);
     assert.match(text, /\(name = "FILES", service = "frontend-files"\)/);
     assert.ok(text.includes(`(name = "HEADERS", json = ${JSON.stringify(JSON.stringify(rules))})`));
     assert.ok(
       text.includes(`(name = "frontend-files", disk = (path = ${JSON.stringify(DIST)}, writable = false))`),
     );
-    assert.match(text, /http = \(\), service = "front"\)/);
+    assert.match(text, /http = \(\), service = "fedi-bff"\)/);
   });
 
   it("with ASSETS_DIR=none: fedi-bff alone on the socket", () => {
@@ -519,7 +520,7 @@ describe("npm run self-host: login, proxy, logout, restart", { timeout: 4 * STAR
     assert.equal(out.status, 204);
   });
 
-  it("behind a trusted proxy: the client is the proxy's X-Forwarded-For hop, through the front Worker", async () => {
+  it("behind a trusted proxy: the client is the proxy's X-Forwarded-For hop, through the front module", async () => {
     const start = (client: string) =>
       raw(origin, `/auth/login?instance=${encodeURIComponent(instance)}`, {
         headers: { "sec-fetch-site": "same-origin", "x-forwarded-for": client },

@@ -1,11 +1,18 @@
 /**
- * The self-hosted front Worker (selfhost/front.ts) with stand-in services: fedi-bff's paths reach
+ * The self-hosted front module (selfhost/front.ts) with stand-in services: fedi-bff's paths reach
  * fedi-bff as the very same request and come back as the very same response; files are served
  * with their type and the `_headers` rules; a navigation to no file gets index.html, any other
  * request fedi-bff's answer; other methods 405; no path spelling reaches past the folder.
  */
 import { describe, expect, it } from "vitest";
-import front, { BFF_PATHS, type FrontEnv, fileSegments, type HeaderRule } from "../../selfhost/front.ts";
+import { BFF_PATHS, type FilesEnv, fileSegments, type HeaderRule, serveFront } from "../../selfhost/front.ts";
+
+/** The front with fedi-bff as a stand-in service. */
+type FrontEnv = FilesEnv & { readonly BFF: { fetch(request: Request): Promise<Response> } };
+const front = {
+  fetch: (request: Request, env: FrontEnv) => serveFront(request, env, (r) => env.BFF.fetch(r)),
+};
+
 import { FEDI_BFF_PATHS } from "../../src/fedi-bff.ts";
 
 const FILES: Record<string, string> = {
@@ -68,7 +75,7 @@ function setUp(
 
 const navigate = { headers: { "sec-fetch-mode": "navigate" } };
 
-describe("the self-hosted front Worker", () => {
+describe("the self-hosted front module", () => {
   it("routes exactly fedi-bff's paths to fedi-bff", () => {
     expect([...BFF_PATHS]).toEqual([...FEDI_BFF_PATHS]);
   });
