@@ -55,7 +55,7 @@ export async function proxy(request: Request, deps: ProxyDeps, cors: HeaderRecor
   } else {
     url = `${account.origin}${target.path}${target.query}`;
     const safe = method === "GET" || method === "HEAD";
-    const body = safe ? null : forwardedBody(request);
+    const body = safe ? null : await forwardedBody(request);
     upstream = await fetchWithHeadTimeout(head, url, { method, headers: upstreamHeaders, body }, safe);
   }
   if (upstream.status === 401) {

@@ -1,23 +1,48 @@
 /**
- * The request body the proxy forwards: streamed, never buffered, and sent with its length.
+ * The request body the proxy forwards, sent with its length.
  *
  * A browser announces the length of every body it can (a form, JSON, a file upload). workerd sends
  * a `ReadableStream` body chunked — even with a `Content-Length` header — unless the stream has a
- * known length, and snac never answers a chunked request body. Piping the body through a
- * `FixedLengthStream` of the announced length (Cloudflare Workers' identity stream with a known
- * length) makes the upstream request carry `Content-Length` while every chunk still flows
- * through as it arrives. A body whose length nobody announced stays chunked.
+ * known length, and snac never answers a chunked request body. So a body of announced length goes
+ * out with it:
+ *
+ * - a small one (a status, a form: up to SMALL_BODY_BYTES) is read whole and sent as bytes — one
+ *   copy of a few KiB costs the isolate less than setting up a pipe, and its size is bounded;
+ * - a larger one (media) is piped through a `FixedLengthStream` of the announced length (Cloudflare
+ *   Workers' identity stream with a known length): never buffered, every chunk flows on as it
+ *   arrives.
+ *
+ * A body whose length nobody announced stays a chunked stream.
  */
+import { BffError } from "../errors.ts";
 
 /** Up to 15 digits: far beyond any body a Worker accepts, and safe as a JavaScript number. */
 const DECLARED_LENGTH = /^\d{1,15}$/;
 
-export function forwardedBody(request: Request): ReadableStream<Uint8Array> | null {
+/** Bodies up to this many bytes are read whole before they are sent. */
+export const SMALL_BODY_BYTES = 64 * 1024;
+
+export async function forwardedBody(
+  request: Request,
+): Promise<ArrayBuffer | ReadableStream<Uint8Array> | null> {
   const body = request.body;
   if (body === null) return null;
   const declared = request.headers.get("content-length");
   if (declared === null || !DECLARED_LENGTH.test(declared)) return body;
-  const fixed = new FixedLengthStream(Number(declared));
+  const length = Number(declared);
+  if (length <= SMALL_BODY_BYTES) {
+    // Read natively in one go. Bounded: the runtime frames a request body by its Content-Length,
+    // so at most `length` bytes arrive (a body built in code that says otherwise is refused).
+    const bytes = await request.arrayBuffer();
+    // The instance never sees a body that does not match its Content-Length.
+    if (bytes.byteLength !== length) {
+      throw new BffError("invalid_request", "The request body does not match its Content-Length.", {
+        internal: `declared ${length}, ${bytes.byteLength} bytes sent`,
+      });
+    }
+    return bytes;
+  }
+  const fixed = new FixedLengthStream(length);
   // A body shorter or longer than announced errors the stream, and with it the upstream request
   // (502): the instance never sees a body that does not match its Content-Length.
   body.pipeTo(fixed.writable).catch(() => {});
