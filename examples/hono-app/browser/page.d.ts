@@ -1,0 +1,6 @@
+// What the README's browser-client example assumes of the page around it.
+declare function show(code: string | null): void;
+interface Status {
+  readonly id: string;
+  readonly content: string;
+}
