@@ -6,6 +6,7 @@ import { dirname, join, normalize, relative } from "node:path";
 
 /** Bottom first: a folder may import only folders listed before it (and itself). */
 const LAYERS = [
+  "paths.ts",
   "error-codes.ts",
   // The browser client (published as fedi-bff/client): below the server, so it imports nothing of it.
   "client",

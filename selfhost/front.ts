@@ -18,8 +18,7 @@
  * selfhost/one-origin.ts runs it in the same isolate as fedi-bff's bundle.
  */
 
-/** fedi-bff's path prefixes (FEDI_BFF_PATHS of src/fedi-bff.ts; a test holds the two equal). */
-export const BFF_PATHS = ["/auth/", "/api/", "/instances/"] as const;
+import { isFediBffPath } from "../src/paths.ts";
 
 /** One rule of the folder's `_headers` file, as selfhost/headers-file.ts reads it. */
 export interface HeaderRule {
@@ -83,7 +82,7 @@ export async function serveFront(
   toBff: (request: Request) => Response | Promise<Response>,
 ): Promise<Response> {
   const url = new URL(request.url);
-  if (BFF_PATHS.some((prefix) => url.pathname.startsWith(prefix))) return toBff(request);
+  if (isFediBffPath(url.pathname)) return toBff(request);
   if (request.method !== "GET" && request.method !== "HEAD") {
     return new Response(null, { status: 405, headers: { allow: "GET, HEAD" } });
   }

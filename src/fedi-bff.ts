@@ -18,11 +18,11 @@ import { BffError, errorResponse } from "./errors.ts";
 import { cors } from "./middleware/cors.ts";
 import { errorToResponse } from "./middleware/errors.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
+import { isFediBffPath } from "./paths.ts";
 import { isApiRequest, serveApi } from "./proxy/entry.ts";
 import { publicProxy } from "./public/route.ts";
 
-/** The path prefixes fedi-bff answers; a Worker serving an app beside it routes these here. */
-export const FEDI_BFF_PATHS = ["/auth/", "/api/", "/instances/"] as const;
+export { FEDI_BFF_PATHS } from "./paths.ts";
 
 export interface FediBff {
   /** Answers a request on one of fedi-bff's paths (anything else: fedi-bff's JSON 404). */
@@ -69,7 +69,7 @@ export function fediBffHandler(envFor: (env: Env) => Env = (env) => env): FediBf
 function handles(request: Request | URL | string): boolean {
   const url = typeof request === "string" ? request : request instanceof URL ? request.href : request.url;
   const path = pathOf(url);
-  return FEDI_BFF_PATHS.some((prefix) => path.startsWith(prefix));
+  return isFediBffPath(path);
 }
 
 /** The raw path of an absolute URL or of a path (as the router sees it, before any decoding). */

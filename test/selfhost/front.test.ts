@@ -5,7 +5,7 @@
  * request fedi-bff's answer; other methods 405; no path spelling reaches past the folder.
  */
 import { describe, expect, it } from "vitest";
-import { BFF_PATHS, type FilesEnv, fileSegments, type HeaderRule, serveFront } from "../../selfhost/front.ts";
+import { type FilesEnv, fileSegments, type HeaderRule, serveFront } from "../../selfhost/front.ts";
 
 /** The front with fedi-bff as a stand-in service. */
 type FrontEnv = FilesEnv & { readonly BFF: { fetch(request: Request): Promise<Response> } };
@@ -13,7 +13,7 @@ const front = {
   fetch: (request: Request, env: FrontEnv) => serveFront(request, env, (r) => env.BFF.fetch(r)),
 };
 
-import { FEDI_BFF_PATHS } from "../../src/fedi-bff.ts";
+import { FEDI_BFF_PATHS } from "../../src/paths.ts";
 
 const FILES: Record<string, string> = {
   "index.html": "<!doctype html><title>app</title>",
@@ -76,8 +76,11 @@ function setUp(
 const navigate = { headers: { "sec-fetch-mode": "navigate" } };
 
 describe("the self-hosted front module", () => {
-  it("routes exactly fedi-bff's paths to fedi-bff", () => {
-    expect([...BFF_PATHS]).toEqual([...FEDI_BFF_PATHS]);
+  it("routes every one of fedi-bff's paths to fedi-bff, whatever the method", async () => {
+    const { toBff, get } = setUp();
+    for (const prefix of FEDI_BFF_PATHS)
+      expect((await get(`${prefix}x`, { method: "POST" })).status).toBe(404);
+    expect(toBff.map((r) => new URL(r.url).pathname)).toEqual(FEDI_BFF_PATHS.map((p) => `${p}x`));
   });
 
   it("passes a request on fedi-bff's paths on as it is, and returns fedi-bff's response as it is", async () => {
