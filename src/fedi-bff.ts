@@ -72,12 +72,18 @@ function handles(request: Request | URL | string): boolean {
   return isFediBffPath(path);
 }
 
-/** The raw path of an absolute URL or of a path (as the router sees it, before any decoding). */
+/**
+ * The raw path of an absolute URL or of a path (as the router sees it, before any decoding): it
+ * ends at `?` or `#`, so `https://app.example?next=/auth/login` is the app's root, not fedi-bff's.
+ */
 function pathOf(url: string): string {
   const scheme = url.indexOf("://");
-  if (scheme < 0) return url;
-  const start = url.indexOf("/", scheme + 3);
-  return start < 0 ? "/" : url.slice(start);
+  const rest = scheme < 0 ? url : url.slice(scheme + 3);
+  const end = rest.search(/[?#]/);
+  const upToQuery = end < 0 ? rest : rest.slice(0, end);
+  if (scheme < 0) return upToQuery;
+  const start = upToQuery.indexOf("/");
+  return start < 0 ? "/" : upToQuery.slice(start);
 }
 
 function router(): Hono<AppEnv> {
@@ -93,6 +99,8 @@ function router(): Hono<AppEnv> {
   app.use("*", cors());
   app.get("/auth/login", login);
   app.post("/auth/login", login);
+  // One callback per instance; the bare path only finishes logins started before it existed.
+  app.get("/auth/callback/:host", callback);
   app.get("/auth/callback", callback);
   app.get("/auth/session", sessionInfo);
   app.post("/auth/logout", logout);

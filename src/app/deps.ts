@@ -33,8 +33,22 @@ export async function buildDeps(env: Env, requestUrl: string): Promise<Deps> {
   return deps;
 }
 
-export function redirectUri(deps: Deps): string {
-  return `${deps.publicOrigin}/auth/callback`;
+/**
+ * The callback path of every instance: one redirect URI per instance (RFC 9700 §4.4.2), so the URL
+ * an authorization response arrives on names the server it came from, and a response one instance
+ * sends to another's login is refused before its code goes anywhere (auth/callback.ts).
+ */
+export const CALLBACK_PATH = "/auth/callback/";
+
+/**
+ * The one callback every instance shared before per-instance redirect URIs: only logins started
+ * before the upgrade (sealed with it, at most LOGIN_TTL old) may still arrive there.
+ */
+export const LEGACY_CALLBACK_PATH = "/auth/callback";
+
+/** `host`'s redirect URI: `PUBLIC_URL/auth/callback/<canonical host>`. */
+export function redirectUri(deps: Pick<Deps, "publicOrigin">, host: string): string {
+  return `${deps.publicOrigin}${CALLBACK_PATH}${host}`;
 }
 
 /** Which app this deployment uses on an instance: its redirect_uri and configured scopes. */
@@ -45,7 +59,7 @@ export function registrationRequest(
   return {
     host: target.host,
     origin: target.origin,
-    redirectUri: redirectUri(deps),
+    redirectUri: redirectUri(deps, target.host),
     scopes: deps.config.scopes.join(" "),
   };
 }

@@ -34,9 +34,10 @@ export async function finishLogin(
   tx: LoginTransaction,
   query: URLSearchParams,
 ): Promise<Response> {
-  assertNoOAuthError(query.get("error"));
   const registration = await loginRegistration(deps, tx);
+  // RFC 9207 §2.4: `iss` is checked first, on error responses too.
   assertIssuer(registration, query);
+  assertNoOAuthError(query.get("error"));
   if (query.has("access_token")) {
     return tokenInUrl(c, deps, tx, registration, query.get("access_token") ?? "");
   }

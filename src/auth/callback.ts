@@ -1,6 +1,10 @@
 /**
- * `GET /auth/callback`: the instance sends the browser back here. Checks the login cookie and
- * state (constant time), then finishes the login (callback-finish.ts): the code is exchanged
+ * `GET /auth/callback/<host>`: the instance sends the browser back here. Checks that this is a
+ * top-level navigation, finds the login by its state (constant time), and refuses an answer that
+ * arrived on another instance's callback before anything else happens: the redirect URI names the
+ * instance (RFC 9700 §4.4.2), so an authorization response one server sends to a login started
+ * with another (a mix-up) is never exchanged, revoked or sent anywhere. Then it finishes the login
+ * (callback-finish.ts): the code is exchanged
  * server-side, the account stored in the session cookie, and the browser sent to return_to. Every
  * failure goes back to the frontend as `?auth_error=<code>` rather than a raw JSON page: to the
  * login's return_to once the transaction is known, and before that (no state, an unknown state)
@@ -26,7 +30,9 @@ const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 export async function callback(c: AppContext): Promise<Response> {
   const { deps } = c.var;
-  const query = new URL(c.req.url).searchParams;
+  assertTopLevelNavigation(c.req.raw.headers);
+  const url = new URL(c.req.url);
+  const query = url.searchParams;
   const state = query.get("state") ?? "";
   const cookies = c.req.header("cookie") ?? null;
   const hasState = STATE_PATTERN.test(state);
@@ -34,6 +40,7 @@ export async function callback(c: AppContext): Promise<Response> {
   if (found === null) return unmatched(deps, query, cookies, hasState);
   const { tx, expired } = found;
   try {
+    assertArrivedOn(tx, url);
     assertSameLogin(tx, state, expired);
     return await finishLogin(c, deps, tx, query);
   } catch (error) {
@@ -43,6 +50,43 @@ export async function callback(c: AppContext): Promise<Response> {
     res.headers.append("set-cookie", clearLoginCookie(state));
     return res;
   }
+}
+
+/**
+ * An authorization response comes back by a browser navigation, which Fetch Metadata names
+ * `document` / `navigate`: an `<img>`, a script, a frame or a fetch of a callback URL is refused
+ * before any cookie is read or changed (it must neither finish nor end someone's login). Clients
+ * that send no Fetch Metadata (older browsers, curl) are judged by the login start instead.
+ */
+function assertTopLevelNavigation(headers: Headers): void {
+  const dest = headers.get("sec-fetch-dest");
+  const mode = headers.get("sec-fetch-mode");
+  if ((dest === null || dest === "document") && (mode === null || mode === "navigate")) return;
+  throw new BffError("invalid_callback", "The sign-in answer must arrive as a page navigation.", {
+    internal: `callback as ${dest ?? "?"}/${mode ?? "?"}`,
+  });
+}
+
+/**
+ * The mix-up defence (RFC 9700 §4.4): the callback path this answer arrived on is the redirect URI
+ * the login was started with — the one registered with that instance alone. Compared raw, before
+ * any outbound request: an answer for another instance ends this login with nothing sent anywhere.
+ */
+function assertArrivedOn(tx: LoginTransaction, url: URL): void {
+  let expected: string;
+  try {
+    expected = new URL(tx.redirectUri).pathname;
+  } catch {
+    expected = "";
+  }
+  if (url.pathname === expected) return;
+  throw new BffError(
+    "invalid_callback",
+    "The sign-in answer came from another server than the one you chose; start again.",
+    {
+      internal: `answer on ${url.pathname.slice(0, 120)} for a login with ${tx.host}`,
+    },
+  );
 }
 
 /** The login cookie found for this state is still valid and really is this state's login. */

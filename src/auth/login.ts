@@ -3,7 +3,8 @@
  * outbound request, gets its app registration (one KV read when cached), and sends the browser to
  * the instance's authorize endpoint with state and PKCE. With `Accept: application/json` the
  * answer is `{ authorize_url }` instead of a redirect (for frontends that navigate themselves).
- * A login that nothing on this origin started gets a confirmation page first (login-confirm.ts).
+ * A login only a navigation asked for gets a confirmation page first (login-confirm.ts); one that
+ * neither a person nor the app started (an image, a script, a frame) starts nothing.
  */
 
 import { type Deps, registrationRequest } from "../app/deps.ts";
@@ -24,7 +25,9 @@ import { parseReturnTo } from "./return-to.ts";
 
 export async function login(c: AppContext): Promise<Response> {
   const { deps } = c.var;
-  if (loginStart(c.req.raw.headers, deps) === "confirm") return confirmFirst(c);
+  if (loginStart(c.req.method, c.req.raw.headers, deps) === "confirm") {
+    return confirmLogin(c, new URL(c.req.url).searchParams);
+  }
   // Before the body is read: a flood of large bodies is braked like any other login start.
   await limitRegistrations(c.req.raw, deps);
   const params = c.req.method === "POST" ? await formParams(c) : new URL(c.req.url).searchParams;
@@ -46,15 +49,6 @@ export async function login(c: AppContext): Promise<Response> {
     expectedAcct,
   };
   return startAuthorization(c, registration, tx);
-}
-
-/** A login nothing on this origin started: the user confirms it on our own page first. */
-function confirmFirst(c: AppContext): Promise<Response> {
-  // A browser never sends a form POST without Origin (or with Sec-Fetch-Site: none).
-  if (c.req.method === "POST") {
-    throw new BffError("forbidden_origin", "A login must be started from the application itself.");
-  }
-  return confirmLogin(c, new URL(c.req.url).searchParams);
 }
 
 /**
