@@ -91,7 +91,11 @@ function router(): Hono<AppEnv> {
   // The API proxy applies its own deps, CORS, security headers and errors (proxy/entry.ts); as the
   // first route it ends the chain, so the `*` middlewares below never run for it.
   app.all("/api/*", (c) => serveApi(c.req.raw, c.env));
-  app.use("*", securityHeaders());
+  // deps are missing only when building them failed (misconfigured): HTTPS is then assumed.
+  app.use(
+    "*",
+    securityHeaders<AppEnv>((c) => c.get("deps")?.config.development !== true),
+  );
   app.use("*", async function depsHandler(c, next) {
     c.set("deps", await buildDeps(c.env, c.req.url));
     await next();

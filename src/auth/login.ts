@@ -9,7 +9,6 @@
 
 import { type Deps, registrationRequest } from "../app/deps.ts";
 import type { AppContext } from "../app/types.ts";
-import { BffError } from "../errors.ts";
 import { LOGIN_FORM_LIMIT, readBoundedText } from "../http/body.ts";
 import { limitRegistrations } from "../http/rate-limit.ts";
 import type { InstanceOrigin } from "../instance/host.ts";

@@ -37,6 +37,9 @@ export function parseReturnTo(raw: string | undefined, deps: Deps): string {
   }
   if (!deps.config.frontendOrigins.has(url.origin) || url.username || url.password)
     throw refuse("foreign origin");
+  // As for a relative path: a frontend that re-emits its own path (`//evil.example/x`, also
+  // reached through `/..//`) would turn it into a protocol-relative redirect elsewhere.
+  if (url.pathname.startsWith("//")) throw refuse("protocol-relative path on a frontend origin");
   return url.href;
 }
 

@@ -16,8 +16,8 @@ import {
   hasConcurrentLogin,
   type LoginTransaction,
 } from "../session/login.ts";
-import type { SessionAccount } from "../session/session.ts";
-import { readSession, sessionSetCookie } from "../session/store.ts";
+import type { Session, SessionAccount } from "../session/session.ts";
+import { readSession, remainingLifetime, sessionSetCookie } from "../session/store.ts";
 import { redirectTo, withQueryParam } from "./return-to.ts";
 import { revokeAccount } from "./revoke-account.ts";
 import { settleFinishedLogins } from "./settle-logins.ts";
@@ -30,7 +30,8 @@ export async function signIn(
   issued: SessionAccount,
 ): Promise<Response> {
   const account = withinBudget(c, deps, tx, issued);
-  const merged = await mergeIntoSession(c, deps, account);
+  const session = await readSession(c.req.header("cookie") ?? null, deps.ring);
+  const merged = mergeIntoSession(c, deps, session, account);
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   const header = c.req.header("cookie") ?? null;
   const settled = await settleFinishedLogins(
@@ -42,7 +43,14 @@ export async function signIn(
   const res = redirectTo(signedInTarget(tx, account, deps));
   res.headers.append(
     "set-cookie",
-    await sessionSetCookie(merged.accounts, merged.active, deps.ring, deps.config.sessionTtl),
+    // The session's absolute lifetime (OWASP ASVS 7.3.2) runs from its first sign-in: adding an
+    // account does not extend it.
+    await sessionSetCookie(
+      merged.accounts,
+      merged.active,
+      deps.ring,
+      session === null ? deps.config.sessionTtl : remainingLifetime(session),
+    ),
   );
   const own = await ownLoginCookie(header, tx, account, deps);
   for (const cookie of [...settled.filter((line) => !sameName(line, own)), own]) {
@@ -62,8 +70,12 @@ function withinBudget(c: AppContext, deps: Deps, tx: LoginTransaction, account: 
 }
 
 /** The session with `account` added; the accounts it replaces are revoked, as is one over the cap. */
-async function mergeIntoSession(c: AppContext, deps: Deps, account: SessionAccount): Promise<MergeResult> {
-  const session = await readSession(c.req.header("cookie") ?? null, deps.ring);
+function mergeIntoSession(
+  c: AppContext,
+  deps: Deps,
+  session: Session | null,
+  account: SessionAccount,
+): MergeResult {
   const merged = addAccount(session, account);
   if (merged === null) {
     c.executionCtx.waitUntil(revokeAccount(deps, account));
