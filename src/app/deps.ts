@@ -51,6 +51,17 @@ export function redirectUri(deps: Pick<Deps, "publicOrigin">, host: string): str
   return `${deps.publicOrigin}${CALLBACK_PATH}${host}`;
 }
 
+/** What a login transaction holds for "the instance's own redirect URI" (derived, not stored). */
+export const OWN_REDIRECT_URI = "";
+
+/** The redirect URI a login was started with: its instance's own, or the shared one it sealed. */
+export function loginRedirectUri(
+  deps: Pick<Deps, "publicOrigin">,
+  tx: { readonly host: string; readonly redirectUri: string },
+): string {
+  return tx.redirectUri === OWN_REDIRECT_URI ? redirectUri(deps, tx.host) : tx.redirectUri;
+}
+
 /** Which app this deployment uses on an instance: its redirect_uri and configured scopes. */
 export function registrationRequest(
   deps: Deps,

@@ -54,7 +54,6 @@ export function restartAuthorization(
   const base: LoginBase = {
     ...tx,
     clientId: registration.clientId,
-    redirectUri: registration.redirectUri,
     scopes: registration.scopes,
     forceLogin,
     retried: true,

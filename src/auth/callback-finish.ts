@@ -5,7 +5,7 @@
  * Akkoma/Pleroma putting a token in the URL for a browser it already knows.
  */
 
-import type { Deps } from "../app/deps.ts";
+import { type Deps, loginRedirectUri } from "../app/deps.ts";
 import type { AppContext } from "../app/types.ts";
 import { BffError } from "../errors.ts";
 import { type AccountInfo, verifyCredentials } from "../oauth/account.ts";
@@ -56,13 +56,17 @@ function assertNoOAuthError(error: string | null): void {
       });
 }
 
-function registrationRequestOf(tx: LoginTransaction): RegistrationRequest {
-  return { host: tx.host, origin: tx.origin, redirectUri: tx.redirectUri, scopes: tx.scopes };
+function registrationRequestOf(deps: Deps, tx: LoginTransaction): RegistrationRequest {
+  return { host: tx.host, origin: tx.origin, redirectUri: loginRedirectUri(deps, tx), scopes: tx.scopes };
 }
 
 /** The exact client this login was started with. */
 async function loginRegistration(deps: Deps, tx: LoginTransaction): Promise<Registration> {
-  const registration = await registrationForClient(deps.registry, registrationRequestOf(tx), tx.clientId);
+  const registration = await registrationForClient(
+    deps.registry,
+    registrationRequestOf(deps, tx),
+    tx.clientId,
+  );
   if (registration === null) {
     throw new BffError("login_expired", "The login can no longer be completed; start again.");
   }
@@ -91,7 +95,7 @@ async function exchangeOrRestart(
     // A retried login whose fresh app is refused too ends here (token_exchange_failed), never a loop.
     if (!isDeadClient(failure) || tx.retried) throw failure;
     // The instance forgot our app (deleted by an admin, database lost): register again, once.
-    const fresh = await replaceRegistration(deps.registry, registrationRequestOf(tx), tx.clientId);
+    const fresh = await replaceRegistration(deps.registry, registrationRequestOf(deps, tx), tx.clientId);
     return restartAuthorization(c, tx, fresh, tx.forceLogin);
   }
 }

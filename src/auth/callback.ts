@@ -11,7 +11,7 @@
  * to the one login pending in this browser, or `/`.
  */
 
-import type { Deps } from "../app/deps.ts";
+import { type Deps, loginRedirectUri } from "../app/deps.ts";
 import type { AppContext } from "../app/types.ts";
 import { BffError, isBffError, logError } from "../errors.ts";
 import { timingSafeEqual } from "../oauth/pkce.ts";
@@ -40,7 +40,7 @@ export async function callback(c: AppContext): Promise<Response> {
   if (found === null) return unmatched(deps, query, cookies, hasState);
   const { tx, expired } = found;
   try {
-    assertArrivedOn(tx, url);
+    assertArrivedOn(deps, tx, url);
     assertSameLogin(tx, state, expired);
     return await finishLogin(c, deps, tx, query);
   } catch (error) {
@@ -72,10 +72,10 @@ function assertTopLevelNavigation(headers: Headers): void {
  * the login was started with — the one registered with that instance alone. Compared raw, before
  * any outbound request: an answer for another instance ends this login with nothing sent anywhere.
  */
-function assertArrivedOn(tx: LoginTransaction, url: URL): void {
+function assertArrivedOn(deps: Deps, tx: LoginTransaction, url: URL): void {
   let expected: string;
   try {
-    expected = new URL(tx.redirectUri).pathname;
+    expected = new URL(loginRedirectUri(deps, tx)).pathname;
   } catch {
     expected = "";
   }

@@ -7,7 +7,7 @@
  * neither a person nor the app started (an image, a script, a frame) starts nothing.
  */
 
-import { type Deps, registrationRequest } from "../app/deps.ts";
+import { type Deps, OWN_REDIRECT_URI, registrationRequest } from "../app/deps.ts";
 import type { AppContext } from "../app/types.ts";
 import { LOGIN_FORM_LIMIT, readBoundedText } from "../http/body.ts";
 import { limitRegistrations } from "../http/rate-limit.ts";
@@ -40,7 +40,7 @@ export async function login(c: AppContext): Promise<Response> {
     host: target.host,
     origin: target.origin,
     clientId: registration.clientId,
-    redirectUri: registration.redirectUri,
+    redirectUri: OWN_REDIRECT_URI,
     scopes: registration.scopes,
     returnTo,
     forceLogin: registration.forceLogin || sameInstance,

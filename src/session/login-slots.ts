@@ -20,6 +20,10 @@ export interface LoginTransaction {
   readonly host: string;
   readonly origin: string;
   readonly clientId: string;
+  /**
+   * "" for the instance's own redirect URI (`PUBLIC_URL/auth/callback/<host>`, derived: the
+   * cookie stays small), or the shared one a login started before per-instance URIs was sealed with.
+   */
   readonly redirectUri: string;
   readonly scopes: string;
   /** Validated return_to (relative path, or absolute on a FRONTEND_ORIGINS origin). */

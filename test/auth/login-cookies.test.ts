@@ -5,6 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { OWN_REDIRECT_URI } from "../../src/app/deps.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import type { Env } from "../../src/config/env.ts";
 import { getKeyRing } from "../../src/crypto/key-ring.ts";
@@ -70,7 +71,8 @@ describe("login cookies", () => {
       host,
       origin: `https://${host}:65535`,
       clientId: "c".repeat(512),
-      redirectUri: `https://${"b".repeat(240)}.example/auth/callback`,
+      // The instance's own redirect URI is derived from the host, not stored.
+      redirectUri: OWN_REDIRECT_URI,
       scopes: "read write push follow profile admin:read admin:write",
       returnTo: `/${"r".repeat(MAX_RETURN_TO_LENGTH - 1)}`,
       forceLogin: true,
