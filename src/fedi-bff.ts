@@ -7,10 +7,7 @@ import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono/tiny";
 import { buildDeps } from "./app/deps.ts";
 import type { AppEnv } from "./app/types.ts";
-import { callback } from "./auth/callback.ts";
-import { login } from "./auth/login.ts";
-import { logout, switchAccount } from "./auth/logout.ts";
-import { sessionInfo } from "./auth/session.ts";
+import { authCallback, login, logout, session, switchTo } from "./auth/routes.ts";
 import { configProblems } from "./config/config.ts";
 import type { Env } from "./config/env.ts";
 import { envWithOptions, type FediBffOptions, optionVars } from "./config/options.ts";
@@ -104,11 +101,11 @@ function router(): Hono<AppEnv> {
   app.get("/auth/login", login);
   app.post("/auth/login", login);
   // One callback per instance; the bare path only finishes logins started before it existed.
-  app.get("/auth/callback/:host", callback);
-  app.get("/auth/callback", callback);
-  app.get("/auth/session", sessionInfo);
+  app.get("/auth/callback/:host", authCallback);
+  app.get("/auth/callback", authCallback);
+  app.get("/auth/session", session);
   app.post("/auth/logout", logout);
-  app.post("/auth/switch", switchAccount);
+  app.post("/auth/switch", switchTo);
   app.all("/instances/:host/api/*", publicProxy);
   app.notFound(() => errorResponse(new BffError("not_found", "No such route.")));
   app.onError((error, c) => errorToResponse(error, c.req.path));

@@ -36,7 +36,7 @@ export async function buildDeps(env: Env, requestUrl: string): Promise<Deps> {
 /**
  * The callback path of every instance: one redirect URI per instance (RFC 9700 §4.4.2), so the URL
  * an authorization response arrives on names the server it came from, and a response one instance
- * sends to another's login is refused before its code goes anywhere (auth/callback.ts).
+ * sends to another's login is refused before its code goes anywhere (auth/callback/callback.ts).
  */
 export const CALLBACK_PATH = "/auth/callback/";
 

@@ -5,9 +5,9 @@
  */
 import type { Deps } from "../app/deps.ts";
 import { BffError } from "../errors.ts";
-import { MAX_RETURN_TO_LENGTH } from "../session/login.ts";
+import { MAX_RETURN_TO_LENGTH } from "./login/transaction.ts";
 
-/** return_to travels in the login cookie, which must stay small (session/login.ts). */
+/** return_to travels in the login cookie, which must stay small (login/transaction.ts). */
 const MAX_LENGTH = MAX_RETURN_TO_LENGTH;
 
 export function parseReturnTo(raw: string | undefined, deps: Deps): string {

@@ -6,13 +6,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { LEGACY_CALLBACK_PATH } from "../../src/app/deps.ts";
+import { stateIn } from "../../src/auth/login/slots.ts";
+import { type LoginTransaction, transactionCookie } from "../../src/auth/login/transaction.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import type { Env } from "../../src/config/env.ts";
 import { getKeyRing } from "../../src/crypto/key-ring.ts";
 import { authorizeUrl } from "../../src/oauth/authorize.ts";
 import { codeChallenge, randomToken } from "../../src/oauth/pkce.ts";
 import { registrationForLogin } from "../../src/registry/registry.ts";
-import { type LoginTransaction, loginSetCookies, newLoginState } from "../../src/session/login.ts";
 import { BFF, bff, CookieJar, fullLogin } from "../helpers/bff.ts";
 import { approve, fakeState, uniqueHost } from "../helpers/fake.ts";
 
@@ -27,7 +28,7 @@ async function legacyLogin(host: string, jar: CookieJar): Promise<URL> {
   };
   const registration = await registrationForLogin(deps, request);
   const tx: LoginTransaction = {
-    state: await newLoginState(null, ring),
+    state: stateIn(0, randomToken()),
     verifier: randomToken(),
     host,
     origin: request.origin,
@@ -39,9 +40,7 @@ async function legacyLogin(host: string, jar: CookieJar): Promise<URL> {
     retried: false,
     expectedAcct: "",
   };
-  for (const line of await loginSetCookies(tx, ring, null)) {
-    jar.store(new Response(null, { headers: { "set-cookie": line } }));
-  }
+  jar.store(new Response(null, { headers: { "set-cookie": await transactionCookie(tx, ring) } }));
   const url = authorizeUrl(registration, {
     state: tx.state,
     codeChallenge: await codeChallenge(tx.verifier),

@@ -4,52 +4,54 @@
  * arrived on another instance's callback before anything else happens: the redirect URI names the
  * instance (RFC 9700 §4.4.2), so an authorization response one server sends to a login started
  * with another (a mix-up) is never exchanged, revoked or sent anywhere. Then it finishes the login
- * (callback-finish.ts): the code is exchanged
- * server-side, the account stored in the session cookie, and the browser sent to return_to. Every
- * failure goes back to the frontend as `?auth_error=<code>` rather than a raw JSON page: to the
- * login's return_to once the transaction is known, and before that (no state, an unknown state)
- * to the one login pending in this browser, or `/`.
+ * (finish.ts): the code is exchanged server-side, the account stored in the session cookie, and
+ * the browser sent to return_to. Every failure goes back to the frontend as `?auth_error=<code>`
+ * rather than a raw JSON page: to the login's return_to once the transaction is known, and before
+ * that (no state, an unknown state) to the one login pending in this browser, or `/`.
  */
 
-import { type Deps, loginRedirectUri } from "../app/deps.ts";
-import type { AppContext } from "../app/types.ts";
-import { BffError, isBffError, logError } from "../errors.ts";
-import { timingSafeEqual } from "../oauth/pkce.ts";
+import { loginRedirectUri } from "../../app/deps.ts";
+import { timingSafeEqual } from "../../crypto/compare.ts";
+import { BffError, isBffError, logError } from "../../errors.ts";
+import { onlyPendingLogin, pendingLogin } from "../login/slots.ts";
 import {
   clearLoginCookie,
-  clearPendingLoginCookie,
+  clearSlotCookie,
   type LoginTransaction,
-  pendingReturnTo,
-  readLoginTransaction,
-} from "../session/login.ts";
-import { finishLogin } from "./callback-finish.ts";
-import { redirectTo, withAuthError } from "./return-to.ts";
+  openLegacyTransaction,
+  type PendingLogin,
+} from "../login/transaction.ts";
+import type { AuthRequest } from "../request.ts";
+import { redirectTo, withAuthError } from "../return-to.ts";
+import { finishLogin } from "./finish.ts";
 
-/** A state as this BFF draws it (session/login.ts): 43 base64url characters. */
+/** A state as this BFF draws it (login/slots.ts): 43 base64url characters. */
 const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-export async function callback(c: AppContext): Promise<Response> {
-  const { deps } = c.var;
-  assertTopLevelNavigation(c.req.raw.headers);
-  const url = new URL(c.req.url);
-  const query = url.searchParams;
+export async function callback(req: AuthRequest): Promise<Response> {
+  assertTopLevelNavigation(req.headers);
+  const query = req.url.searchParams;
   const state = query.get("state") ?? "";
-  const cookies = c.req.header("cookie") ?? null;
   const hasState = STATE_PATTERN.test(state);
-  const found = hasState ? await readLoginTransaction(cookies, state, deps.ring) : null;
-  if (found === null) return unmatched(deps, query, cookies, hasState);
+  const found = hasState ? await loginFor(req, state) : null;
+  if (found === null) return unmatched(req, hasState);
   const { tx, expired } = found;
   try {
-    assertArrivedOn(deps, tx, url);
+    assertArrivedOn(req, tx);
     assertSameLogin(tx, state, expired);
-    return await finishLogin(c, deps, tx, query);
+    return await finishLogin(req, tx);
   } catch (error) {
     if (!isBffError(error)) throw error;
     logError(error, "callback");
-    const res = redirectTo(withAuthError(tx.returnTo, error.code, deps));
+    const res = redirectTo(withAuthError(tx.returnTo, error.code, req.deps));
     res.headers.append("set-cookie", clearLoginCookie(state));
     return res;
   }
+}
+
+/** The pending login with this state: in its slot, or (started before slots) under its own name. */
+async function loginFor(req: AuthRequest, state: string): Promise<PendingLogin | null> {
+  return pendingLogin(await req.slots(), state) ?? openLegacyTransaction(req.cookies, state, req.deps.ring);
 }
 
 /**
@@ -72,20 +74,18 @@ function assertTopLevelNavigation(headers: Headers): void {
  * the login was started with — the one registered with that instance alone. Compared raw, before
  * any outbound request: an answer for another instance ends this login with nothing sent anywhere.
  */
-function assertArrivedOn(deps: Deps, tx: LoginTransaction, url: URL): void {
+function assertArrivedOn(req: AuthRequest, tx: LoginTransaction): void {
   let expected: string;
   try {
-    expected = new URL(loginRedirectUri(deps, tx)).pathname;
+    expected = new URL(loginRedirectUri(req.deps, tx)).pathname;
   } catch {
     expected = "";
   }
-  if (url.pathname === expected) return;
+  if (req.url.pathname === expected) return;
   throw new BffError(
     "invalid_callback",
     "The sign-in answer came from another server than the one you chose; start again.",
-    {
-      internal: `answer on ${url.pathname.slice(0, 120)} for a login with ${tx.host}`,
-    },
+    { internal: `answer on ${req.url.pathname.slice(0, 120)} for a login with ${tx.host}` },
   );
 }
 
@@ -105,17 +105,15 @@ function assertSameLogin(tx: LoginTransaction, state: string, expired: boolean):
  * `error=access_denied` and no state at all; that ends the pending login, whose cookie is cleared.
  * A state that names another login leaves the pending one alone.
  */
-async function unmatched(
-  deps: Deps,
-  query: URLSearchParams,
-  cookies: string | null,
-  hasState: boolean,
-): Promise<Response> {
+async function unmatched(req: AuthRequest, hasState: boolean): Promise<Response> {
+  const query = req.url.searchParams;
   const error = fallback(query.get("error"), hasState);
   logError(error, "callback");
-  const res = redirectTo(withAuthError((await pendingReturnTo(cookies, deps.ring)) ?? "/", error.code, deps));
-  const clear = !hasState && query.has("error") ? await clearPendingLoginCookie(cookies, deps.ring) : null;
-  if (clear !== null) res.headers.append("set-cookie", clear);
+  const pending = onlyPendingLogin(await req.slots());
+  const res = redirectTo(withAuthError(pending?.tx.returnTo ?? "/", error.code, req.deps));
+  if (pending !== null && !hasState && query.has("error")) {
+    res.headers.append("set-cookie", clearSlotCookie(pending.slot));
+  }
   return res;
 }
 
