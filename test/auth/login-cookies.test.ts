@@ -166,3 +166,32 @@ describe("two tabs finishing a login for the same account at the same moment", (
     expect(loginCookies(browser)).toEqual([]);
   });
 });
+
+describe("two tabs finishing logins with two instances at the same moment", () => {
+  it("leaves no live token behind: the dropped account's token is revoked, and logout revokes the rest", async () => {
+    const [first, second] = [uniqueHost("mastodon"), uniqueHost("gts")];
+    const browser = new CookieJar();
+    const startA = await bff(`/auth/login?instance=${first}`, { jar: browser });
+    const startB = await bff(`/auth/login?instance=${second}`, { jar: browser });
+    const backA = await approve(startA.headers.get("location") ?? "");
+    const backB = await approve(startB.headers.get("location") ?? "", { user: "bob" });
+    const header = browser.header();
+    const [doneA, doneB] = await Promise.all([
+      bff(backA.pathname + backA.search, { headers: { cookie: header } }),
+      bff(backB.pathname + backB.search, { headers: { cookie: header } }),
+    ]);
+    expect([doneA.status, doneB.status]).toEqual([302, 302]);
+    browser.store(doneA);
+    browser.store(doneB); // the browser keeps the last session: the first instance's account is gone
+    expect((await bff("/auth/session", { jar: browser })).status).toBe(200);
+    const logout = await bff("/auth/logout?all=1", {
+      method: "POST",
+      jar: browser,
+      headers: { "x-csrf": "1" },
+    });
+    expect(logout.status).toBe(204);
+    expect((await fakeState(first)).liveUserTokens).toBe(0);
+    expect((await fakeState(second)).liveUserTokens).toBe(0);
+    expect(loginCookies(browser)).toEqual([]);
+  });
+});
