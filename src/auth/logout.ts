@@ -7,6 +7,7 @@
 import type { Deps } from "../app/deps.ts";
 import { BffError } from "../errors.ts";
 import { readBoundedText, SWITCH_BODY_LIMIT } from "../http/body.ts";
+import { asRecord } from "../http/upstream.ts";
 import { assertSameOriginAction } from "../middleware/origin.ts";
 import { findAccount } from "../session/accounts.ts";
 import type { Session, SessionAccount } from "../session/session.ts";
@@ -69,8 +70,7 @@ async function accountParam(req: AuthRequest): Promise<string> {
   if (type.startsWith("application/json")) {
     try {
       const body = JSON.parse(text) as unknown;
-      const account =
-        typeof body === "object" && body !== null ? (body as Record<string, unknown>).account : null;
+      const account = asRecord(body)?.account;
       if (typeof account === "string") return account;
     } catch {
       // fall through to the error below

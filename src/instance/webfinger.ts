@@ -10,7 +10,14 @@
  * chain another domain started by redirecting there, so nobody can turn lookups off for others.
  */
 import { BffError, isBffError } from "../errors.ts";
-import { discard, readJson, readText, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
+import {
+  asRecord,
+  discard,
+  readJson,
+  readText,
+  type UpstreamContext,
+  upstreamFetch,
+} from "../http/upstream.ts";
 import { HandleMemo } from "./handle-memo.ts";
 import { checkUpstreamUrl, type HostPolicy, type InstanceOrigin, parseInstance } from "./host.ts";
 import { assertHostAllowed } from "./policy.ts";
@@ -172,7 +179,7 @@ async function fetchJrd(
   }
   try {
     const json = await readJson(res, "invalid_upstream_response", 64 * 1024);
-    return typeof json === "object" && json !== null ? (json as Record<string, unknown>) : null;
+    return asRecord(json);
   } catch {
     failedAt(walk, walk.answeredBy);
     return null;

@@ -14,6 +14,8 @@ export interface OriginDeps {
 }
 
 export const CSRF_HEADER = "x-csrf";
+/** fedi-bff's own request headers: read here, never forwarded to an instance. */
+export const FEDI_BFF_REQUEST_HEADERS = [CSRF_HEADER, "x-account"] as const;
 
 export function isAllowedOrigin(origin: string, deps: OriginDeps): boolean {
   return origin === deps.publicOrigin || deps.config.frontendOrigins.has(origin);

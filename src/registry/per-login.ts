@@ -3,8 +3,8 @@
  * registrations are counted per window and refused beyond PER_LOGIN_LIMIT.
  */
 
+import { nowSeconds } from "../clock.ts";
 import type { RegistrarResult } from "../config/registrar-rpc.ts";
-import { nowSeconds } from "../crypto/seal.ts";
 import { PER_LOGIN_LIMIT } from "./keeping.ts";
 import type { RegistrarScope } from "./scope.ts";
 import { doFreshKey } from "./storage-keys.ts";

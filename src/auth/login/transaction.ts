@@ -8,9 +8,12 @@
  * Whatever the interleaving of starts, pending logins add at most MAX_LOGIN_COOKIES cookies of at
  * most MAX_LOGIN_COOKIE_LENGTH bytes to the Cookie header.
  */
+
+import { nowSeconds } from "../../clock.ts";
 import type { KeyRing } from "../../crypto/key-ring.ts";
-import { type Claims, nowSeconds, open, seal } from "../../crypto/seal.ts";
+import { type Claims, open, seal } from "../../crypto/seal.ts";
 import { BffError } from "../../errors.ts";
+import { asRecord } from "../../http/upstream.ts";
 import {
   clearCookie,
   cookieValue,
@@ -148,9 +151,8 @@ function asPending(payload: Claims, slot: number, expired: boolean): Slot | null
 }
 
 function asFinished(payload: Claims, slot: number): Slot | null {
-  const f = payload.f;
-  if (typeof f !== "object" || f === null) return null;
-  const record = f as Record<string, unknown>;
+  const record = asRecord(payload.f);
+  if (record === null) return null;
   for (const field of ["instance", "origin", "clientId", "token"]) {
     if (typeof record[field] !== "string") return null;
   }
