@@ -19,8 +19,13 @@
 
 export type Keeping = "anchored" | "per-login";
 
-/** nodeinfo software names whose revoke deletes the whole app (snac 2.94, measured). */
-const PER_LOGIN_SOFTWARE = new Set(["snac"]);
+/**
+ * nodeinfo software names that get one app per login: snac (its revoke deletes the whole app,
+ * 2.94 measured) and Friendica (one token per app and user, overwritten by the user's next
+ * authorization, and a revoke deletes every token of the app: src/Security/OAuth.php,
+ * src/Module/OAuth/Revoke.php).
+ */
+const PER_LOGIN_SOFTWARE = new Set(["snac", "friendica"]);
 
 export function keepingOf(software: string): Keeping {
   return PER_LOGIN_SOFTWARE.has(software) ? "per-login" : "anchored";

@@ -29,6 +29,7 @@ import { countPerLogin, takePerLoginSlot } from "./per-login.ts";
 import { KvPublisher } from "./publish.ts";
 import { type Current, configOf, keyRingOf, type RegistrarScope } from "./scope.ts";
 import { doProbeKey, doReplacedKey, registrationFingerprint } from "./storage-keys.ts";
+import { addHolder, removeHolder } from "./token-holders.ts";
 
 /** What a caller knows of the registration it asks about. */
 type Ask =
@@ -80,6 +81,16 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
   /** Any registration of this host by client_id, including replaced ones (sealed), or null. */
   async byClientId(clientId: string): Promise<string | null> {
     return readClient(this.#scope, clientId);
+  }
+
+  /** A session holds the token with this keyed hash until `until` (token-holders.ts). */
+  async holdToken(hash: string, holder: string, until: number, _clientId: string): Promise<void> {
+    await addHolder(this.#scope, hash, holder, until);
+  }
+
+  /** A session let go of the token; true when no other session holds it, so it may be revoked. */
+  async releaseToken(hash: string, holder: string | undefined, _clientId: string): Promise<boolean> {
+    return removeHolder(this.#scope, hash, holder);
   }
 
   async #run(req: RegistrationRequest, ask: Ask): Promise<RegistrarResult> {

@@ -128,7 +128,8 @@ async function openRegistration(
 
 type RegistrarStub = ReturnType<Env["REGISTRAR"]["get"]>;
 
-async function callRegistrar<T>(
+/** Calls the registrar of `host`; a failure to reach it is 503 `storage_unavailable`. */
+export async function callRegistrar<T>(
   deps: RegistryDeps,
   host: string,
   call: (stub: RegistrarStub) => unknown,

@@ -76,3 +76,18 @@ export function doReplacedKey(fingerprint: string): string {
 export function doFreshKey(fingerprint: string): string {
   return `fresh:v1:${fingerprint}`;
 }
+
+/**
+ * Durable Object storage: the sessions holding one token, `{ <holder id>: <until> }`, under the
+ * token's keyed hash (src/registry/token-holders.ts). Never the token itself.
+ */
+export function doHoldersKey(tokenHash: string): string {
+  return `${DO_HOLDERS_PREFIX}${tokenHash}`;
+}
+
+export const DO_HOLDERS_PREFIX = "holders:v1:";
+
+/** Durable Object storage: where the sweep of ended holdings resumes (a `holders:v1:` key). */
+export function doHoldersSweepKey(): string {
+  return "holders-sweep:v1";
+}
