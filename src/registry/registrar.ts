@@ -125,17 +125,26 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
     const asked = ask.kind !== "any" && ask.clientId === current.registration.clientId;
     if (asked && ask.kind === "dead") {
       const replacedAt = (await this.ctx.storage.get<number>(doReplacedKey(fp))) ?? 0;
-      // A server that forgets every new app at once must not make each login register again.
       if (replacedAt <= nowSeconds() - REPLACE_INTERVAL) return this.#register(req, fp, current);
+      // Replaced just now, and called dead again: a server that forgets every new app must not make
+      // each login register, but one that forgot its apps twice must not lock users out either. The
+      // instance's own "unknown client" to a check (at most one per CHECK_INTERVAL) is the proof.
     }
-    return this.#keep(req, fp, current, asked && ask.kind === "suspect");
+    return this.#keep(req, fp, current, asked ? ask.kind : null);
   }
 
-  /** Serves the current registration, anchoring it (or checking it) first when that is due. */
-  async #keep(req: RegistrationRequest, fp: string, current: Current, suspect: boolean) {
+  /**
+   * Serves the current registration, anchoring it (or checking it) first when that is due. A
+   * `suspect` one (a login never came back, or the instance called it dead) is checked with the
+   * instance, at most once per CHECK_INTERVAL, and replaced if the instance no longer knows it.
+   */
+  async #keep(req: RegistrationRequest, fp: string, current: Current, suspect: Ask["kind"] | null) {
     const now = nowSeconds();
-    if (suspect) {
-      const probed = (await this.ctx.storage.get<number>(doProbeKey(fp))) ?? 0;
+    if (suspect !== null) {
+      let probed = (await this.ctx.storage.get<number>(doProbeKey(fp))) ?? 0;
+      // Called dead again right after a replacement: any check counts, the new app's anchor too,
+      // so a server that forgets every new app at once gets at most one registration a minute.
+      if (suspect === "dead") probed = Math.max(probed, (await checkedAt(this.#scope, fp)) ?? 0);
       if (probed > now - CHECK_INTERVAL) return this.#kv.serve(req.host, fp, current);
       await this.ctx.storage.put(doProbeKey(fp), now);
       const status = await mintAnchor(this.#scope, fp, current.registration);
