@@ -51,8 +51,27 @@ export const REGISTRATION_SEAL_TTL = 10 * 365 * 86_400;
 /** Discovery (endpoints, software, streaming) is reused for new registrations for this long (s). */
 export const DISCOVERY_REUSE = 86_400;
 
-/** Per-login servers: at most this many new registrations per instance per window. */
-export const PER_LOGIN_LIMIT = { count: 60, windowSeconds: 3600 } as const;
+/**
+ * Per-login servers (src/registry/per-login.ts): at most `pending` unfinished logins per instance
+ * at once; a client's given-up and expired starts are counted over `windowSeconds`.
+ */
+export const PER_LOGIN_LIMIT = { pending: 60, windowSeconds: 3600 } as const;
+
+/** Per-login servers: each client's share — unfinished logins at once, abandoned starts per window. */
+export const PER_LOGIN_SHARE = { pending: 3, abandoned: 5 } as const;
+
+/**
+ * How long a per-login app waits for its login (s): a login transaction lives 10 minutes
+ * (LOGIN_TTL, src/session/login.ts), and a callback after that is refused; a minute more for clocks.
+ */
+export const PENDING_TTL = 660;
+
+/** nodeinfo software names whose token endpoint checks the code, so an idle per-login app can serve another login. */
+const REUSABLE_SOFTWARE = new Set(["friendica"]);
+
+export function reusesPerLoginApps(software: string): boolean {
+  return REUSABLE_SOFTWARE.has(software);
+}
 
 /**
  * A registration replaced because the instance called it dead is not replaced again sooner (s)

@@ -24,8 +24,9 @@ import {
   keepingOf,
   REGISTRATION_SEAL_TTL,
   REPLACE_INTERVAL,
+  reusesPerLoginApps,
 } from "./keeping.ts";
-import { countPerLogin, takePerLoginSlot } from "./per-login.ts";
+import { heldPerLogin, recordPerLogin, releasedPerLogin, startPerLogin } from "./per-login.ts";
 import { KvPublisher } from "./publish.ts";
 import { type Current, configOf, keyRingOf, type RegistrarScope } from "./scope.ts";
 import { doProbeKey, doReplacedKey, registrationFingerprint } from "./storage-keys.ts";
@@ -84,13 +85,16 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
   }
 
   /** A session holds the token with this keyed hash until `until` (token-holders.ts). */
-  async holdToken(hash: string, holder: string, until: number, _clientId: string): Promise<void> {
+  async holdToken(hash: string, holder: string, until: number, clientId: string): Promise<void> {
     await addHolder(this.#scope, hash, holder, until);
+    await heldPerLogin(this.#scope, clientId);
   }
 
   /** A session let go of the token; true when no other session holds it, so it may be revoked. */
-  async releaseToken(hash: string, holder: string | undefined, _clientId: string): Promise<boolean> {
-    return removeHolder(this.#scope, hash, holder);
+  async releaseToken(hash: string, holder: string | undefined, clientId: string): Promise<boolean> {
+    const last = await removeHolder(this.#scope, hash, holder);
+    if (last) await releasedPerLogin(this.#scope, clientId);
+    return last;
   }
 
   async #run(req: RegistrationRequest, ask: Ask): Promise<RegistrarResult> {
@@ -194,10 +198,13 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
     return sealed === undefined ? noAppToken(req.host) : { ok: true, sealed };
   }
 
-  /** One registration per login (src/registry/keeping.ts), at most PER_LOGIN_LIMIT per window. */
+  /** One app per login (src/registry/keeping.ts), within the client's share (per-login.ts). */
   async #registerPerLogin(req: RegistrationRequest, fp: string, current: Current): Promise<RegistrarResult> {
-    const refused = await takePerLoginSlot(this.#scope, fp);
-    return refused ?? this.#register(req, fp, current);
+    const reusable = reusesPerLoginApps(current.registration.software);
+    const start = await startPerLogin(this.#scope, req.client ?? "", reusable);
+    if (start.kind === "refused") return start.result;
+    if (start.kind === "reuse") return { ok: true, sealed: start.sealed };
+    return this.#register(req, fp, current);
   }
 
   async #register(req: RegistrationRequest, fp: string, previous: Current | null): Promise<RegistrarResult> {
@@ -215,10 +222,8 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
       this.#kv.forget(fp);
       await pruneClients(this.#scope, nowSeconds());
       if (keepingOf(registration.software) === "per-login") {
-        // The first registration learns the software: it counts towards the window too.
-        if (previous === null || keepingOf(previous.registration.software) !== "per-login") {
-          await countPerLogin(this.#scope, fp);
-        }
+        const reusable = reusesPerLoginApps(registration.software);
+        await recordPerLogin(this.#scope, registration.clientId, req.client ?? "", reusable);
         return { ok: true, sealed };
       }
       await mintAnchor(this.#scope, fp, registration);

@@ -72,10 +72,15 @@ export function doReplacedKey(fingerprint: string): string {
   return `replaced:v1:${fingerprint}`;
 }
 
-/** Durable Object storage: new registrations in the current window, for servers with one app per login. */
-export function doFreshKey(fingerprint: string): string {
-  return `fresh:v1:${fingerprint}`;
+/**
+ * Durable Object storage: one per-login app (snac, Friendica) and where its login stands,
+ * `{ client, at, state, reusable }` (src/registry/per-login.ts).
+ */
+export function doPerLoginKey(clientId: string): string {
+  return `${DO_PER_LOGIN_PREFIX}${clientId}`;
 }
+
+export const DO_PER_LOGIN_PREFIX = "perlogin:v1:";
 
 /**
  * Durable Object storage: the sessions holding one token, `{ <holder id>: <until> }`, under the
