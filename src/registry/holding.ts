@@ -42,6 +42,18 @@ export async function holdToken(
   ttl: number,
 ): Promise<string> {
   const holder = randomToken().slice(0, 16);
+  await renewHolding(registry, registration, token, holder, ttl);
+  return holder;
+}
+
+/** Records (or extends) `holder`'s hold on `token` until `ttl` seconds from now; failures are logged. */
+export async function renewHolding(
+  registry: RegistryDeps,
+  registration: Registration,
+  token: string,
+  holder: string,
+  ttl: number,
+): Promise<void> {
   try {
     const hash = await tokenHash(registration, token);
     const until = nowSeconds() + ttl;
@@ -51,7 +63,6 @@ export async function holdToken(
   } catch (error) {
     log("warn", "holding_failed", { host: registration.host, internal: `hold: ${String(error)}` });
   }
-  return holder;
 }
 
 /**
