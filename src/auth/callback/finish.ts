@@ -8,6 +8,7 @@
 
 import { loginRedirectUri } from "../../app/deps.ts";
 import { BffError } from "../../errors.ts";
+import { requestClientKey } from "../../http/rate-limit.ts";
 import { type AccountInfo, verifyCredentials } from "../../oauth/account.ts";
 import { assertIssuer } from "../../oauth/issuer.ts";
 import type { Registration, RegistrationRequest } from "../../oauth/registration.ts";
@@ -54,7 +55,10 @@ function assertNoOAuthError(error: string | null): void {
 }
 
 function registrationRequestOf(req: AuthRequest, tx: LoginTransaction): RegistrationRequest {
-  return { host: tx.host, origin: tx.origin, redirectUri: loginRedirectUri(req.deps, tx), scopes: tx.scopes };
+  const redirectUri = loginRedirectUri(req.deps, tx);
+  // A per-login server's new app for a restarted login counts in this client's share too.
+  const client = requestClientKey(req.raw, req.deps.config.trustedProxies);
+  return { host: tx.host, origin: tx.origin, redirectUri, scopes: tx.scopes, client };
 }
 
 /** The exact client this login was started with. */
