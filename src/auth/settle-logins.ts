@@ -15,12 +15,15 @@ import { revokeAccount } from "./revoke-account.ts";
  */
 export async function settleFinishedLogins(
   req: AuthRequest,
-  held: readonly Pick<SessionAccount, "token">[],
+  held: readonly Pick<SessionAccount, "token" | "holder">[],
 ): Promise<string[]> {
-  const tokens = new Set(held.map((a) => a.token));
+  // A token and the holding it came with (src/registry/holding.ts): the same token reused for two
+  // logins is two holdings, and the one no session kept is released.
+  const holding = (a: Pick<SessionAccount, "token" | "holder">) => `${a.token}\n${a.holder ?? ""}`;
+  const kept = new Set(held.map(holding));
   const finished = finishedLogins(await req.slots());
   for (const { account } of finished) {
-    if (!tokens.has(account.token)) req.waitUntil(revokeAccount(req.deps, account));
+    if (!kept.has(holding(account))) req.waitUntil(revokeAccount(req.deps, account));
   }
   return finished.map(({ slot }) => clearSlotCookie(slot));
 }

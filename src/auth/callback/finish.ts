@@ -8,14 +8,17 @@
 
 import { loginRedirectUri } from "../../app/deps.ts";
 import { BffError } from "../../errors.ts";
+import { requestClientKey } from "../../http/rate-limit.ts";
 import { type AccountInfo, verifyCredentials } from "../../oauth/account.ts";
 import { assertIssuer } from "../../oauth/issuer.ts";
 import type { Registration, RegistrationRequest } from "../../oauth/registration.ts";
 import { revokeToken } from "../../oauth/revoke.ts";
 import { exchangeCode, isDeadClient } from "../../oauth/token.ts";
 import { isTokenSyntax } from "../../oauth/token-syntax.ts";
+import { holdToken, revokeUnlessHeld } from "../../registry/holding.ts";
 import { registrationForClient, replaceRegistration } from "../../registry/registry.ts";
 import type { SessionAccount } from "../../session/session.ts";
+import { remainingLifetime } from "../../session/store.ts";
 import { restartAuthorization } from "../login/authorize.ts";
 import type { LoginTransaction } from "../login/transaction.ts";
 import type { AuthRequest } from "../request.ts";
@@ -52,7 +55,10 @@ function assertNoOAuthError(error: string | null): void {
 }
 
 function registrationRequestOf(req: AuthRequest, tx: LoginTransaction): RegistrationRequest {
-  return { host: tx.host, origin: tx.origin, redirectUri: loginRedirectUri(req.deps, tx), scopes: tx.scopes };
+  const redirectUri = loginRedirectUri(req.deps, tx);
+  // A per-login server's new app for a restarted login counts in this client's share too.
+  const client = requestClientKey(req.raw, req.deps.config.trustedProxies);
+  return { host: tx.host, origin: tx.origin, redirectUri, scopes: tx.scopes, client };
 }
 
 /** The exact client this login was started with. */
@@ -100,15 +106,21 @@ async function sessionAccount(
   registration: Registration,
   { accessToken, scope }: Issued,
 ): Promise<SessionAccount> {
+  const { upstream, registry, config } = req.deps;
+  // Held for as long as the session it joins can last (its lifetime runs from its first sign-in).
+  const session = await req.session();
+  const ttl = session === null ? config.sessionTtl : remainingLifetime(session);
+  const holder = await holdToken(registry, registration, accessToken, ttl);
   let account: AccountInfo;
   try {
-    account = await verifyCredentials(req.deps.upstream, tx.origin, accessToken);
+    account = await verifyCredentials(upstream, tx.origin, accessToken);
   } catch (failure) {
-    // The token was issued but no session will hold it: revoke it rather than leave it live upstream.
-    req.waitUntil(revokeToken(req.deps.upstream, registration, accessToken));
+    // No session will hold the token: revoke it, unless another session holds it (Mastodon reuses tokens).
+    req.waitUntil(revokeUnlessHeld(upstream, registry, registration, accessToken, holder));
     throw failure;
   }
   return {
+    holder,
     instance: tx.host,
     origin: tx.origin,
     token: accessToken,

@@ -9,7 +9,7 @@
 
 import { OWN_REDIRECT_URI, registrationRequest } from "../../app/deps.ts";
 import { LOGIN_FORM_LIMIT, readBoundedText } from "../../http/body.ts";
-import { limitRegistrations } from "../../http/rate-limit.ts";
+import { limitRegistrations, requestClientKey } from "../../http/rate-limit.ts";
 import type { InstanceOrigin } from "../../instance/host.ts";
 import { loginStart } from "../../middleware/origin.ts";
 import type { Registration } from "../../oauth/registration.ts";
@@ -54,7 +54,9 @@ export async function startLogin(req: AuthRequest): Promise<Response> {
  * one: the user's retry is the fix (users of today's clients stay locked out otherwise).
  */
 async function usableRegistration(req: AuthRequest, target: InstanceOrigin): Promise<Registration> {
-  const request = registrationRequest(req.deps, target);
+  // The client is named so that servers with one app per login can count its share.
+  const client = requestClientKey(req.raw, req.deps.config.trustedProxies);
+  const request = { ...registrationRequest(req.deps, target), client };
   const registration = await registrationForLogin(req.deps.registry, request);
   if (!hasUnfinishedLogin(await req.slots(), target.host, registration.clientId)) return registration;
   return verifiedRegistration(req.deps.registry, request, registration.clientId);

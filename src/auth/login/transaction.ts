@@ -78,7 +78,7 @@ const FIELDS: Record<keyof LoginTransaction, "string" | "boolean"> = {
 export interface FinishedLogin {
   readonly slot: number;
   readonly iat: number;
-  readonly account: Pick<SessionAccount, "instance" | "origin" | "clientId" | "token">;
+  readonly account: Pick<SessionAccount, "instance" | "origin" | "clientId" | "token" | "holder">;
 }
 
 export interface PendingLogin {
@@ -156,6 +156,7 @@ function asFinished(payload: Claims, slot: number): Slot | null {
   for (const field of ["instance", "origin", "clientId", "token"]) {
     if (typeof record[field] !== "string") return null;
   }
+  if (record.holder !== undefined && typeof record.holder !== "string") return null;
   return { kind: "finished", slot, iat: payload.iat, account: record as unknown as FinishedLogin["account"] };
 }
 
@@ -187,9 +188,9 @@ export async function finishedLoginCookie(
 ): Promise<string> {
   const slot = slotOf(state);
   if (slot === null) return clearLoginCookie(state);
-  const { instance, origin, clientId, token } = account;
+  const { instance, origin, clientId, token, holder } = account;
   const sealed = await seal(
-    { f: { instance, origin, clientId, token } },
+    { f: { instance, origin, clientId, token, holder } },
     "login",
     ring,
     LOGIN_COOKIE_MAX_AGE,
