@@ -25,4 +25,6 @@ export interface RegistrarRpc extends Rpc.DurableObjectBranded {
   holdToken(hash: string, holder: string, until: number, clientId: string): Promise<void>;
   /** A session let go of the token; true when no other session holds it (it may be revoked). */
   releaseToken(hash: string, holder: string | undefined, clientId: string): Promise<boolean>;
+  /** A revoke that failed: tried again later, a few times (false: the queue is full). */
+  queueRevoke(host: string, sealedToken: string, clientId: string): Promise<boolean>;
 }

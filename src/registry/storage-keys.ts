@@ -97,3 +97,10 @@ export const DO_HOLDERS_PREFIX = "holders:v1:";
 export function doHoldersSweepKey(): string {
   return "holders-sweep:v1";
 }
+
+/** Durable Object storage: a revocation that failed, retried later (the token sealed, never in clear). */
+export function doRevokeKey(id: string): string {
+  return `${DO_REVOKE_PREFIX}${id}`;
+}
+
+export const DO_REVOKE_PREFIX = "revoke:v1:";
