@@ -7,7 +7,7 @@
  */
 import type { Env } from "./env.ts";
 
-/** Settings given in code; each overrides the variable named beside it (README "Configuration"). */
+/** Settings given in code; each overrides the variable named beside it (docs/configuration.md). */
 export interface FediBffOptions {
   /** SESSION_KEYS. Prefer the secret: keys in code end up in the bundle. */
   readonly sessionKeys?: string | readonly string[];
