@@ -27,6 +27,8 @@ const LAYERS = [
   "fedi-bff.ts",
   "lib.ts",
   "index.ts",
+  // The `fedi-bff` command (Node): reads the settings' names and fedi-bff's paths.
+  "cli",
 ];
 const SRC = "src";
 
@@ -50,12 +52,16 @@ for (const file of files(SRC)) {
   }
 }
 const rank = (room) => LAYERS.indexOf(room);
+// --quiet (npm run lint): only the arrows that run up, and the verdict.
+const quiet = process.argv.includes("--quiet");
 let upward = 0;
 for (const [key, count] of [...edges].sort()) {
   const [from, to] = key.split(" → ");
   const ok = rank(to) >= 0 && rank(from) >= 0 && rank(to) < rank(from);
   if (!ok) upward++;
-  console.log(`${ok ? "  " : "UP"} ${key} (${count})`);
+  if (!ok || !quiet) console.log(`${ok ? "  " : "UP"} ${key} (${count})`);
 }
-console.log(upward === 0 ? "\nEvery arrow runs down." : `\n${upward} arrow(s) run up or sideways.`);
+const verdict =
+  upward === 0 ? `Every arrow runs down (${edges.size} arrows).` : `${upward} arrow(s) run up or sideways.`;
+console.log(quiet ? `layers: ${verdict}` : `\n${verdict}`);
 process.exit(upward === 0 ? 0 : 1);

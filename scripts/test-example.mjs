@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { testStarter } from "./test-starter.mjs";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const example = join(root, "examples/hono-app");
@@ -39,7 +40,12 @@ try {
   // The package holds what a user runs and reads: no tests, no bench, no sources, no tooling.
   const stray = packed.files
     .map((f) => f.path)
-    .filter((p) => !/^(dist\/.*\.(js|d\.ts)|README\.md|package\.json)$/.test(p));
+    .filter(
+      (p) =>
+        !/^(dist\/.*\.(js|d\.ts)|dist\/cli\/starter\/.*|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/.test(
+          p,
+        ),
+    );
   if (stray.length > 0)
     throw new Error(`npm pack would ship files a user does not need: ${stray.join(", ")}`);
   const tarball = join(packDir, packed.filename);
@@ -52,7 +58,8 @@ try {
   writeFileSync(join(example, "browser/readme-client.ts"), readmeSnippet("Browser client"));
   tool("typescript/bin/tsc", ["-p", "."]);
   tool("typescript/bin/tsc", ["-p", "browser"]);
-  tool("vitest/vitest.mjs", ["run"]);
+  tool("vitest/vitest.mjs", ["run", "--silent=passed-only", "--reporter=dot"]);
+  await testStarter(tarball);
 } finally {
   rmSync(packDir, { recursive: true, force: true });
 }

@@ -5,8 +5,8 @@
  * and reported together; with any problem nothing is built or served.
  */
 import { isAbsolute, resolve } from "node:path";
-import { isIpv4, parseIpv6 } from "../src/http/client-ip.ts";
 import { FEDI_BFF_VARIABLES, misspelledSettings, RETIRED_SETTINGS } from "../src/config/variables.ts";
+import { isIpv4, parseIpv6 } from "../src/http/client-ip.ts";
 import { type Frontend, parseAssetsDir, readFrontend } from "./frontend.ts";
 
 /**

@@ -24,4 +24,6 @@ export interface Env extends EnvVariables {
 /** The bindings above are exactly FEDI_BFF_BINDINGS: the list and the type cannot drift apart. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Expect<T extends true> = T;
-export type BindingsListed = Expect<Same<Exclude<keyof Env, VariableName>, (typeof FEDI_BFF_BINDINGS)[number]>>;
+export type BindingsListed = Expect<
+  Same<Exclude<keyof Env, VariableName>, (typeof FEDI_BFF_BINDINGS)[number]>
+>;

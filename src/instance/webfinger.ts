@@ -31,6 +31,26 @@ interface Walk {
   readonly hosts: Set<string>;
   readonly memo: HandleMemo<InstanceOrigin>;
   readonly now: number;
+  /** The handle's domain and the handle, for the error when that domain does not answer. */
+  readonly domain: string;
+  readonly handle: string;
+  /** The handle's own domain did not answer (network failure or timeout): not a missing account. */
+  unreachable?: BffError;
+}
+
+/** Failures that say the domain did not answer at all, rather than that it knows no such account. */
+const UNREACHABLE = new Set(["instance_unreachable", "instance_timeout"]);
+
+/** The domain's own failure, in words that name the handle and what to do. */
+function unreachable(error: BffError, walk: Walk): BffError {
+  const what = error.code === "instance_timeout" ? "did not answer in time" : "could not be reached";
+  return new BffError(
+    error.code,
+    `${walk.domain} ${what} to look up ${walk.handle}; check the name, or try again later.`,
+    {
+      internal: error.internal,
+    },
+  );
 }
 
 /** `@user@domain` or `user@domain` → Handle; null when the input is not a handle at all. */
@@ -55,12 +75,23 @@ export async function resolveHandle(
   let host = memo.outcome(resource, now);
   if (host === undefined) {
     // The handle's domain counts once per failure even when nothing was sent to it.
-    const walk: Walk = { left: MAX_REQUESTS, hosts: new Set([handle.domain.host]), memo, now };
+    const walk: Walk = {
+      left: MAX_REQUESTS,
+      hosts: new Set([handle.domain.host]),
+      memo,
+      now,
+      domain: handle.domain.host,
+      handle: `@${handle.username}@${handle.domain.host}`,
+    };
     try {
       host = await lookup(ctx, handle.domain, resource, policy, walk);
     } catch (error) {
       memo.recordFailure(walk.hosts, now);
       throw error;
+    }
+    if (host === null && walk.unreachable !== undefined) {
+      memo.recordFailure(walk.hosts, now);
+      throw walk.unreachable;
     }
     memo.remember(resource, host, now);
     if (host === null) memo.recordFailure(walk.hosts, now);
@@ -124,8 +155,10 @@ async function fetchChecked(
     try {
       res = await upstreamFetch(ctx, checked, { headers: { accept } });
     } catch (error) {
-      if (isBffError(error)) return null;
-      throw error;
+      if (!isBffError(error)) throw error;
+      if (checked.host === walk.domain && UNREACHABLE.has(error.code))
+        walk.unreachable ??= unreachable(error, walk);
+      return null;
     }
     const location = res.headers.get("location");
     if (res.status >= 300 && res.status < 400 && location !== null) {

@@ -6,7 +6,7 @@
  * straight to the Durable Object: the same path as a KV miss, so there is no second code path.
  */
 import type { Env } from "../config/env.ts";
-import type { RegistrarResult } from "../config/registrar-rpc.ts";
+import type { RegistrarResult, RegistrarSettings } from "../config/registrar-rpc.ts";
 import type { KeyRing } from "../crypto/key-ring.ts";
 import { nowSeconds, open } from "../crypto/seal.ts";
 import { BffError } from "../errors.ts";
@@ -21,6 +21,8 @@ export interface RegistryDeps {
   readonly kv: KVNamespace | undefined;
   readonly registrar: Env["REGISTRAR"];
   readonly ring: KeyRing;
+  /** The handler's variables, sent with each call: the Registrar works with these. */
+  readonly settings: RegistrarSettings;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function registrationForLogin(
   return fromResult(
     deps,
     req,
-    await callRegistrar<RegistrarResult>(deps, req.host, (stub) => stub.ensure(req)),
+    await callRegistrar<RegistrarResult>(deps, req.host, (stub) => stub.ensure(req, deps.settings)),
   );
 }
 
@@ -61,7 +63,7 @@ export async function replaceRegistration(
   deadClientId: string,
 ): Promise<Registration> {
   const result = await callRegistrar<RegistrarResult>(deps, req.host, (stub) =>
-    stub.replace(req, deadClientId),
+    stub.replace(req, deadClientId, deps.settings),
   );
   return fromResult(deps, req, result);
 }
@@ -76,7 +78,9 @@ export async function verifiedRegistration(
   req: RegistrationRequest,
   clientId: string,
 ): Promise<Registration> {
-  const result = await callRegistrar<RegistrarResult>(deps, req.host, (stub) => stub.verify(req, clientId));
+  const result = await callRegistrar<RegistrarResult>(deps, req.host, (stub) =>
+    stub.verify(req, clientId, deps.settings),
+  );
   return fromResult(deps, req, result);
 }
 

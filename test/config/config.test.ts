@@ -100,20 +100,28 @@ describe("configuration", () => {
       SCOPE: "read",
       APP: "x",
     };
-    expect(configProblems({ ...valid, ...typos } as Env)).toEqual([
+    expect(configProblems({ ...valid, ...typos } as unknown as Env)).toEqual([
       "INSTANCE_ALLOW_LIST: not a setting of fedi-bff; did you mean INSTANCE_ALLOWLIST?",
       "SESSION_KEY: not a setting of fedi-bff; did you mean SESSION_KEYS?",
       "PUBLIC_URl: not a setting of fedi-bff; did you mean PUBLIC_URL?",
       "instance_denylist: not a setting of fedi-bff; did you mean INSTANCE_DENYLIST?",
       "SCOPE: not a setting of fedi-bff; did you mean SCOPES?",
     ]);
-    const own = { ASSETS: {}, APP_URL: "https://x.example", MY_KV: {}, SESSION_SECRET: "x", DEMO_PAGE: "true" };
+    const own = {
+      ASSETS: {},
+      APP_URL: "https://x.example",
+      MY_KV: {},
+      SESSION_SECRET: "x",
+      DEMO_PAGE: "true",
+    };
     expect(configProblems({ ...valid, ...own } as unknown as Env)).toEqual([]);
   });
 
   it("refuses FRONTEND_ORIGINS on another site than PUBLIC_URL, naming why", () => {
     const valid = { SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" };
-    expect(problemsOf({ ...valid, FRONTEND_ORIGINS: "https://app.example.org,https://example.org" })).toBe("");
+    expect(problemsOf({ ...valid, FRONTEND_ORIGINS: "https://app.example.org,https://example.org" })).toBe(
+      "",
+    );
     const problems = problemsOf({ ...valid, FRONTEND_ORIGINS: "https://app.example.net" });
     expect(problems).toContain(
       'FRONTEND_ORIGINS: "https://app.example.net" is not on the same site as PUBLIC_URL https://bff.example.org',

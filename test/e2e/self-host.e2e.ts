@@ -253,8 +253,14 @@ describe("npm run self-host: bad configuration", { timeout: 60_000 }, () => {
       ],
     );
     await refused(
-      { SESSION_KEYS: newKey(), PUBLIC_URL: "https://bff.example.org", FRONTEND_ORIGINS: "https://app.example.net" },
-      ['FRONTEND_ORIGINS: "https://app.example.net" is not on the same site as PUBLIC_URL https://bff.example.org'],
+      {
+        SESSION_KEYS: newKey(),
+        PUBLIC_URL: "https://bff.example.org",
+        FRONTEND_ORIGINS: "https://app.example.net",
+      },
+      [
+        'FRONTEND_ORIGINS: "https://app.example.net" is not on the same site as PUBLIC_URL https://bff.example.org',
+      ],
     );
   });
 
