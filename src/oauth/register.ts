@@ -59,9 +59,13 @@ export async function processRegistrationResponse(res: Response, host: string): 
   // A proxy in front of a server that is down answers for it: the server is unreachable, not refusing.
   if (res.status === 502 || res.status === 503 || res.status === 504) {
     await discard(res);
-    throw new BffError("instance_unreachable", `${host} is not answering (HTTP ${res.status}); try again later.`, {
-      internal: `POST apps answered ${res.status}`,
-    });
+    throw new BffError(
+      "instance_unreachable",
+      `${host} is not answering (HTTP ${res.status}); try again later.`,
+      {
+        internal: `POST apps answered ${res.status}`,
+      },
+    );
   }
   // A Mastodon-API server answers JSON, refusals included; an HTML page means no such API there.
   if (/^text\/html\b/i.test(res.headers.get("content-type") ?? "") && res.status < 500) {
