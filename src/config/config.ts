@@ -120,8 +120,9 @@ function readConfig(env: Env): { config: Config; problems: string[] } {
   return { config, problems };
 }
 
-/** What makes a session key, named in every SESSION_KEYS problem. */
-const MAKE_KEY = "make one with `npx fedi-bff key`";
+/** What makes a session key, named in every SESSION_KEYS problem (the package's command, or the repository's script). */
+const MAKE_KEY =
+  "make one with `npx fedi-bff key --print`, in fedi-bff's repository `npm run -s key -- --print`";
 
 /** ENVIRONMENT: unset means production; any value but the known ones is a typo, not production. */
 function parseEnvironment(raw: string | undefined, problems: string[]): string {
@@ -181,7 +182,7 @@ function parseSessionKeys(raw: string | undefined, development: boolean, problem
   const keys = list(raw);
   if (keys.length === 0 && !development) {
     problems.push(
-      "SESSION_KEYS: missing (on Cloudflare a secret: `npx fedi-bff key --print | npx wrangler secret put SESSION_KEYS`; self-hosted an environment variable, from `npx fedi-bff key --print`; for local development, ENVIRONMENT=development)",
+      `SESSION_KEYS: missing (on Cloudflare a secret: \`npx fedi-bff key --print | npx wrangler secret put SESSION_KEYS\`; self-hosted an environment variable; ${MAKE_KEY}; for local development, ENVIRONMENT=development)`,
     );
   }
   keys.forEach((key, i) => {

@@ -83,7 +83,7 @@ describe("configuration", () => {
     } as Env);
     expect(problems).toEqual([
       'ENVIRONMENT: "prod" is not one of production, development',
-      "SESSION_KEYS: key #1 is not 32 bytes of base64url (make one with `npx fedi-bff key`)",
+      "SESSION_KEYS: key #1 is not 32 bytes of base64url (make one with `npx fedi-bff key --print`, in fedi-bff's repository `npm run -s key -- --print`)",
       "PUBLIC_URL: missing (the BFF's own origin, e.g. https://bff.example.org; for local development, ENVIRONMENT=development)",
       'PUBLIC_PROXY: must be true or false, not "maybe"',
     ]);
@@ -139,7 +139,7 @@ describe("configuration", () => {
       "npx fedi-bff key --print | npx wrangler secret put SESSION_KEYS",
     );
     expect(problemsOf({ SESSION_KEYS: "short", PUBLIC_URL: "https://bff.example.org" })).toContain(
-      "make one with `npx fedi-bff key`",
+      "make one with `npx fedi-bff key --print`",
     );
   });
 
