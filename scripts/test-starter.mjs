@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+const npx = process.platform === "win32" ? "npx.cmd" : "npx";
 const READY_MS = 90_000;
 
 function check(condition, message) {
@@ -58,8 +59,8 @@ function makeProject(tarball) {
   for (const tool of ["wrangler", "typescript", "@cloudflare/workers-types"]) {
     symlinkSync(join(root, "node_modules", tool), join(dir, "node_modules", tool));
   }
-  // Step 2 of the README: the package's own command writes the starter.
-  run(process.execPath, [join(dir, "node_modules/fedi-bff/dist/cli/main.js"), "init"]);
+  // Step 2 of the README: the package's own command (its "bin", as npx finds it) writes the starter.
+  run(npx, ["--no-install", "fedi-bff", "init"]);
   run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "."]);
   return dir;
 }
