@@ -6,12 +6,14 @@
 import type { AppContext } from "../app/types.ts";
 import type { Account, Session as SessionAnswer } from "../client/types.ts";
 import { BffError } from "../errors.ts";
+import { refuseExcludedAccounts } from "../session/drop.ts";
 import { accountKey, activeAccount, type Session, type SessionAccount } from "../session/session.ts";
 import { readSession } from "../session/store.ts";
 import { settleFinishedLogins } from "./settle-logins.ts";
 
 export async function sessionInfo(c: AppContext): Promise<Response> {
   const session = await requireSession(c);
+  await refuseExcludedAccounts(session, c.var.deps);
   const active = activeAccount(session);
   // The first call after a login (the frontend asks who signed in) settles finished logins.
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
