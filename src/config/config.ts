@@ -5,7 +5,7 @@
  */
 
 import { BffError } from "../errors.ts";
-import { type IpRange, parseIpRange } from "../http/client-ip.ts";
+import { type IpRange, parseIpRange, trustsTooMuch, WIDEST_PROXY_PREFIX } from "../http/client-ip.ts";
 import { type HostPattern, parseHostList } from "../instance/policy.ts";
 import { log } from "../log.ts";
 import type { Env } from "./env.ts";
@@ -141,7 +141,12 @@ function parseTrustedProxies(raw: string | undefined, problems: string[]): IpRan
   for (const entry of list(raw)) {
     const range = parseIpRange(entry);
     if (range === null) problems.push(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range`);
-    else ranges.push(range);
+    else if (trustsTooMuch(range)) {
+      const { v4, v6 } = WIDEST_PROXY_PREFIX;
+      problems.push(
+        `TRUSTED_PROXIES: "${entry}" trusts nearly every address (every client could pick its own); name the proxies, no range wider than /${v4} (IPv4) or /${v6} (IPv6)`,
+      );
+    } else ranges.push(range);
   }
   return ranges;
 }

@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { configProblems, loadConfig } from "../../src/config/config.ts";
 import type { Env } from "../../src/config/env.ts";
 import { BffError } from "../../src/errors.ts";
+import { WIDEST_PROXY_PREFIX } from "../../src/http/client-ip.ts";
 import app from "../../src/index.ts";
 
 const KEY = "dGVzdC1rZXktMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA";
@@ -73,6 +74,31 @@ describe("configuration", () => {
     expect(problems).toContain('TRUSTED_PROXIES: "proxy.example.org"');
     expect(problems).toContain('TRUSTED_PROXIES: "::1/129"');
     expect(problems).not.toContain('"127.0.0.1"');
+  });
+
+  it("refuses a TRUSTED_PROXIES range that trusts (nearly) every address", () => {
+    const valid = { SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" };
+    const { v4, v6 } = WIDEST_PROXY_PREFIX;
+    for (const entry of [
+      "0.0.0.0/0",
+      "::/0",
+      `10.0.0.0/${v4 - 1}`,
+      `fc00::/${v6 - 1}`,
+      "::/8",
+      "::ffff:0:0/96",
+    ]) {
+      const problems = problemsOf({ ...valid, TRUSTED_PROXIES: `127.0.0.1,${entry}` });
+      expect(problems, entry).toContain(`TRUSTED_PROXIES: "${entry}" trusts nearly every address`);
+    }
+    for (const entry of [
+      `10.0.0.0/${v4}`,
+      `fc00::/${v6}`,
+      "2001:db8::/32",
+      "::ffff:10.0.0.0/104",
+      "192.0.2.1",
+    ]) {
+      expect(problemsOf({ ...valid, TRUSTED_PROXIES: entry }), entry).not.toContain("TRUSTED_PROXIES");
+    }
   });
 
   it("lists every problem of one env with configProblems (the self-host command's startup check)", () => {

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -263,6 +263,30 @@ describe("npm run self-host: bad configuration", { timeout: 60_000 }, () => {
     await refused({ SESSION_KEYS: newKey(), PUBLIC_URL: "https://bff.example.org", ASSETS_DIR: tmpdir() }, [
       `ASSETS_DIR: ${tmpdir()} overlaps DATA_DIR`,
     ]);
+  });
+
+  it("with the data folder inside the frontend folder by another spelling (a symlink)", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "fedi-bff-assets-"));
+    const link = `${folder}-link`;
+    await writeFile(join(folder, "index.html"), "<!doctype html>");
+    await symlink(folder, link);
+    try {
+      const { problems } = readSettings(
+        {
+          SESSION_KEYS: newKey(),
+          PUBLIC_URL: "https://bff.example.org",
+          ASSETS_DIR: folder,
+          DATA_DIR: join(link, "data"),
+        },
+        ROOT,
+      );
+      assert.deepEqual(problems, [
+        `ASSETS_DIR: ${folder} overlaps DATA_DIR (${join(link, "data")}); keep them apart`,
+      ]);
+    } finally {
+      await rm(link, { force: true });
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it("passes every variable of the Worker's Env on to workerd", () => {
