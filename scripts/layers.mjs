@@ -11,6 +11,7 @@ const LAYERS = [
   // The browser client (published as fedi-bff/client): below the server, so it imports nothing of it.
   "client",
   "log.ts",
+  "events.ts",
   "errors.ts",
   "crypto",
   "http",
@@ -23,6 +24,7 @@ const LAYERS = [
   "proxy",
   "app",
   "public",
+  "admin",
   "auth",
   "fedi-bff.ts",
   "lib.ts",

@@ -10,6 +10,7 @@ import { authorizeUrl } from "../oauth/authorize.ts";
 import { codeChallenge, randomToken } from "../oauth/pkce.ts";
 import type { Registration } from "../oauth/registration.ts";
 import { type LoginTransaction, loginSetCookies, newLoginState } from "../session/login.ts";
+import { loginStarted } from "../session/login-events.ts";
 
 /** A login transaction before its state and PKCE verifier are drawn. */
 export type LoginBase = Omit<LoginTransaction, "state" | "verifier">;
@@ -27,6 +28,7 @@ export async function startAuthorization(
   const { deps } = c.var;
   const state = await newLoginState(c.req.header("cookie") ?? null, deps.ring, replaces);
   const tx: LoginTransaction = { ...base, state, verifier: randomToken() };
+  await loginStarted(c.req.raw, tx, registration);
   const url = authorizeUrl(registration, {
     state: tx.state,
     codeChallenge: await codeChallenge(tx.verifier),

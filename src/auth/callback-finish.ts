@@ -16,6 +16,7 @@ import { exchangeCode, isDeadClient } from "../oauth/token.ts";
 import { isTokenSyntax } from "../oauth/token-syntax.ts";
 import { registrationForClient, replaceRegistration } from "../registry/registry.ts";
 import type { LoginTransaction } from "../session/login.ts";
+import { loginCompleted } from "../session/login-events.ts";
 import type { SessionAccount } from "../session/session.ts";
 import { restartAuthorization } from "./authorize-start.ts";
 import { signIn } from "./sign-in.ts";
@@ -42,7 +43,12 @@ export async function finishLogin(
   }
   const issued = await exchangeOrRestart(c, deps, tx, registration, callbackCode(query));
   if (issued instanceof Response) return issued;
-  return signIn(c, deps, tx, await sessionAccount(c, deps, tx, registration, issued));
+  return loginCompleted(
+    c.req.raw,
+    tx,
+    registration,
+    await signIn(c, deps, tx, await sessionAccount(c, deps, tx, registration, issued)),
+  );
 }
 
 /** The instance's OAuth error response (RFC 6749 §4.1.2.1), as ours. */

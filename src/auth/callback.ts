@@ -18,6 +18,7 @@ import {
   pendingReturnTo,
   readLoginTransaction,
 } from "../session/login.ts";
+import { callbackUnmatched, loginFailed } from "../session/login-events.ts";
 import { finishLogin } from "./callback-finish.ts";
 import { redirectTo, withAuthError } from "./return-to.ts";
 
@@ -31,6 +32,7 @@ export async function callback(c: AppContext): Promise<Response> {
   const cookies = c.req.header("cookie") ?? null;
   const hasState = STATE_PATTERN.test(state);
   const found = hasState ? await readLoginTransaction(cookies, state, deps.ring) : null;
+  if (found === null) callbackUnmatched(c.req.raw, fallback(query.get("error"), hasState));
   if (found === null) return unmatched(deps, query, cookies, hasState);
   const { tx, expired } = found;
   try {
@@ -39,6 +41,7 @@ export async function callback(c: AppContext): Promise<Response> {
   } catch (error) {
     if (!isBffError(error)) throw error;
     logError(error, "callback");
+    await loginFailed(c.req.raw, tx, error);
     const res = redirectTo(withAuthError(tx.returnTo, error.code, deps));
     res.headers.append("set-cookie", clearLoginCookie(state));
     return res;

@@ -16,6 +16,7 @@ import { loginStart } from "../middleware/origin.ts";
 import type { Registration } from "../oauth/registration.ts";
 import { registrationForLogin, verifiedRegistration } from "../registry/registry.ts";
 import { hasUnfinishedLogin } from "../session/login.ts";
+import { noteAbandonedLogin } from "../session/login-events.ts";
 import { readSession } from "../session/store.ts";
 import { type LoginBase, startAuthorization } from "./authorize-start.ts";
 import { confirmLogin } from "./login-confirm.ts";
@@ -34,6 +35,7 @@ export async function login(c: AppContext): Promise<Response> {
   const cookieHeader = c.req.header("cookie") ?? null;
   const sameInstance = await hasAccountOn(cookieHeader, target.host, deps);
   const registration = await usableRegistration(deps, target, cookieHeader);
+  await noteAbandonedLogin(c.req.raw, cookieHeader, target.host, deps.ring);
   const tx: LoginBase = {
     host: target.host,
     origin: target.origin,

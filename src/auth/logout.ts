@@ -10,6 +10,7 @@ import { BffError } from "../errors.ts";
 import { readBoundedText, SWITCH_BODY_LIMIT } from "../http/body.ts";
 import { assertSameOriginAction } from "../middleware/origin.ts";
 import { findAccount } from "../session/accounts.ts";
+import { loggedOut } from "../session/login-events.ts";
 import type { Session, SessionAccount } from "../session/session.ts";
 import { clearSessionCookie, readSession, remainingLifetime, sessionSetCookie } from "../session/store.ts";
 import { revokeAccount } from "./revoke-account.ts";
@@ -27,6 +28,7 @@ export async function logout(c: AppContext): Promise<Response> {
   const all = c.req.query("all") === "1";
   const leaving = all ? session.accounts : session.accounts.filter((_, i) => i === session.active);
   await Promise.all(leaving.map((account) => revokeAccount(deps, account)));
+  for (const account of leaving) loggedOut(c.req.raw, account.instance);
   // Finished logins are settled here too: their tokens are in the session (revoked just now, or
   // staying) or were lost to a simultaneous login and are revoked.
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);

@@ -34,6 +34,11 @@ export interface Env {
    */
   TRUSTED_PROXIES?: string;
   /**
+   * Secret: the operator's Bearer token for the admin routes under /_fedi-bff/ (instance status
+   * and repairs, readiness details, metrics). Unset: those routes answer 404.
+   */
+  ADMIN_TOKEN?: string;
+  /**
    * App registrations, read on the login hot path. Absent when self-hosted: the registry then
    * reads through the Registrar (src/registry/registry.ts).
    */
@@ -42,4 +47,6 @@ export interface Env {
   REGISTRAR: DurableObjectNamespace<RegistrarRpc>;
   /** Login starts per client IP. Absent when self-hosted: an in-isolate window stands in (src/http/rate-limit.ts). */
   LOGIN_LIMITER?: RateLimit;
+  /** Optional Workers Analytics Engine dataset: one data point per event (docs/operators.md). */
+  METRICS?: AnalyticsEngineDataset;
 }

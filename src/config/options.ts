@@ -42,7 +42,7 @@ export interface FediBffOptions {
 }
 
 type Kind = "text" | "list" | "spaced" | "seconds" | "flag";
-type VarName = Exclude<keyof Env, "APPS" | "REGISTRAR" | "LOGIN_LIMITER">;
+type VarName = Exclude<keyof Env, "APPS" | "REGISTRAR" | "LOGIN_LIMITER" | "METRICS">;
 
 /** Each option, the variable it stands for, and how its value becomes that variable's text. */
 const OPTION_VARS: Readonly<Record<keyof FediBffOptions, readonly [VarName, Kind]>> = {

@@ -4,6 +4,7 @@
  */
 import type { ErrorCode } from "../errors.ts";
 import type { RegistrationRequest } from "../oauth/registration.ts";
+import type { AdminAction, AdminResult, InstanceStatus } from "./registrar-admin.ts";
 
 /** A sealed registration or app token, or the named failure with its back-off. */
 export type RegistrarResult =
@@ -21,4 +22,13 @@ export interface RegistrarRpc extends Rpc.DurableObjectBranded {
   verify(req: RegistrationRequest, clientId: string): Promise<RegistrarResult>;
   appToken(req: RegistrationRequest, rejected: string | null): Promise<RegistrarResult>;
   byClientId(clientId: string): Promise<string | null>;
+  /** The operator's view of this instance (src/registry/status.ts). */
+  status(req: RegistrationRequest): Promise<InstanceStatus>;
+  /** An operator's repair, bounded like the automatic ones. */
+  operate(req: RegistrationRequest, action: AdminAction): Promise<AdminResult>;
+  /** On the index object only: remembers a host with a registration / lists them. */
+  indexHost(host: string): Promise<void>;
+  indexedHosts(): Promise<string[]>;
+  /** Readiness: touches this object's storage (a write and a read). */
+  ping(): Promise<boolean>;
 }

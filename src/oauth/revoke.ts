@@ -1,6 +1,8 @@
 /** Token revocation (RFC 7009, Mastodon `POST /oauth/revoke`). Best effort: never throws. */
+
+import { isBffError } from "../errors.ts";
+import { emit } from "../events.ts";
 import { discard, type UpstreamContext } from "../http/upstream.ts";
-import { log } from "../log.ts";
 import { postForm } from "./form.ts";
 import type { Registration } from "./registration.ts";
 
@@ -18,9 +20,23 @@ export async function revokeToken(
     });
     await discard(res);
     if (res.status === 200) return true;
-    log("warn", "revoke_failed", { host: registration.host, status: res.status });
+    emit(null, { ...failed(registration), reason: "upstream_status", detail: `status ${res.status}` });
   } catch (error) {
-    log("warn", "revoke_failed", { host: registration.host, internal: String(error) });
+    const timeout = isBffError(error) && error.code === "instance_timeout";
+    emit(null, {
+      ...failed(registration),
+      reason: timeout ? "upstream_timeout" : "upstream_network",
+      detail: String(error),
+    });
   }
   return false;
+}
+
+function failed(registration: Registration) {
+  return {
+    event: "revoke_failed",
+    instance: registration.host,
+    software: registration.software || null,
+    outcome: "failed",
+  } as const;
 }

@@ -45,7 +45,11 @@ export async function getProxyDeps(env: Env, requestUrl: string): Promise<ProxyD
     publicOrigin,
     policy: { insecureHosts: config.insecureHosts, allow: config.allowlist, deny: config.denylist },
     excluded: exclusionCheck({ allow: config.allowlist, deny: config.denylist }),
-    upstream: { fetch: globalFetch, userAgent: userAgent(publicOrigin), timeoutMs: config.upstreamTimeoutMs },
+    upstream: {
+      fetch: globalFetch,
+      userAgent: userAgent(config.appWebsite ?? publicOrigin),
+      timeoutMs: config.upstreamTimeoutMs,
+    },
   };
   if (byOrigin === undefined) {
     byOrigin = new Map();

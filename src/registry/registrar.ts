@@ -10,9 +10,11 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config/env.ts";
+import type { AdminAction, AdminResult, InstanceStatus } from "../config/registrar-admin.ts";
 import type { RegistrarResult, RegistrarRpc } from "../config/registrar-rpc.ts";
 import { nowSeconds, seal } from "../crypto/seal.ts";
 import { isBffError } from "../errors.ts";
+import type { Reason } from "../events.ts";
 import type { RegistrationRequest } from "../oauth/registration.ts";
 import { checkedAt, mintAnchor, readAnchor, sealedAnchor } from "./anchor.ts";
 import { activeBackoff, backOff } from "./backoff.ts";
@@ -28,7 +30,8 @@ import {
 import { countPerLogin, takePerLoginSlot } from "./per-login.ts";
 import { KvPublisher } from "./publish.ts";
 import { type Current, configOf, keyRingOf, type RegistrarScope } from "./scope.ts";
-import { doProbeKey, doReplacedKey, registrationFingerprint } from "./storage-keys.ts";
+import { indexedHosts, indexHost, instanceStatus, noteRegistered, operate } from "./status.ts";
+import { doProbeKey, doReplacedKey, doStatsKey, registrationFingerprint } from "./storage-keys.ts";
 
 /** What a caller knows of the registration it asks about. */
 type Ask =
@@ -80,6 +83,34 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
   /** Any registration of this host by client_id, including replaced ones (sealed), or null. */
   async byClientId(clientId: string): Promise<string | null> {
     return readClient(this.#scope, clientId);
+  }
+
+  /** The operator's view of this instance (src/registry/status.ts). */
+  async status(req: RegistrationRequest): Promise<InstanceStatus> {
+    return instanceStatus(this.#scope, req, await registrationFingerprint(req));
+  }
+
+  /** An operator's repair (src/registry/status.ts), bounded like the automatic ones. */
+  async operate(req: RegistrationRequest, action: AdminAction): Promise<AdminResult> {
+    const fp = await registrationFingerprint(req);
+    return operate(this.#scope, req, fp, action, (current) =>
+      this.#register(req, fp, current, "operator_forced"),
+    );
+  }
+
+  async indexHost(host: string): Promise<void> {
+    await indexHost(this.#scope, host);
+  }
+
+  async indexedHosts(): Promise<string[]> {
+    return indexedHosts(this.#scope);
+  }
+
+  /** Readiness: this object's storage takes a write and gives it back. */
+  async ping(): Promise<boolean> {
+    const now = nowSeconds();
+    await this.ctx.storage.put(doStatsKey("ping"), now);
+    return (await this.ctx.storage.get<number>(doStatsKey("ping"))) === now;
   }
 
   async #run(req: RegistrationRequest, ask: Ask): Promise<RegistrarResult> {
@@ -180,7 +211,12 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
     return refused ?? this.#register(req, fp, current);
   }
 
-  async #register(req: RegistrationRequest, fp: string, previous: Current | null): Promise<RegistrarResult> {
+  async #register(
+    req: RegistrationRequest,
+    fp: string,
+    previous: Current | null,
+    reason?: Reason,
+  ): Promise<RegistrarResult> {
     const config = configOf(this.#scope);
     try {
       const registration = await createRegistration(config, req, previous?.registration);
@@ -194,6 +230,13 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
       await storeCurrent(this.#scope, fp, next, previous, config.sessionTtl);
       this.#kv.forget(fp);
       await pruneClients(this.#scope, nowSeconds());
+      await noteRegistered(
+        this.#scope,
+        fp,
+        registration,
+        previous,
+        reason ?? registrationReason(registration, previous),
+      );
       if (keepingOf(registration.software) === "per-login") {
         // The first registration learns the software: it counts towards the window too.
         if (previous === null || keepingOf(previous.registration.software) !== "per-login") {
@@ -208,6 +251,12 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
       return backOff(this.#scope, fp, req.host, error);
     }
   }
+}
+
+/** Why a registration was made, when no operator asked for it. */
+function registrationReason(registration: { software: string }, previous: Current | null): Reason {
+  if (previous === null) return "new_instance";
+  return keepingOf(registration.software) === "per-login" ? "per_login" : "dead_client";
 }
 
 function unreadable(): RegistrarResult {

@@ -5,6 +5,7 @@
 import { type Config, loadConfig } from "../config/config.ts";
 import type { Env } from "../config/env.ts";
 import { getKeyRing, type KeyRing } from "../crypto/key-ring.ts";
+import { useAnalyticsEngine } from "../events.ts";
 import { type UpstreamContext, userAgent } from "../http/upstream.ts";
 import type { Registration } from "../oauth/registration.ts";
 
@@ -22,7 +23,9 @@ export interface Current {
 }
 
 export function configOf(scope: RegistrarScope): Config {
-  return loadConfig(scope.env());
+  const env = scope.env();
+  useAnalyticsEngine(env.METRICS);
+  return loadConfig(env);
 }
 
 export function keyRingOf(scope: RegistrarScope): Promise<KeyRing> {
@@ -33,7 +36,7 @@ export function keyRingOf(scope: RegistrarScope): Promise<KeyRing> {
 export function upstreamContext(config: Config): UpstreamContext {
   return {
     fetch: (input, init) => fetch(input, init),
-    userAgent: userAgent(config.publicUrl),
+    userAgent: userAgent(config.appWebsite ?? config.publicUrl),
     timeoutMs: config.upstreamTimeoutMs,
   };
 }

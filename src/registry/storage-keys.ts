@@ -76,3 +76,18 @@ export function doReplacedKey(fingerprint: string): string {
 export function doFreshKey(fingerprint: string): string {
   return `fresh:v1:${fingerprint}`;
 }
+
+/** Durable Object storage: the operator's view of one fingerprint (last check, replacements, per hour). */
+export function doStatsKey(fingerprint: string): string {
+  return `stats:v1:${fingerprint}`;
+}
+
+/** The name of the one Registrar object that indexes the hosts with a registration (no host has it). */
+export const REGISTRAR_INDEX = "~index";
+
+/** Durable Object storage, on the index object: a host with a registration → when it was named. */
+export function doIndexedHostKey(host: string): string {
+  return `${INDEXED_HOST_PREFIX}${host}`;
+}
+
+export const INDEXED_HOST_PREFIX = "host:v1:";

@@ -1,7 +1,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { configProblems, loadConfig } from "../../src/config/config.ts";
+import { ADMIN_TOKEN_MIN, configProblems, loadConfig } from "../../src/config/config.ts";
 import type { Env } from "../../src/config/env.ts";
 import { BffError } from "../../src/errors.ts";
 import { WIDEST_PROXY_PREFIX } from "../../src/http/client-ip.ts";
@@ -76,6 +76,18 @@ describe("configuration", () => {
     expect(problems).not.toContain('"127.0.0.1"');
   });
 
+  it("takes ADMIN_TOKEN only long and random, and never quotes it in a problem", () => {
+    const valid = { SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" };
+    for (const token of ["short-token", "a".repeat(ADMIN_TOKEN_MIN), `${"ab".repeat(ADMIN_TOKEN_MIN)} x`]) {
+      const problems = problemsOf({ ...valid, ADMIN_TOKEN: token });
+      expect(problems, token).toContain("ADMIN_TOKEN: must be at least");
+      expect(problems).not.toContain(token);
+    }
+    const token = "q8Vd1kR0-x7Lw3Zp_Nc5Ty2Hb9Mf4Ja6Ue";
+    expect(loadConfig({ ...env, ...valid, ADMIN_TOKEN: token } as Env).adminToken).toBe(token);
+    expect(loadConfig({ ...env, ...valid } as Env).adminToken).toBeNull();
+  });
+
   it("refuses a TRUSTED_PROXIES range that trusts (nearly) every address", () => {
     const valid = { SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" };
     const { v4, v6 } = WIDEST_PROXY_PREFIX;
@@ -111,9 +123,12 @@ describe("configuration", () => {
       'ENVIRONMENT: "prod" is not one of production, development',
       "SESSION_KEYS: key #1 is not 32 bytes of base64url",
       "PUBLIC_URL: missing (the BFF's own origin, e.g. https://bff.example.org)",
+      "APP_WEBSITE: missing (a page that says who runs this deployment and how to reach them; instance admins see it)",
       'PUBLIC_PROXY: must be true or false, not "maybe"',
     ]);
-    expect(configProblems({ SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" } as Env)).toEqual([]);
+    const valid = { SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org", APP_WEBSITE: "https://bff.example.org" };
+    expect(configProblems(valid as Env)).toEqual([]);
+    expect(configProblems({ ...valid, APP_WEBSITE: undefined, ENVIRONMENT: "development" } as Env)).toEqual([]);
   });
 
   it("refuses weak or malformed session keys", () => {
