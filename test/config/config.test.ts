@@ -126,9 +126,15 @@ describe("configuration", () => {
       "APP_WEBSITE: missing (a page that says who runs this deployment and how to reach them; instance admins see it)",
       'PUBLIC_PROXY: must be true or false, not "maybe"',
     ]);
-    const valid = { SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org", APP_WEBSITE: "https://bff.example.org" };
+    const valid = {
+      SESSION_KEYS: KEY,
+      PUBLIC_URL: "https://bff.example.org",
+      APP_WEBSITE: "https://bff.example.org",
+    };
     expect(configProblems(valid as Env)).toEqual([]);
-    expect(configProblems({ ...valid, APP_WEBSITE: undefined, ENVIRONMENT: "development" } as Env)).toEqual([]);
+    expect(configProblems({ ...valid, APP_WEBSITE: undefined, ENVIRONMENT: "development" } as Env)).toEqual(
+      [],
+    );
   });
 
   it("refuses weak or malformed session keys", () => {
