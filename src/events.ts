@@ -112,19 +112,31 @@ export function addEventSink(sink: Sink): () => void {
 interface RequestFacts {
   readonly id: string;
   readonly start: number;
+  readonly dataset: AnalyticsEngineDataset | undefined;
 }
+
+/**
+ * Where an event happened: an HTTP request (marked by `trackRequest`), a place with its own env
+ * (the Registrar: its METRICS dataset), or null (a step without either; the isolate's last
+ * request's dataset is used).
+ */
+export type EventPlace = Request | { readonly dataset: AnalyticsEngineDataset | undefined } | null;
 
 const requests = new WeakMap<Request, RequestFacts>();
 /** cf-ray: 16 hex digits, a dash, a location code. */
 const RAY = /^[0-9a-f]{16}(-[A-Z]{3})?$/;
 
-/** Marks the start of a request (the router's first middleware); returns its id. */
-export function trackRequest(request: Request): string {
+/**
+ * Marks the start of a request (the router's first middleware) and the env's Analytics Engine
+ * dataset its events go to; returns the request's id.
+ */
+export function trackRequest(request: Request, dataset?: AnalyticsEngineDataset): string {
+  analytics = dataset;
   const known = requests.get(request);
   if (known !== undefined) return known.id;
   const ray = request.headers.get("cf-ray");
   const id = ray !== null && RAY.test(ray) ? ray : drawId();
-  requests.set(request, { id, start: Date.now() });
+  requests.set(request, { id, start: Date.now(), dataset });
   return id;
 }
 
@@ -133,13 +145,8 @@ function drawId(): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The Workers Analytics Engine dataset of this isolate's env (METRICS), if bound. */
+/** The Analytics Engine dataset of the isolate's last request, for events of no place (null). */
 let analytics: AnalyticsEngineDataset | undefined;
-
-/** Sets the dataset events are written to (the env's METRICS binding; undefined: none). */
-export function useAnalyticsEngine(dataset: AnalyticsEngineDataset | undefined): void {
-  analytics = dataset;
-}
 
 /**
  * One Analytics Engine data point per event, the instance as its index (sampling keeps each
@@ -154,9 +161,10 @@ function writeDataPoint(dataset: AnalyticsEngineDataset, e: BffEvent): void {
   });
 }
 
-/** Emits an event of `request` (null: none, as in the Registrar): log line, hook, metrics. */
-export function emit(request: Request | null, facts: EventFacts): void {
-  const tracked = request === null ? null : (requests.get(request) ?? null);
+/** Emits an event that happened at `place`: its log line, the hooks, the metric sinks. */
+export function emit(place: EventPlace, facts: EventFacts): void {
+  const tracked = place instanceof Request ? (requests.get(place) ?? null) : null;
+  const dataset = place === null ? analytics : place instanceof Request ? tracked?.dataset : place.dataset;
   const event: BffEvent = {
     software: null,
     error: null,
@@ -167,7 +175,6 @@ export function emit(request: Request | null, facts: EventFacts): void {
   };
   log(event.outcome === "failed" ? "warn" : "info", event.event, lineOf(event));
   for (const sink of sinks) deliver(sink, event);
-  const dataset = analytics;
   if (dataset !== undefined) deliver((e) => writeDataPoint(dataset, e), event);
 }
 

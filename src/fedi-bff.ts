@@ -19,7 +19,7 @@ import { configProblems } from "./config/config.ts";
 import type { Env } from "./config/env.ts";
 import { envWithOptions, type FediBffOptions, optionVars } from "./config/options.ts";
 import { BffError, errorResponse } from "./errors.ts";
-import { addEventSink, type BffEvent, trackRequest, useAnalyticsEngine } from "./events.ts";
+import { addEventSink, type BffEvent, trackRequest } from "./events.ts";
 import { cors } from "./middleware/cors.ts";
 import { errorToResponse } from "./middleware/errors.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
@@ -112,7 +112,7 @@ function router(): Hono<AppEnv> {
   // first route it ends the chain, so the `*` middlewares below never run for it.
   app.all("/api/*", (c) => serveApi(c.req.raw, c.env));
   app.use("*", async function requestStart(c, next) {
-    trackRequest(c.req.raw);
+    trackRequest(c.req.raw, c.env.METRICS);
     await next();
   });
   app.use("*", securityHeaders());
@@ -120,7 +120,6 @@ function router(): Hono<AppEnv> {
   app.get(`${OPS}/live`, live);
   app.get(`${OPS}/ready`, (c) => ready(c.req.raw, c.env));
   app.use("*", async function depsHandler(c, next) {
-    useAnalyticsEngine(c.env.METRICS);
     c.set("deps", await buildDeps(c.env, c.req.url));
     await next();
   });

@@ -8,7 +8,7 @@ import { emit } from "../events.ts";
 import { grantAppToken } from "../oauth/client-credentials.ts";
 import type { Registration } from "../oauth/registration.ts";
 import { revokeToken } from "../oauth/revoke.ts";
-import { configOf, keyRingOf, type RegistrarScope, upstreamContext } from "./scope.ts";
+import { configOf, eventPlace, keyRingOf, type RegistrarScope, upstreamContext } from "./scope.ts";
 import { recordCheck } from "./stats.ts";
 import { doAppTokenKey, doCheckedKey } from "./storage-keys.ts";
 
@@ -68,7 +68,7 @@ export async function mintAnchor(
   const ctx = upstreamContext(configOf(scope));
   const grant = await grantAppToken(ctx, registration, now);
   const detail = grant.status === "unknown" ? grant.detail.slice(0, 200) : undefined;
-  emit(null, {
+  emit(eventPlace(scope), {
     event: "client_checked",
     instance: registration.host,
     software: registration.software || null,

@@ -7,7 +7,7 @@ import type { RegistrarResult } from "../config/registrar-rpc.ts";
 import { nowSeconds } from "../crypto/seal.ts";
 import type { BffError, ErrorCode } from "../errors.ts";
 import { emit, outcomeOfCode, reasonOfCode } from "../events.ts";
-import type { RegistrarScope } from "./scope.ts";
+import { eventPlace, type RegistrarScope } from "./scope.ts";
 import { doBackoffKey } from "./storage-keys.ts";
 
 interface Backoff {
@@ -45,14 +45,14 @@ export async function backOff(
   error: BffError,
 ): Promise<RegistrarResult> {
   const facts = { instance: host, error: error.code, reason: reasonOfCode(error.code) };
-  emit(null, {
+  emit(eventPlace(scope), {
     event: "registration_failed",
     outcome: outcomeOfCode(error.code),
     ...facts,
     detail: error.internal,
   });
   if (error.code === "registration_rate_limited")
-    emit(null, { event: "instance_throttled", outcome: "refused", ...facts });
+    emit(eventPlace(scope), { event: "instance_throttled", outcome: "refused", ...facts });
   const retryAfter = Number(error.headers["retry-after"] ?? BACKOFF_SECONDS[error.code] ?? 60);
   const backoff: Backoff = { until: nowSeconds() + retryAfter, code: error.code, description: error.message };
   await scope.state.storage.put(doBackoffKey(fp), backoff);

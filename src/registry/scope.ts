@@ -5,7 +5,7 @@
 import { type Config, loadConfig } from "../config/config.ts";
 import type { Env } from "../config/env.ts";
 import { getKeyRing, type KeyRing } from "../crypto/key-ring.ts";
-import { useAnalyticsEngine } from "../events.ts";
+import type { EventPlace } from "../events.ts";
 import { type UpstreamContext, userAgent } from "../http/upstream.ts";
 import type { Registration } from "../oauth/registration.ts";
 
@@ -23,9 +23,12 @@ export interface Current {
 }
 
 export function configOf(scope: RegistrarScope): Config {
-  const env = scope.env();
-  useAnalyticsEngine(env.METRICS);
-  return loadConfig(env);
+  return loadConfig(scope.env());
+}
+
+/** Where the registrar's events happen: its own env's Analytics Engine dataset. */
+export function eventPlace(scope: RegistrarScope): EventPlace {
+  return { dataset: scope.env().METRICS };
 }
 
 export function keyRingOf(scope: RegistrarScope): Promise<KeyRing> {

@@ -15,7 +15,7 @@ import { mintAnchor, readAnchor } from "./anchor.ts";
 import { readCurrent } from "./clients.ts";
 import { CHECK_INTERVAL, keepingOf, REPLACE_INTERVAL } from "./keeping.ts";
 import { decodeKvEntry } from "./registry.ts";
-import type { Current, RegistrarScope } from "./scope.ts";
+import { type Current, eventPlace, type RegistrarScope } from "./scope.ts";
 import { countRegistration, readStats, registrationsThisHour } from "./stats.ts";
 import {
   appKvKey,
@@ -48,7 +48,7 @@ export async function noteRegistered(
   reason: Reason,
 ): Promise<void> {
   await countRegistration(scope, fp, previous !== null);
-  emit(null, {
+  emit(eventPlace(scope), {
     event: previous === null ? "registration_created" : "registration_replaced",
     instance: registration.host,
     software: registration.software || null,
@@ -118,7 +118,7 @@ export async function operate(
   register: (current: Current | null) => Promise<RegistrarResult>,
 ): Promise<AdminResult> {
   const outcome = await perform(scope, req, fp, action, register);
-  emit(null, {
+  emit(eventPlace(scope), {
     event: "admin_action",
     instance: req.host,
     action,
