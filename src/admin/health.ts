@@ -97,6 +97,6 @@ async function timed(name: Check["name"], probe: () => Promise<boolean>): Promis
   } catch (error) {
     return { name, ok: false, detail: String(error).slice(0, 200) };
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }

@@ -47,6 +47,23 @@ interface Run {
   readonly exited: Promise<number | null>;
 }
 
+/** `node scripts/admin.mjs` — what `npm run admin` runs — with `vars` as its environment. */
+function runAdmin(
+  args: string[],
+  vars: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["scripts/admin.mjs", ...args], {
+      cwd: ROOT,
+      env: environment(vars),
+    });
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("exit", (code) => resolve({ code, output }));
+  });
+}
+
 /** `node selfhost/main.ts` — what `npm run self-host` runs — in its own process group. */
 function selfHost(vars: Record<string, string>, args: string[] = []): Run {
   const child = spawn(process.execPath, ["selfhost/main.ts", ...args], {
@@ -493,6 +510,20 @@ describe("npm run self-host: login, proxy, logout, restart", { timeout: 4 * STAR
     const detailed = await fetch(`${admin}/_fedi-bff/ready`, { headers: bearer });
     assert.equal(((await detailed.json()) as { checks: unknown[] }).checks.length, 3);
     assert.equal((await fetch(`${origin}/_fedi-bff/live`)).status, 200);
+    // The operator's command, as `npm run admin -- status <host>` runs it.
+    const status = await runAdmin(["status", instance], {
+      ADMIN_TOKEN: adminToken,
+      ADMIN_PORT: String(adminPort),
+    });
+    assert.equal(status.code, 0, status.output);
+    assert.match(status.output, /"registered": true/);
+    assert.ok(!status.output.includes(adminToken));
+    const refused = await runAdmin(["list"], {
+      ADMIN_TOKEN: `${adminToken}x`,
+      ADMIN_PORT: String(adminPort),
+    });
+    assert.equal(refused.code, 1);
+    assert.match(refused.output, /not_authenticated/);
   });
 
   it("serves the demo's files and fedi-bff on one origin", async () => {
