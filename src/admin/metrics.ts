@@ -66,7 +66,10 @@ export function resetCounts(): void {
 
 /** The counts with at most TOP_INSTANCES named instances, the rest summed as `other`. */
 function folded(): Map<string, Counts> {
-  const ranked = [...byInstance].sort((a, b) => b[1].total - a[1].total);
+  // `other` (the instances past TRACKED_INSTANCES) takes no place among the busiest.
+  const ranked = [...byInstance].filter(([name]) => name !== OTHER).sort((a, b) => b[1].total - a[1].total);
+  const overflow = byInstance.get(OTHER);
+  if (overflow !== undefined) ranked.push([OTHER, overflow]);
   const result = new Map<string, Counts>();
   for (const [i, [name, counts]] of ranked.entries()) {
     const label = i < TOP_INSTANCES && name !== OTHER ? name : OTHER;
