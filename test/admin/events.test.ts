@@ -14,6 +14,21 @@ import { captureLines, eventsNamed } from "./support.ts";
 
 afterEach(() => vi.restoreAllMocks());
 
+const LINE_FIELDS = [
+  "level",
+  "event",
+  "request_id",
+  "login_id",
+  "instance",
+  "software",
+  "duration_ms",
+  "outcome",
+  "error",
+  "reason",
+  "action",
+  "internal",
+];
+
 /** An Analytics Engine dataset that keeps its data points. */
 function dataset() {
   const points: AnalyticsEngineDataPoint[] = [];
@@ -40,6 +55,17 @@ describe("a login's events", () => {
     expect(started?.request_id).not.toBe(completed?.request_id);
     const state = new URL(start.headers.get("location") ?? "").searchParams.get("state") ?? "";
     for (const line of lines) expect(line).not.toContain(state);
+    // The published line schema (docs/operators.md): these fields and no other.
+    const events = lines
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const withOutcome = events.filter((e) => (EVENT_NAMES as readonly unknown[]).includes(e.event));
+    expect(withOutcome.length).toBeGreaterThan(2);
+    for (const e of withOutcome) {
+      for (const key of Object.keys(e)) expect(LINE_FIELDS, key).toContain(key);
+      expect(["ok", "refused", "failed"]).toContain(e.outcome);
+      if (e.reason !== undefined) expect(REASONS).toContain(e.reason);
+    }
   });
 
   it("reach the library's onEvent hook as typed events", async () => {
