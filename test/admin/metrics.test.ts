@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   countEvent,
   prometheusText,
@@ -8,6 +8,7 @@ import {
 } from "../../src/admin/metrics.ts";
 import type { BffEvent } from "../../src/events.ts";
 
+beforeEach(() => resetCounts());
 afterEach(() => resetCounts());
 
 function event(instance: string | null, overrides: Partial<BffEvent> = {}): BffEvent {
