@@ -2,7 +2,8 @@
  * The registrar's registration records: the current one per fingerprint, and every registration
  * by client_id for as long as a session made with it may still revoke its token, pruned after.
  */
-import { nowSeconds, open } from "../crypto/seal.ts";
+import { nowSeconds } from "../clock.ts";
+import { open } from "../crypto/seal.ts";
 import { decodeRegistration } from "../oauth/registration.ts";
 import { keepingOf, REGISTRATION_SEAL_TTL } from "./keeping.ts";
 import { type Current, keyRingOf, type RegistrarScope } from "./scope.ts";
@@ -83,4 +84,11 @@ export async function pruneClients(scope: RegistrarScope, now: number): Promise<
   for (let i = 0; i < expired.length; i += DELETE_BATCH) {
     await storage.delete(expired.slice(i, i + DELETE_BATCH));
   }
+}
+
+/** Keeps a per-login app's record (src/registry/per-login.ts) readable until `until` at least. */
+export async function extendClient(scope: RegistrarScope, clientId: string, until: number): Promise<void> {
+  const stored = await scope.state.storage.get<StoredClient>(doClientKey(clientId));
+  if (stored === undefined || stored.until >= until) return;
+  await scope.state.storage.put(doClientKey(clientId), { ...stored, until } satisfies StoredClient);
 }

@@ -3,8 +3,9 @@
  * otherwise: the last check's answer, how often the registration was replaced, and registrations
  * in the current hour. One small record (docs/storage.md `stats:v1:`).
  */
+
+import { nowSeconds } from "../clock.ts";
 import type { CheckAnswer } from "../config/registrar-admin.ts";
-import { nowSeconds } from "../crypto/seal.ts";
 import type { RegistrarScope } from "./scope.ts";
 import { doStatsKey } from "./storage-keys.ts";
 

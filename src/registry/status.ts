@@ -5,9 +5,10 @@
  * the few facts the view needs that the registrar does not otherwise store (the last check's
  * answer, replacements, registrations per hour) and the index of instances with a registration.
  */
+
+import { nowSeconds } from "../clock.ts";
 import type { AdminAction, AdminResult, InstanceStatus } from "../config/registrar-admin.ts";
 import type { RegistrarResult } from "../config/registrar-rpc.ts";
-import { nowSeconds } from "../crypto/seal.ts";
 import type { ErrorCode } from "../error-codes.ts";
 import { emit, type Reason } from "../events.ts";
 import type { Registration, RegistrationRequest } from "../oauth/registration.ts";

@@ -4,10 +4,20 @@
  * of its state: the start and the callback are two requests, and the state is the one thing
  * both see (the state itself is never written anywhere).
  */
-import type { KeyRing } from "../crypto/key-ring.ts";
 import { type BffError, isBffError } from "../errors.ts";
 import { emit, loginIdOf, outcomeOfCode, reasonOfCode } from "../events.ts";
-import { type LoginTransaction, readSlots } from "./login-slots.ts";
+
+/** What a login's events need of its transaction (auth/login/transaction.ts). */
+interface LoginTransaction {
+  readonly state: string;
+  readonly host: string;
+}
+
+/** A login-cookie slot as the auth wing opens it (auth/login/slots.ts): pending ones have a transaction. */
+type SlotLike =
+  | { readonly kind: "pending"; readonly iat: number; readonly tx: LoginTransaction }
+  | { readonly kind: "finished" }
+  | null;
 
 /** The server software of a registration ("" when nodeinfo did not say). */
 interface Software {
@@ -73,12 +83,11 @@ export function callbackUnmatched(request: Request, error: BffError): void {
  */
 export async function noteAbandonedLogin(
   request: Request,
-  cookieHeader: string | null,
+  slots: readonly SlotLike[],
   host: string,
-  ring: KeyRing,
 ): Promise<void> {
   let newest: { iat: number; tx: LoginTransaction } | null = null;
-  for (const slot of await readSlots(cookieHeader, ring)) {
+  for (const slot of slots) {
     if (slot?.kind !== "pending" || slot.tx.host !== host) continue;
     if (newest === null || slot.iat > newest.iat) newest = { iat: slot.iat, tx: slot.tx };
   }

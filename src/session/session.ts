@@ -5,6 +5,7 @@
  */
 
 import type { Claims } from "../crypto/seal.ts";
+import { asRecord } from "../http/upstream.ts";
 import type { AccountInfo } from "../oauth/account.ts";
 
 /** One signed-in account: who it is (from verify_credentials) and how to reach its instance. */
@@ -18,6 +19,11 @@ export interface SessionAccount extends AccountInfo {
   readonly clientId: string;
   /** Base URL of the instance's streaming API (may be another host), checked at login. */
   readonly streaming: string;
+  /**
+   * This session's hold on the token (src/registry/holding.ts): a logout revokes the token only
+   * when no other session holds it. Absent in sessions signed in before holdings were kept.
+   */
+  readonly holder?: string;
 }
 
 export interface Session {
@@ -55,17 +61,19 @@ const WIRE: Record<keyof SessionAccount, string> = {
   avatar: "p",
   url: "l",
   streaming: "w",
+  holder: "h",
 };
 const FIELDS = Object.keys(WIRE) as (keyof SessionAccount)[];
+const OPTIONAL: ReadonlySet<keyof SessionAccount> = new Set(["holder"]);
 
 /** The claims sealed into the cookie (format version 1). */
 export function encodeSession(accounts: readonly SessionAccount[], active: number): Record<string, unknown> {
   return { v: 1, x: active, z: accounts.map(wireAccount) };
 }
 
-/** One account as the cookie carries it (short names). */
+/** One account as the cookie carries it (short names; an absent optional field is left out). */
 export function wireAccount(account: SessionAccount): Record<string, string> {
-  return Object.fromEntries(FIELDS.map((f) => [WIRE[f], account[f]]));
+  return Object.fromEntries(FIELDS.flatMap((f) => (account[f] === undefined ? [] : [[WIRE[f], account[f]]])));
 }
 
 /** Opened claims → Session, or null if anything is off (an old or foreign format is "no session"). */
@@ -85,11 +93,12 @@ export function decodeSession(payload: Claims): Session | null {
 }
 
 function decodeAccount(item: unknown): SessionAccount | null {
-  if (typeof item !== "object" || item === null) return null;
-  const wire = item as Record<string, unknown>;
+  const wire = asRecord(item);
+  if (wire === null) return null;
   const account: Record<string, string> = {};
   for (const field of FIELDS) {
     const value = wire[WIRE[field]];
+    if (value === undefined && OPTIONAL.has(field)) continue;
     if (typeof value !== "string") return null;
     account[field] = value;
   }

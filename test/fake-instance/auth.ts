@@ -1,3 +1,4 @@
+import { FRIENDICA_FORBIDDEN } from "./friendica.ts";
 import { bearer, type Ctx, hasScope, sendJson } from "./http.ts";
 import { liveToken, type Token } from "./state.ts";
 
@@ -6,6 +7,10 @@ const INVALID = { error: "The access token is invalid" };
 /** A token-protected endpoint: sends 401 / 403 / 422 exactly as Mastodon does and returns undefined. */
 export function authenticate(ctx: Ctx, scope: string, userOnly = true): Token | undefined {
   const token = liveToken(ctx.site, bearer(ctx));
+  if (!token && ctx.site.flavour === "friendica") {
+    sendJson(ctx, 403, FRIENDICA_FORBIDDEN);
+    return undefined;
+  }
   if (!token) {
     sendJson(ctx, 401, INVALID, { "www-authenticate": 'Bearer realm="Doorkeeper", error="invalid_token"' });
     return undefined;

@@ -1,5 +1,5 @@
 /** Which server software a fake origin imitates, chosen by the first label of its hostname. */
-export type Flavour = "mastodon" | "oldmasto" | "gts" | "akkoma" | "snac" | "hollo" | "misskey";
+export type Flavour = "mastodon" | "oldmasto" | "gts" | "akkoma" | "snac" | "hollo" | "friendica" | "misskey";
 
 /** The hostname of the control API. */
 export const CONTROL_HOST = "control.fake";
@@ -12,6 +12,7 @@ const PREFIXES: ReadonlyArray<readonly [string, Flavour]> = [
   ["pleroma", "akkoma"],
   ["snac", "snac"],
   ["hollo", "hollo"],
+  ["friendica", "friendica"],
   ["misskey", "misskey"],
 ];
 
@@ -30,6 +31,7 @@ export const SOFTWARE: Record<Flavour, { name: string; version: string; apiVersi
   akkoma: { name: "akkoma", version: "3.15.2", apiVersion: "2.7.2 (compatible; Akkoma 3.15.2)" },
   snac: { name: "snac", version: "2.94", apiVersion: "4.0.0 (not true; really snac/2.94)" },
   hollo: { name: "hollo", version: "0.9.4", apiVersion: "4.0.0 (compatible; Hollo 0.9.4)" },
+  friendica: { name: "friendica", version: "2024.12", apiVersion: "2.8.0 (compatible; Friendica 2024.12)" },
   misskey: { name: "misskey", version: "2025.4.1", apiVersion: "2025.4.1" },
 };
 
@@ -38,7 +40,7 @@ export const hasMetadata = (f: Flavour): boolean => f === "mastodon" || f === "h
 /** Servers that refuse to authorize without a PKCE code challenge. */
 export const requiresPkce = (f: Flavour): boolean => f === "mastodon";
 /** Servers that check the code_verifier against the stored challenge. */
-export const enforcesPkce = (f: Flavour): boolean => f !== "gts" && f !== "snac";
+export const enforcesPkce = (f: Flavour): boolean => f !== "gts" && f !== "snac" && f !== "friendica";
 /** snac (measured on a real server) never answers a request whose body is chunked. */
 export const refusesChunkedBodies = (f: Flavour): boolean => f === "snac";
 /** Servers without `GET /api/v2/instance` and `GET /api/v1/apps/verify_credentials` (404). */
@@ -49,3 +51,8 @@ export const dropsStateOnDeny = (f: Flavour): boolean => f === "hollo";
 export const refusesUnknownAppKeys = (f: Flavour): boolean => f === "hollo";
 /** Hollo gives a code-grant token's `created_at` in milliseconds (client_credentials: seconds). */
 export const userTokenCreatedAtMs = (f: Flavour): boolean => f === "hollo";
+/**
+ * Doorkeeper's `reuse_access_token` (Mastodon's config/initializers/doorkeeper.rb): the same user
+ * authorizing the same app with the same scopes while a token is live gets that token again.
+ */
+export const reusesAccessTokens = (f: Flavour): boolean => f === "mastodon" || f === "oldmasto";
