@@ -35,4 +35,6 @@ export interface RegistrarRpc extends Rpc.DurableObjectBranded {
   indexedHosts(): Promise<string[]>;
   /** Readiness: touches this object's storage (a write and a read). */
   ping(): Promise<boolean>;
+  /** A revoke that failed: tried again later, a few times (false: the queue is full). */
+  queueRevoke(host: string, sealedToken: string, clientId: string): Promise<boolean>;
 }

@@ -6,12 +6,18 @@ import { discard, type UpstreamContext } from "../http/upstream.ts";
 import { postForm } from "./form.ts";
 import type { Registration } from "./registration.ts";
 
-/** True when the instance confirmed the revocation. Failures are logged without the token. */
-export async function revokeToken(
+/**
+ * How a revocation went: `revoked` (200), `refused` (the instance answered no: trying again would
+ * not change it), or `failed` (no answer, a timeout, 429 or a 5xx: worth another try later).
+ */
+export type RevokeOutcome = "revoked" | "refused" | "failed";
+
+/** Revokes `token`; failures are logged without the token. */
+export async function revoke(
   ctx: UpstreamContext,
   registration: Registration,
   token: string,
-): Promise<boolean> {
+): Promise<RevokeOutcome> {
   try {
     const res = await postForm(ctx, registration.endpoints.revoke, {
       client_id: registration.clientId,
@@ -19,8 +25,9 @@ export async function revokeToken(
       token,
     });
     await discard(res);
-    if (res.status === 200) return true;
+    if (res.status === 200) return "revoked";
     emit(null, { ...failed(registration), reason: "upstream_status", detail: `status ${res.status}` });
+    return res.status === 429 || res.status >= 500 ? "failed" : "refused";
   } catch (error) {
     const timeout = isBffError(error) && error.code === "instance_timeout";
     emit(null, {
@@ -28,8 +35,17 @@ export async function revokeToken(
       reason: timeout ? "upstream_timeout" : "upstream_network",
       detail: String(error),
     });
+    return "failed";
   }
-  return false;
+}
+
+/** True when the instance confirmed the revocation. */
+export async function revokeToken(
+  ctx: UpstreamContext,
+  registration: Registration,
+  token: string,
+): Promise<boolean> {
+  return (await revoke(ctx, registration, token)) === "revoked";
 }
 
 function failed(registration: Registration) {

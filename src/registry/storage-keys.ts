@@ -112,3 +112,9 @@ export function doIndexedHostKey(host: string): string {
 }
 
 export const INDEXED_HOST_PREFIX = "host:v1:";
+/** Durable Object storage: a revocation that failed, retried later (the token sealed, never in clear). */
+export function doRevokeKey(id: string): string {
+  return `${DO_REVOKE_PREFIX}${id}`;
+}
+
+export const DO_REVOKE_PREFIX = "revoke:v1:";
