@@ -23,7 +23,7 @@ import { securityHeaders } from "./middleware/security-headers.ts";
 import { isFediBffPath } from "./paths.ts";
 import { isApiRequest, serveApi } from "./proxy/entry.ts";
 import { publicProxy } from "./public/route.ts";
-import { loginFailed } from "./session/login-events.ts";
+import { loginStartFailed } from "./session/login-events.ts";
 
 export type { BffEvent } from "./events.ts";
 export { FEDI_BFF_PATHS } from "./paths.ts";
@@ -146,7 +146,7 @@ function router(): Hono<AppEnv> {
   app.get(`${OPS}/metrics`, metrics);
   app.notFound(() => errorResponse(new BffError("not_found", "No such route.")));
   app.onError(async (error, c) => {
-    if (c.req.path === "/auth/login") await loginFailed(c.req.raw, null, error);
+    if (c.req.path === "/auth/login") await loginStartFailed(c.req.raw, error);
     return errorToResponse(error, c.req.path);
   });
   return app;

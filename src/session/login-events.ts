@@ -6,6 +6,7 @@
  */
 import { type BffError, isBffError } from "../errors.ts";
 import { emit, loginIdOf, outcomeOfCode, reasonOfCode } from "../events.ts";
+import { parseInstance } from "../instance/host.ts";
 
 /** What a login's events need of its transaction (auth/login/transaction.ts). */
 interface LoginTransaction {
@@ -57,13 +58,30 @@ export async function loginFailed(request: Request, tx: LoginTransaction | null,
   const code = isBffError(error) ? error.code : "internal_error";
   emit(request, {
     event: "login_failed",
-    ...(tx === null ? {} : { loginId: await loginIdOf(tx.state) }),
+    ...(tx === null || tx.state === "" ? {} : { loginId: await loginIdOf(tx.state) }),
     instance: tx?.host ?? null,
     outcome: outcomeOfCode(code),
     error: code,
     reason: reasonOfCode(code),
   });
 }
+
+/**
+ * A login start that failed (its route's error): the instance it named, when the query names a
+ * valid host (a handle or a form body is not read again: no instance then).
+ */
+export function loginStartFailed(request: Request, error: unknown): Promise<void> {
+  let instance: string | null = null;
+  try {
+    const named = new URL(request.url).searchParams.get("instance");
+    if (named !== null && !named.includes("@")) instance = parseInstance(named, NO_INSECURE_HOSTS).host;
+  } catch {
+    // Not a valid host: the event names no instance.
+  }
+  return loginFailed(request, instance === null ? null : { state: "", host: instance }, error);
+}
+
+const NO_INSECURE_HOSTS = { insecureHosts: new Set<string>() };
 
 /** A callback that matched no login of this browser (`error` is what the browser was told). */
 export function callbackUnmatched(request: Request, error: BffError): void {

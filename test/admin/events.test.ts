@@ -68,6 +68,22 @@ describe("a login's events", () => {
     }
   });
 
+  it("name the instance of a login start that failed, when the query named a valid host", async () => {
+    const lines = captureLines();
+    const host = uniqueHost("mastodon");
+    await injectFault(`https://${host}`, { path: "/api/v1/apps", kind: "status", status: 500, times: 1 });
+    await bff(`/auth/login?instance=${host}`);
+    await bff("/auth/login?instance=not%20a%20host");
+    const failed = eventsNamed(lines, "login_failed");
+    expect(failed.find((e) => e.instance === host)).toMatchObject({
+      outcome: "failed",
+      error: "registration_failed",
+      reason: "upstream_status",
+    });
+    expect(failed.find((e) => e.error === "invalid_instance")).toMatchObject({ outcome: "refused" });
+    expect(failed.find((e) => e.error === "invalid_instance")?.instance).toBeUndefined();
+  });
+
   it("reach the library's onEvent hook as typed events", async () => {
     const seen: BffEvent[] = [];
     const handler = createFediBff({ onEvent: (e) => seen.push(e) });
