@@ -11,6 +11,7 @@ import { discard } from "../http/upstream.ts";
 import { assertCsrfHeader } from "../middleware/origin.ts";
 import { securityHeaderRecord } from "../middleware/security-headers.ts";
 import { findAccount } from "../session/accounts.ts";
+import { instanceExcluded } from "../session/drop.ts";
 import type { Session, SessionAccount } from "../session/session.ts";
 import { readSession } from "../session/store.ts";
 import type { ProxyDeps } from "./deps.ts";
@@ -37,6 +38,10 @@ export async function proxy(request: Request, deps: ProxyDeps, cors: HeaderRecor
   if (session === null) throw new BffError("not_authenticated", "Sign in first: the API needs a session.");
   const index = accountIndex(session, headers.get("x-account"));
   const account = session.accounts[index] as SessionAccount;
+  // The lists apply to sessions made before them (in memory: a constant or a map lookup).
+  if (deps.excluded(account.instance)) {
+    throw await instanceExcluded(session, (_, i) => i === index, deps.ring, account.instance);
+  }
   const head: HeadFetch = {
     fetch: deps.upstream.fetch,
     timeoutMs: deps.upstream.timeoutMs,

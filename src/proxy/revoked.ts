@@ -5,22 +5,13 @@
  */
 
 import { BffError } from "../errors.ts";
+import { cookieWithout } from "../session/drop.ts";
 import type { Session } from "../session/session.ts";
-import { clearSessionCookie, remainingLifetime, sessionSetCookie } from "../session/store.ts";
 import type { ProxyDeps } from "./deps.ts";
 
 /** The error to throw when the instance refused the token of `session.accounts[index]`. */
 export async function sessionRevoked(session: Session, index: number, deps: ProxyDeps): Promise<BffError> {
-  const staying = session.accounts.filter((_, i) => i !== index);
-  let cookie: string;
-  if (staying.length === 0) {
-    cookie = clearSessionCookie();
-  } else {
-    const active =
-      session.active === index ? 0 : session.active > index ? session.active - 1 : session.active;
-    const ttl = remainingLifetime(session);
-    cookie = await sessionSetCookie(staying, active, deps.ring, ttl);
-  }
+  const cookie = await cookieWithout(session, (_, i) => i === index, deps.ring);
   const account = session.accounts[index];
   return new BffError(
     "session_revoked",
