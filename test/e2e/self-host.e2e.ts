@@ -275,6 +275,7 @@ describe("npm run self-host: bad configuration", { timeout: 60_000 }, () => {
       },
       [
         "PUBLIC_URL: missing (the BFF's own origin, e.g. https://bff.example.org",
+        "APP_WEBSITE: missing (a page that says who runs this deployment",
         "INSTANCE_ALLOW_LIST: not a setting of fedi-bff; did you mean INSTANCE_ALLOWLIST?",
         "DATA_DIRS: not a setting of fedi-bff; did you mean DATA_DIR?",
       ],
@@ -283,6 +284,7 @@ describe("npm run self-host: bad configuration", { timeout: 60_000 }, () => {
       {
         SESSION_KEYS: newKey(),
         PUBLIC_URL: "https://bff.example.org",
+        APP_WEBSITE: "https://bff.example.org/about",
         FRONTEND_ORIGINS: "https://app.example.net",
       },
       [
