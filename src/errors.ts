@@ -22,6 +22,7 @@ export const ERROR_STATUS = {
   too_many_accounts: 400,
   not_authenticated: 401,
   session_revoked: 401,
+  reauth_required: 401,
   access_denied: 403,
   authorization_failed: 400,
   csrf_required: 403,
@@ -58,7 +59,16 @@ export interface BffErrorOptions {
   cause?: unknown;
   /** A reason a caller acts on (the code alone is what the client sees). */
   reason?: ErrorReason;
+  /** The session account the error is about (`<id>@<instance>`), sent as the body's `account`. */
+  account?: string;
 }
+
+/**
+ * Set on every error answer fedi-bff builds itself. The proxy never passes an instance's header of
+ * this name (its response headers are an allow-list), so a client can tell fedi-bff's own
+ * `{"error": "session_revoked"}` from an instance's body that merely looks like it.
+ */
+export const OWN_ERROR_HEADER = "x-fedi-bff-error";
 
 /** A failure with a stable code; thrown anywhere, turned into a response by `errorResponse`. */
 export class BffError extends Error {
@@ -68,6 +78,7 @@ export class BffError extends Error {
   readonly internal: string | undefined;
   readonly headers: Record<string, string>;
   readonly reason: ErrorReason | undefined;
+  readonly account: string | undefined;
 
   constructor(code: ErrorCode, description: string, options: BffErrorOptions = {}) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause });
@@ -76,6 +87,7 @@ export class BffError extends Error {
     this.internal = options.internal;
     this.headers = options.headers ?? {};
     this.reason = options.reason;
+    this.account = options.account;
   }
 }
 
@@ -88,8 +100,10 @@ export function errorResponse(error: BffError, extraHeaders?: HeadersInit): Resp
   const headers = new Headers(extraHeaders);
   headers.set("content-type", "application/json; charset=utf-8");
   headers.set("cache-control", "no-store");
+  headers.set(OWN_ERROR_HEADER, "1");
   for (const [name, value] of Object.entries(error.headers)) headers.set(name, value);
-  const body = JSON.stringify({ error: error.code, error_description: error.message });
+  const fields = { error: error.code, error_description: error.message };
+  const body = JSON.stringify(error.account === undefined ? fields : { ...fields, account: error.account });
   return new Response(body, { status: error.status, headers });
 }
 

@@ -6,6 +6,7 @@
 import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono/tiny";
 import { buildDeps } from "./app/deps.ts";
+import { renewToken } from "./app/renew.ts";
 import type { AppEnv } from "./app/types.ts";
 import { callback } from "./auth/callback.ts";
 import { login } from "./auth/login.ts";
@@ -52,7 +53,9 @@ export function fediBffHandler(envFor: (env: Env) => Env = (env) => env): FediBf
   const app = router();
   const fetch = (request: Request, env: Env, ctx: ExecutionContext) => {
     const effective = envFor(env);
-    return isApiRequest(request.url) ? serveApi(request, effective) : app.fetch(request, effective, ctx);
+    return isApiRequest(request.url)
+      ? serveApi(request, effective, renewToken)
+      : app.fetch(request, effective, ctx);
   };
   return {
     fetch,
@@ -84,7 +87,7 @@ function router(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   // The API proxy applies its own deps, CORS, security headers and errors (proxy/entry.ts); as the
   // first route it ends the chain, so the `*` middlewares below never run for it.
-  app.all("/api/*", (c) => serveApi(c.req.raw, c.env));
+  app.all("/api/*", (c) => serveApi(c.req.raw, c.env, renewToken));
   app.use("*", securityHeaders());
   app.use("*", async function depsHandler(c, next) {
     c.set("deps", await buildDeps(c.env, c.req.url));

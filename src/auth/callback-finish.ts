@@ -7,25 +7,24 @@
 
 import type { Deps } from "../app/deps.ts";
 import type { AppContext } from "../app/types.ts";
+import { nowSeconds } from "../crypto/seal.ts";
 import { BffError } from "../errors.ts";
 import { type AccountInfo, verifyCredentials } from "../oauth/account.ts";
 import { assertIssuer } from "../oauth/issuer.ts";
 import type { Registration, RegistrationRequest } from "../oauth/registration.ts";
 import { revokeToken } from "../oauth/revoke.ts";
-import { exchangeCode, isDeadClient } from "../oauth/token.ts";
+import { exchangeCode, isDeadClient, type TokenSet } from "../oauth/token.ts";
 import { isTokenSyntax } from "../oauth/token-syntax.ts";
 import { registrationForClient, replaceRegistration } from "../registry/registry.ts";
 import type { LoginTransaction } from "../session/login.ts";
 import type { SessionAccount } from "../session/session.ts";
+import { lifetimeFields } from "../session/token-life.ts";
 import { restartAuthorization } from "./authorize-start.ts";
 import { signIn } from "./sign-in.ts";
 
 /** What a code or token in the callback URL may look like: visible ASCII, bounded. */
 
-interface Issued {
-  readonly accessToken: string;
-  readonly scope: string;
-}
+type Issued = TokenSet;
 
 /** The callback's answer for the login `tx`; every failure is thrown as a BffError. */
 export async function finishLogin(
@@ -101,8 +100,10 @@ async function sessionAccount(
   deps: Deps,
   tx: LoginTransaction,
   registration: Registration,
-  { accessToken, scope }: Issued,
+  issued: Issued,
 ): Promise<SessionAccount> {
+  const { accessToken, scope } = issued;
+  const now = nowSeconds();
   let account: AccountInfo;
   try {
     account = await verifyCredentials(deps.upstream, tx.origin, accessToken);
@@ -119,6 +120,7 @@ async function sessionAccount(
     clientId: registration.clientId,
     ...account,
     streaming: registration.streaming,
+    ...lifetimeFields(issued, now),
   };
 }
 

@@ -21,4 +21,5 @@ export interface RegistrarRpc extends Rpc.DurableObjectBranded {
   verify(req: RegistrationRequest, clientId: string): Promise<RegistrarResult>;
   appToken(req: RegistrationRequest, rejected: string | null): Promise<RegistrarResult>;
   byClientId(clientId: string): Promise<string | null>;
+  refresh(clientId: string, refreshToken: string): Promise<RegistrarResult>;
 }

@@ -5,14 +5,14 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { Config } from "../config/config.ts";
-import { BffError, errorResponse } from "../errors.ts";
+import { BffError, errorResponse, OWN_ERROR_HEADER } from "../errors.ts";
 
 /** The request headers a frontend may send: what the proxy forwards, plus fedi-bff's own two. */
 const ALLOW_HEADERS =
   "accept, accept-language, content-type, idempotency-key, if-none-match, if-modified-since, range, if-range, x-csrf, x-account";
 const ALLOW_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
-/** What a frontend must read: pagination and rate-limit state. */
-const EXPOSE_HEADERS = "link, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset";
+/** What a frontend must read: pagination, rate-limit state, and which errors are fedi-bff's own. */
+const EXPOSE_HEADERS = `link, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, ${OWN_ERROR_HEADER}`;
 
 /** The origin to grant CORS to: the request's Origin when it is a listed frontend, else null. */
 export function corsOrigin(headers: Headers, config: Pick<Config, "frontendOrigins">): string | null {

@@ -27,6 +27,7 @@ import {
 } from "./keeping.ts";
 import { countPerLogin, takePerLoginSlot } from "./per-login.ts";
 import { KvPublisher } from "./publish.ts";
+import { RefreshGrants } from "./refresh.ts";
 import { type Current, configOf, keyRingOf, type RegistrarScope } from "./scope.ts";
 import { doProbeKey, doReplacedKey, registrationFingerprint } from "./storage-keys.ts";
 
@@ -43,6 +44,7 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
   readonly #tokenInflight = new Map<string, Promise<RegistrarResult>>();
   readonly #scope: RegistrarScope = { state: this.ctx, env: () => this.env };
   readonly #kv = new KvPublisher(this.#scope);
+  readonly #refreshes = new RefreshGrants(this.#scope);
 
   /** A registration a new login can use, registering once if there is none. */
   async ensure(req: RegistrationRequest): Promise<RegistrarResult> {
@@ -75,6 +77,11 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
     const attempt = this.#appToken(req, fp, rejected).finally(() => this.#tokenInflight.delete(fp));
     this.#tokenInflight.set(fp, attempt);
     return attempt;
+  }
+
+  /** A refresh grant for a session's token, once per refresh token (src/registry/refresh.ts). */
+  async refresh(clientId: string, refreshToken: string): Promise<RegistrarResult> {
+    return this.#refreshes.refresh(clientId, refreshToken);
   }
 
   /** Any registration of this host by client_id, including replaced ones (sealed), or null. */

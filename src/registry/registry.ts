@@ -126,9 +126,9 @@ async function openRegistration(
   return registration?.host === host ? registration : null;
 }
 
-type RegistrarStub = ReturnType<Env["REGISTRAR"]["get"]>;
+export type RegistrarStub = ReturnType<Env["REGISTRAR"]["get"]>;
 
-async function callRegistrar<T>(
+export async function callRegistrar<T>(
   deps: RegistryDeps,
   host: string,
   call: (stub: RegistrarStub) => unknown,

@@ -76,3 +76,16 @@ export function doReplacedKey(fingerprint: string): string {
 export function doFreshKey(fingerprint: string): string {
   return `fresh:v1:${fingerprint}`;
 }
+
+/**
+ * Durable Object storage: the latest refresh grant made with one refresh token (its SHA-256, never
+ * the token), sealed, kept for REFRESH_MEMO so other tabs holding the old cookie get the same
+ * result instead of a second grant that a rotating server (Pixelfed) refuses.
+ */
+export async function doRefreshKey(clientId: string, refreshToken: string): Promise<string> {
+  const data = new TextEncoder().encode(`${clientId}\n${refreshToken}`);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+  return `${DO_REFRESH_PREFIX}${base64url.encode(digest)}`;
+}
+
+export const DO_REFRESH_PREFIX = "refresh:v1:";

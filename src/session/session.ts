@@ -18,6 +18,13 @@ export interface SessionAccount extends AccountInfo {
   readonly clientId: string;
   /** Base URL of the instance's streaming API (may be another host), checked at login. */
   readonly streaming: string;
+  /**
+   * When the token ends (seconds since epoch), for a server that says so (`expires_in`); absent
+   * for tokens without a usable end (session/token-life.ts).
+   */
+  readonly tokenEnd?: number;
+  /** The refresh token, kept only beside a `tokenEnd` (the cookie is sealed: never in clear). */
+  readonly refreshToken?: string;
 }
 
 export interface Session {
@@ -42,7 +49,10 @@ export function activeAccount(session: Session): SessionAccount {
   return account;
 }
 
-const WIRE: Record<keyof SessionAccount, string> = {
+/** The fields every account has (the optional ones follow them on the wire: `e`, `r`). */
+type RequiredField = Exclude<keyof SessionAccount, "tokenEnd" | "refreshToken">;
+
+const WIRE: Record<RequiredField, string> = {
   instance: "i",
   origin: "o",
   token: "t",
@@ -56,16 +66,27 @@ const WIRE: Record<keyof SessionAccount, string> = {
   url: "l",
   streaming: "w",
 };
-const FIELDS = Object.keys(WIRE) as (keyof SessionAccount)[];
+const FIELDS = Object.keys(WIRE) as RequiredField[];
+/** A token end on the wire: whole seconds, after 2001 and before 2286 (ten digits). */
+const END = (value: unknown): value is number =>
+  typeof value === "number" && Number.isInteger(value) && value >= 1e9 && value < 1e10;
 
 /** The claims sealed into the cookie (format version 1). */
 export function encodeSession(accounts: readonly SessionAccount[], active: number): Record<string, unknown> {
   return { v: 1, x: active, z: accounts.map(wireAccount) };
 }
 
-/** One account as the cookie carries it (short names). */
-export function wireAccount(account: SessionAccount): Record<string, string> {
-  return Object.fromEntries(FIELDS.map((f) => [WIRE[f], account[f]]));
+/**
+ * One account as the cookie carries it (short names). `e` and `r` appear only when the token has
+ * an end: cookies sealed before they existed read as tokens without one (no migration needed).
+ */
+export function wireAccount(account: SessionAccount): Record<string, string | number> {
+  const wire: Record<string, string | number> = Object.fromEntries(FIELDS.map((f) => [WIRE[f], account[f]]));
+  if (account.tokenEnd !== undefined) {
+    wire.e = account.tokenEnd;
+    if (account.refreshToken !== undefined) wire.r = account.refreshToken;
+  }
+  return wire;
 }
 
 /** Opened claims → Session, or null if anything is off (an old or foreign format is "no session"). */
@@ -93,5 +114,9 @@ function decodeAccount(item: unknown): SessionAccount | null {
     if (typeof value !== "string") return null;
     account[field] = value;
   }
-  return account as unknown as SessionAccount;
+  const { e, r } = wire;
+  if (e === undefined) return r === undefined ? (account as unknown as SessionAccount) : null;
+  if (!END(e) || (r !== undefined && typeof r !== "string")) return null;
+  const ends = { tokenEnd: e, ...(r === undefined ? {} : { refreshToken: r }) };
+  return { ...(account as unknown as SessionAccount), ...ends };
 }
