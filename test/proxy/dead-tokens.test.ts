@@ -19,7 +19,12 @@ interface OwnError {
 
 async function ownError(res: Response): Promise<OwnError> {
   const body = (await res.json()) as { error?: unknown; account?: unknown };
-  return { status: res.status, error: body.error, account: body.account, own: res.headers.get("x-fedi-bff-error") };
+  return {
+    status: res.status,
+    error: body.error,
+    account: body.account,
+    own: res.headers.get("x-fedi-bff-error"),
+  };
 }
 
 /** The signed-in account's key (`<id>@<host>`). */
@@ -45,7 +50,9 @@ describe("dead tokens, each server's way", () => {
     const before = (await seen(host, path)).length;
     const res = await api(path, jar, { headers });
     expect(await ownError(res)).toEqual({ status: 401, error: "session_revoked", account: key, own: "1" });
-    expect(res.headers.getSetCookie()).toEqual([expect.stringMatching(/^__Host-fedi-bff-session=; Max-Age=0/)]);
+    expect(res.headers.getSetCookie()).toEqual([
+      expect.stringMatching(/^__Host-fedi-bff-session=; Max-Age=0/),
+    ]);
     expect(jar.cookies.size).toBe(0);
     expect((await seen(host, path)).length).toBeGreaterThan(before);
     // What the proxy saw: the instance's own refusal of a token it does not accept.
@@ -66,7 +73,12 @@ describe("dead tokens, each server's way", () => {
     const mastodonKey = keys.find((k) => k.endsWith(`@${second.host}`)) ?? "";
     await revokeTokens(first.origin);
     const res = await api("/api/v1/timelines/home", first.jar, { headers: { "x-account": akkomaKey } });
-    expect(await ownError(res)).toEqual({ status: 401, error: "session_revoked", account: akkomaKey, own: "1" });
+    expect(await ownError(res)).toEqual({
+      status: 401,
+      error: "session_revoked",
+      account: akkomaKey,
+      own: "1",
+    });
     expect(await sessionKeys(first.jar)).toEqual({ active: mastodonKey, keys: [mastodonKey] });
     expect((await api("/api/v1/timelines/home", first.jar)).status).toBe(200);
   });
