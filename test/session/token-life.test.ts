@@ -80,7 +80,12 @@ describe("the session's lifetime", () => {
 });
 
 describe("the cookie's account format", () => {
-  const claims = (accounts: SessionAccount[]) => ({ ...encodeSession(accounts, 0), exp: NOW, iat: NOW });
+  const claims = (accounts: SessionAccount[]) =>
+    ({ ...encodeSession(accounts, 0), exp: NOW, iat: NOW }) as {
+      z: Record<string, unknown>[];
+      exp: number;
+      iat: number;
+    };
 
   it("carries the end and the refresh token, and reads them back", () => {
     const renewable = { ...account, tokenEnd: NOW + DAY, refreshToken: "def50200abc" };
@@ -89,7 +94,7 @@ describe("the cookie's account format", () => {
   });
 
   it("reads a cookie sealed before ends existed as tokens without one", () => {
-    const old = claims([account]) as { z: Record<string, unknown>[] };
+    const old = claims([account]);
     expect(Object.keys(old.z[0] ?? {})).not.toContain("e");
     expect(decodeSession({ ...old, exp: NOW, iat: NOW })?.accounts[0]?.tokenEnd).toBeUndefined();
   });
@@ -100,7 +105,7 @@ describe("the cookie's account format", () => {
     ["a refresh token without an end", { r: "x" }],
     ["a refresh token that is not a string", { e: NOW, r: 7 }],
   ])("refuses %s (no session rather than a guess)", (_, extra) => {
-    const sealed = claims([account]) as { z: Record<string, unknown>[] };
+    const sealed = claims([account]);
     const z = [{ ...sealed.z[0], ...extra }];
     expect(decodeSession({ ...sealed, z, exp: NOW, iat: NOW })).toBeNull();
   });
