@@ -7,7 +7,6 @@
 
 import type { Deps } from "../app/deps.ts";
 import type { AppContext } from "../app/types.ts";
-import { nowSeconds } from "../crypto/seal.ts";
 import { BffError } from "../errors.ts";
 import { type AccountInfo, verifyCredentials } from "../oauth/account.ts";
 import { assertIssuer } from "../oauth/issuer.ts";
@@ -103,7 +102,6 @@ async function sessionAccount(
   issued: Issued,
 ): Promise<SessionAccount> {
   const { accessToken, scope } = issued;
-  const now = nowSeconds();
   let account: AccountInfo;
   try {
     account = await verifyCredentials(deps.upstream, tx.origin, accessToken);
@@ -120,7 +118,7 @@ async function sessionAccount(
     clientId: registration.clientId,
     ...account,
     streaming: registration.streaming,
-    ...lifetimeFields(issued, now),
+    ...lifetimeFields(issued),
   };
 }
 

@@ -5,6 +5,7 @@
  * GoToSocial app tokens (2 hours). A lifetime beyond MAX_TOKEN_LIFETIME is no end at all: nobody
  * keeps a session that long, and storing it would only cost cookie bytes.
  */
+import { nowSeconds } from "../crypto/seal.ts";
 import type { SessionAccount } from "./session.ts";
 
 const DAY = 86_400;
@@ -52,7 +53,7 @@ export function sessionLifetime(accounts: readonly SessionAccount[], ttl: number
 /** An account's `tokenEnd` and `refreshToken` for a token issued `now`; a refresh token only beside an end. */
 export function lifetimeFields(
   issued: { readonly expiresIn?: number; readonly refreshToken?: string },
-  now: number,
+  now: number = nowSeconds(),
 ): Pick<SessionAccount, "tokenEnd" | "refreshToken"> {
   const tokenEnd = tokenEndOf(issued.expiresIn, now);
   if (tokenEnd === undefined) return {};
