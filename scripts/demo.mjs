@@ -6,7 +6,10 @@
 // The TypeScript helpers run through Node's type stripping (Node ≥ 22.18; `npm run` puts the
 // project's Node 22 first on PATH).
 
+import { fileURLToPath } from "node:url";
+
 const FAKE_PORT = 3999;
+const FAKE_STATE_FILE = fileURLToPath(new URL("../.wrangler/demo-instance.json", import.meta.url));
 const BFF_PORT = 8787;
 
 const [major, minor] = process.versions.node.split(".").map(Number);
@@ -19,7 +22,15 @@ const { startStack } = await import("../test/e2e/stack.ts");
 
 let stack;
 try {
-  stack = await startStack({ fakePort: FAKE_PORT, bffPort: BFF_PORT, inspectorPort: 0, output: "inherit" });
+  stack = await startStack({
+    fakePort: FAKE_PORT,
+    bffPort: BFF_PORT,
+    inspectorPort: 0,
+    output: "inherit",
+    // fedi-bff keeps its registrations in .wrangler/state; the instance keeps its apps beside them,
+    // as a real server keeps them in its database across restarts.
+    fakeStateFile: FAKE_STATE_FILE,
+  });
 } catch (error) {
   console.error(String(error));
   if (String(error).includes("EADDRINUSE")) {

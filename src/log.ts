@@ -12,6 +12,8 @@ export const LOG_EVENTS = [
   "unexpected_error",
   /** A token could not be revoked upstream (logout goes on). */
   "revoke_failed",
+  /** The registrar could not record or release a session's hold on a token (src/registry/holding.ts). */
+  "holding_failed",
   /** The registrar asked an instance for an app token (its answer says whether the client lives). */
   "client_checked",
   /** Registering an app on an instance failed; the registrar backs off. */

@@ -14,6 +14,7 @@ import type { Registration, RegistrationRequest } from "../oauth/registration.ts
 import { revokeToken } from "../oauth/revoke.ts";
 import { exchangeCode, isDeadClient, type TokenSet } from "../oauth/token.ts";
 import { isTokenSyntax } from "../oauth/token-syntax.ts";
+import { holdToken, revokeUnlessHeld } from "../registry/holding.ts";
 import { registrationForClient, replaceRegistration } from "../registry/registry.ts";
 import type { LoginTransaction } from "../session/login.ts";
 import type { SessionAccount } from "../session/session.ts";
@@ -102,15 +103,19 @@ async function sessionAccount(
   issued: Issued,
 ): Promise<SessionAccount> {
   const { accessToken, scope } = issued;
+  const holder = await holdToken(deps.registry, registration, accessToken, deps.config.sessionTtl);
   let account: AccountInfo;
   try {
     account = await verifyCredentials(deps.upstream, tx.origin, accessToken);
   } catch (failure) {
-    // The token was issued but no session will hold it: revoke it rather than leave it live upstream.
-    c.executionCtx.waitUntil(revokeToken(deps.upstream, registration, accessToken));
+    // No session will hold the token: revoke it, unless another session holds it (Mastodon reuses tokens).
+    c.executionCtx.waitUntil(
+      revokeUnlessHeld(deps.upstream, deps.registry, registration, accessToken, holder),
+    );
     throw failure;
   }
   return {
+    holder,
     instance: tx.host,
     origin: tx.origin,
     token: accessToken,

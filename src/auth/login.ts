@@ -10,7 +10,7 @@ import { type Deps, registrationRequest } from "../app/deps.ts";
 import type { AppContext } from "../app/types.ts";
 import { BffError } from "../errors.ts";
 import { LOGIN_FORM_LIMIT, readBoundedText } from "../http/body.ts";
-import { limitRegistrations } from "../http/rate-limit.ts";
+import { limitRegistrations, requestClientKey } from "../http/rate-limit.ts";
 import type { InstanceOrigin } from "../instance/host.ts";
 import { loginStart } from "../middleware/origin.ts";
 import type { Registration } from "../oauth/registration.ts";
@@ -33,7 +33,7 @@ export async function login(c: AppContext): Promise<Response> {
   const { target, expectedAcct } = await resolveLoginTarget(parsed, deps);
   const cookieHeader = c.req.header("cookie") ?? null;
   const sameInstance = await hasAccountOn(cookieHeader, target.host, deps);
-  const registration = await usableRegistration(deps, target, cookieHeader);
+  const registration = await usableRegistration(deps, target, cookieHeader, c.req.raw);
   const tx: LoginBase = {
     host: target.host,
     origin: target.origin,
@@ -76,8 +76,11 @@ async function usableRegistration(
   deps: Deps,
   target: InstanceOrigin,
   cookieHeader: string | null,
+  raw: Request,
 ): Promise<Registration> {
-  const request = registrationRequest(deps, target);
+  // The client is named so that servers with one app per login can count its share.
+  const client = requestClientKey(raw, deps.config.trustedProxies);
+  const request = { ...registrationRequest(deps, target), client };
   const registration = await registrationForLogin(deps.registry, request);
   if (!(await hasUnfinishedLogin(cookieHeader, target.host, registration.clientId, deps.ring))) {
     return registration;

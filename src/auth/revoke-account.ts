@@ -1,13 +1,16 @@
-/** Revokes one session account's token with the client it was issued to (best effort). */
+/**
+ * Revokes one session account's token with the client it was issued to (best effort), unless
+ * another session of this fedi-bff still holds the same token (src/registry/holding.ts).
+ */
 import { type Deps, registrationRequest } from "../app/deps.ts";
 import { log } from "../log.ts";
-import { revokeToken } from "../oauth/revoke.ts";
+import { revokeUnlessHeld } from "../registry/holding.ts";
 import { registrationForClient } from "../registry/registry.ts";
 import type { SessionAccount } from "../session/session.ts";
 
 export async function revokeAccount(
   deps: Deps,
-  account: Pick<SessionAccount, "instance" | "origin" | "clientId" | "token">,
+  account: Pick<SessionAccount, "instance" | "origin" | "clientId" | "token" | "holder">,
 ): Promise<boolean> {
   try {
     const request = registrationRequest(deps, { host: account.instance, origin: account.origin });
@@ -16,7 +19,7 @@ export async function revokeAccount(
       log("warn", "revoke_failed", { host: account.instance, internal: "registration gone" });
       return false;
     }
-    return await revokeToken(deps.upstream, registration, account.token);
+    return await revokeUnlessHeld(deps.upstream, deps.registry, registration, account.token, account.holder);
   } catch (error) {
     log("warn", "revoke_failed", { host: account.instance, internal: String(error) });
     return false;

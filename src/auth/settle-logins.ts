@@ -16,13 +16,16 @@ import { revokeAccount } from "./revoke-account.ts";
 export async function settleFinishedLogins(
   deps: Deps,
   cookieHeader: string | null,
-  held: readonly Pick<SessionAccount, "token">[],
+  held: readonly Pick<SessionAccount, "token" | "holder">[],
   waitUntil: (promise: Promise<unknown>) => void,
 ): Promise<string[]> {
-  const tokens = new Set(held.map((a) => a.token));
+  // A token and the holding it came with (src/registry/holding.ts): the same token reused for two
+  // logins is two holdings, and the one no session kept is released.
+  const holding = (a: Pick<SessionAccount, "token" | "holder">) => `${a.token}\n${a.holder ?? ""}`;
+  const kept = new Set(held.map(holding));
   const finished = await finishedLogins(cookieHeader, deps.ring);
   for (const { account } of finished) {
-    if (!tokens.has(account.token)) waitUntil(revokeAccount(deps, account));
+    if (!kept.has(holding(account))) waitUntil(revokeAccount(deps, account));
   }
   return finished.map(({ slot }) => clearCookie(loginCookieName(slot)));
 }

@@ -18,6 +18,7 @@ import {
 } from "../session/login.ts";
 import type { SessionAccount } from "../session/session.ts";
 import { readSession, sessionSetCookie } from "../session/store.ts";
+import { renewHoldings } from "./renew-holdings.ts";
 import { redirectTo, withQueryParam } from "./return-to.ts";
 import { revokeAccount } from "./revoke-account.ts";
 import { settleFinishedLogins } from "./settle-logins.ts";
@@ -32,6 +33,7 @@ export async function signIn(
   const account = withinBudget(c, deps, tx, issued);
   const merged = await mergeIntoSession(c, deps, account);
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+  waitUntil(renewHoldings(deps, merged.accounts, account, deps.config.sessionTtl));
   const header = c.req.header("cookie") ?? null;
   const settled = await settleFinishedLogins(
     deps,

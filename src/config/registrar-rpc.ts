@@ -21,5 +21,9 @@ export interface RegistrarRpc extends Rpc.DurableObjectBranded {
   verify(req: RegistrationRequest, clientId: string): Promise<RegistrarResult>;
   appToken(req: RegistrationRequest, rejected: string | null): Promise<RegistrarResult>;
   byClientId(clientId: string): Promise<string | null>;
+  /** A session holds the token with this keyed hash until `until` (src/registry/token-holders.ts). */
+  holdToken(hash: string, holder: string, until: number, clientId: string): Promise<void>;
+  /** A session let go of the token; true when no other session holds it (it may be revoked). */
+  releaseToken(hash: string, holder: string | undefined, clientId: string): Promise<boolean>;
   refresh(clientId: string, refreshToken: string): Promise<RegistrarResult>;
 }

@@ -44,7 +44,8 @@ export async function limitRegistrations(
   }
 }
 
-function requestClientKey(request: Request, trustedProxies: readonly IpRange[]): string {
+/** The client's address key (IPv4, or an IPv6 /64) as the brake counts it; also per-login budgets. */
+export function requestClientKey(request: Request, trustedProxies: readonly IpRange[]): string {
   const { address, source } = clientAddress(request, trustedProxies);
   const key = clientKey(address);
   if (key === NO_CLIENT_IP_KEY && !loggedMissingIp) {

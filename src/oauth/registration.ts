@@ -46,6 +46,11 @@ export interface RegistrationRequest {
   readonly origin: string;
   readonly redirectUri: string;
   readonly scopes: string;
+  /**
+   * Who starts the login (its address key, as the login rate limit counts it): servers with one
+   * app per login count unfinished logins per client. Never stored in a registration.
+   */
+  readonly client?: string;
 }
 
 const STRING_FIELDS = [

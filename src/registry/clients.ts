@@ -84,3 +84,10 @@ export async function pruneClients(scope: RegistrarScope, now: number): Promise<
     await storage.delete(expired.slice(i, i + DELETE_BATCH));
   }
 }
+
+/** Keeps a per-login app's record (src/registry/per-login.ts) readable until `until` at least. */
+export async function extendClient(scope: RegistrarScope, clientId: string, until: number): Promise<void> {
+  const stored = await scope.state.storage.get<StoredClient>(doClientKey(clientId));
+  if (stored === undefined || stored.until >= until) return;
+  await scope.state.storage.put(doClientKey(clientId), { ...stored, until } satisfies StoredClient);
+}

@@ -36,7 +36,8 @@ export async function createRegistration(
     appName: config.appName,
     appWebsite: config.appWebsite,
   });
-  return { ...req, ...credentials, ...info, createdAt: now };
+  const { host, origin, redirectUri, scopes } = req;
+  return { host, origin, redirectUri, scopes, ...credentials, ...info, createdAt: now };
 }
 
 /** What a recent registration already discovered, so a new one need not ask again. */

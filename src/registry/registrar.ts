@@ -24,12 +24,14 @@ import {
   keepingOf,
   REGISTRATION_SEAL_TTL,
   REPLACE_INTERVAL,
+  reusesPerLoginApps,
 } from "./keeping.ts";
-import { countPerLogin, takePerLoginSlot } from "./per-login.ts";
+import { heldPerLogin, recordPerLogin, releasedPerLogin, startPerLogin } from "./per-login.ts";
 import { KvPublisher } from "./publish.ts";
 import { RefreshGrants } from "./refresh.ts";
 import { type Current, configOf, keyRingOf, type RegistrarScope } from "./scope.ts";
 import { doProbeKey, doReplacedKey, registrationFingerprint } from "./storage-keys.ts";
+import { addHolder, removeHolder } from "./token-holders.ts";
 
 /** What a caller knows of the registration it asks about. */
 type Ask =
@@ -89,6 +91,19 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
     return readClient(this.#scope, clientId);
   }
 
+  /** A session holds the token with this keyed hash until `until` (token-holders.ts). */
+  async holdToken(hash: string, holder: string, until: number, clientId: string): Promise<void> {
+    await addHolder(this.#scope, hash, holder, until);
+    await heldPerLogin(this.#scope, clientId);
+  }
+
+  /** A session let go of the token; true when no other session holds it, so it may be revoked. */
+  async releaseToken(hash: string, holder: string | undefined, clientId: string): Promise<boolean> {
+    const last = await removeHolder(this.#scope, hash, holder);
+    if (last) await releasedPerLogin(this.#scope, clientId);
+    return last;
+  }
+
   async #run(req: RegistrationRequest, ask: Ask): Promise<RegistrarResult> {
     const fp = await registrationFingerprint(req);
     const blocked = await activeBackoff(this.#scope, fp);
@@ -121,17 +136,26 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
     const asked = ask.kind !== "any" && ask.clientId === current.registration.clientId;
     if (asked && ask.kind === "dead") {
       const replacedAt = (await this.ctx.storage.get<number>(doReplacedKey(fp))) ?? 0;
-      // A server that forgets every new app at once must not make each login register again.
       if (replacedAt <= nowSeconds() - REPLACE_INTERVAL) return this.#register(req, fp, current);
+      // Replaced just now, and called dead again: a server that forgets every new app must not make
+      // each login register, but one that forgot its apps twice must not lock users out either. The
+      // instance's own "unknown client" to a check (at most one per CHECK_INTERVAL) is the proof.
     }
-    return this.#keep(req, fp, current, asked && ask.kind === "suspect");
+    return this.#keep(req, fp, current, asked ? ask.kind : null);
   }
 
-  /** Serves the current registration, anchoring it (or checking it) first when that is due. */
-  async #keep(req: RegistrationRequest, fp: string, current: Current, suspect: boolean) {
+  /**
+   * Serves the current registration, anchoring it (or checking it) first when that is due. A
+   * `suspect` one (a login never came back, or the instance called it dead) is checked with the
+   * instance, at most once per CHECK_INTERVAL, and replaced if the instance no longer knows it.
+   */
+  async #keep(req: RegistrationRequest, fp: string, current: Current, suspect: Ask["kind"] | null) {
     const now = nowSeconds();
-    if (suspect) {
-      const probed = (await this.ctx.storage.get<number>(doProbeKey(fp))) ?? 0;
+    if (suspect !== null) {
+      let probed = (await this.ctx.storage.get<number>(doProbeKey(fp))) ?? 0;
+      // Called dead again right after a replacement: any check counts, the new app's anchor too,
+      // so a server that forgets every new app at once gets at most one registration a minute.
+      if (suspect === "dead") probed = Math.max(probed, (await checkedAt(this.#scope, fp)) ?? 0);
       if (probed > now - CHECK_INTERVAL) return this.#kv.serve(req.host, fp, current);
       await this.ctx.storage.put(doProbeKey(fp), now);
       const status = await mintAnchor(this.#scope, fp, current.registration);
@@ -181,10 +205,13 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
     return sealed === undefined ? noAppToken(req.host) : { ok: true, sealed };
   }
 
-  /** One registration per login (src/registry/keeping.ts), at most PER_LOGIN_LIMIT per window. */
+  /** One app per login (src/registry/keeping.ts), within the client's share (per-login.ts). */
   async #registerPerLogin(req: RegistrationRequest, fp: string, current: Current): Promise<RegistrarResult> {
-    const refused = await takePerLoginSlot(this.#scope, fp);
-    return refused ?? this.#register(req, fp, current);
+    const reusable = reusesPerLoginApps(current.registration.software);
+    const start = await startPerLogin(this.#scope, req.client ?? "", reusable);
+    if (start.kind === "refused") return start.result;
+    if (start.kind === "reuse") return { ok: true, sealed: start.sealed };
+    return this.#register(req, fp, current);
   }
 
   async #register(req: RegistrationRequest, fp: string, previous: Current | null): Promise<RegistrarResult> {
@@ -202,10 +229,8 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
       this.#kv.forget(fp);
       await pruneClients(this.#scope, nowSeconds());
       if (keepingOf(registration.software) === "per-login") {
-        // The first registration learns the software: it counts towards the window too.
-        if (previous === null || keepingOf(previous.registration.software) !== "per-login") {
-          await countPerLogin(this.#scope, fp);
-        }
+        const reusable = reusesPerLoginApps(registration.software);
+        await recordPerLogin(this.#scope, registration.clientId, req.client ?? "", reusable);
         return { ok: true, sealed };
       }
       await mintAnchor(this.#scope, fp, registration);

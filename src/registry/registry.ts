@@ -128,6 +128,7 @@ async function openRegistration(
 
 export type RegistrarStub = ReturnType<Env["REGISTRAR"]["get"]>;
 
+/** Calls the registrar of `host`; a failure to reach it is 503 `storage_unavailable`. */
 export async function callRegistrar<T>(
   deps: RegistryDeps,
   host: string,

@@ -72,9 +72,29 @@ export function doReplacedKey(fingerprint: string): string {
   return `replaced:v1:${fingerprint}`;
 }
 
-/** Durable Object storage: new registrations in the current window, for servers with one app per login. */
-export function doFreshKey(fingerprint: string): string {
-  return `fresh:v1:${fingerprint}`;
+/**
+ * Durable Object storage: one per-login app (snac, Friendica) and where its login stands,
+ * `{ client, at, state, reusable }` (src/registry/per-login.ts).
+ */
+export function doPerLoginKey(clientId: string): string {
+  return `${DO_PER_LOGIN_PREFIX}${clientId}`;
+}
+
+export const DO_PER_LOGIN_PREFIX = "perlogin:v1:";
+
+/**
+ * Durable Object storage: the sessions holding one token, `{ <holder id>: <until> }`, under the
+ * token's keyed hash (src/registry/token-holders.ts). Never the token itself.
+ */
+export function doHoldersKey(tokenHash: string): string {
+  return `${DO_HOLDERS_PREFIX}${tokenHash}`;
+}
+
+export const DO_HOLDERS_PREFIX = "holders:v1:";
+
+/** Durable Object storage: where the sweep of ended holdings resumes (a `holders:v1:` key). */
+export function doHoldersSweepKey(): string {
+  return "holders-sweep:v1";
 }
 
 /**

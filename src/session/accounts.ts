@@ -10,7 +10,10 @@ export { MAX_ACCOUNTS };
 export interface MergeResult {
   readonly accounts: readonly SessionAccount[];
   readonly active: number;
-  /** Accounts whose token is no longer held (same account signed in again): revoke them. */
+  /**
+   * Accounts this session no longer holds (same account signed in again): revoke them, unless
+   * another session holds the token (the same token, reused, is held by the new sign-in).
+   */
   readonly replaced: readonly SessionAccount[];
 }
 
@@ -22,7 +25,9 @@ export function addAccount(session: Session | null, account: SessionAccount): Me
   if (index >= 0) {
     const previous = accounts[index] as SessionAccount;
     accounts[index] = account;
-    return { accounts, active: index, replaced: previous.token === account.token ? [] : [previous] };
+    // The same token again (Mastodon reuses it) under another holding: that holding is let go.
+    const same = previous.token === account.token && previous.holder === account.holder;
+    return { accounts, active: index, replaced: same ? [] : [previous] };
   }
   if (accounts.length >= MAX_ACCOUNTS) return null;
   accounts.push(account);

@@ -60,7 +60,7 @@ export interface Opened {
 export interface FinishedLogin {
   readonly slot: number;
   readonly iat: number;
-  readonly account: Pick<SessionAccount, "instance" | "origin" | "clientId" | "token">;
+  readonly account: Pick<SessionAccount, "instance" | "origin" | "clientId" | "token" | "holder">;
 }
 
 export type Slot = ({ readonly kind: "pending" } & Opened) | ({ readonly kind: "finished" } & FinishedLogin);
@@ -119,5 +119,6 @@ function asFinished(payload: Claims, slot: number): Slot | null {
   for (const field of ["instance", "origin", "clientId", "token"]) {
     if (typeof record[field] !== "string") return null;
   }
+  if (record.holder !== undefined && typeof record.holder !== "string") return null;
   return { kind: "finished", slot, iat: payload.iat, account: record as unknown as FinishedLogin["account"] };
 }

@@ -176,9 +176,9 @@ export async function finishedLogins(cookieHeader: string | null, ring: KeyRing)
 export async function finishedLoginCookie(state: string, account: FinishedLogin["account"], ring: KeyRing) {
   const slot = slotOf(state);
   if (slot === null) return clearLoginCookie(state);
-  const { instance, origin, clientId, token } = account;
+  const { instance, origin, clientId, token, holder } = account;
   const sealed = await seal(
-    { f: { instance, origin, clientId, token } },
+    { f: { instance, origin, clientId, token, holder } },
     "login",
     ring,
     LOGIN_COOKIE_MAX_AGE,

@@ -25,6 +25,11 @@ export interface SessionAccount extends AccountInfo {
   readonly tokenEnd?: number;
   /** The refresh token, kept only beside a `tokenEnd` (the cookie is sealed: never in clear). */
   readonly refreshToken?: string;
+  /**
+   * This session's hold on the token (src/registry/holding.ts): a logout revokes the token only
+   * when no other session holds it. Absent in sessions signed in before holdings were kept.
+   */
+  readonly holder?: string;
 }
 
 export interface Session {
@@ -49,10 +54,10 @@ export function activeAccount(session: Session): SessionAccount {
   return account;
 }
 
-/** The fields every account has (the optional ones follow them on the wire: `e`, `r`). */
-type RequiredField = Exclude<keyof SessionAccount, "tokenEnd" | "refreshToken">;
+/** The string fields of an account (the token's end and refresh token follow them on the wire: `e`, `r`). */
+type StringField = Exclude<keyof SessionAccount, "tokenEnd" | "refreshToken">;
 
-const WIRE: Record<RequiredField, string> = {
+const WIRE: Record<StringField, string> = {
   instance: "i",
   origin: "o",
   token: "t",
@@ -65,8 +70,10 @@ const WIRE: Record<RequiredField, string> = {
   avatar: "p",
   url: "l",
   streaming: "w",
+  holder: "h",
 };
-const FIELDS = Object.keys(WIRE) as RequiredField[];
+const FIELDS = Object.keys(WIRE) as StringField[];
+const OPTIONAL: ReadonlySet<StringField> = new Set(["holder"]);
 /** A token end on the wire: whole seconds, after 2001 and before 2286 (ten digits). */
 const END = (value: unknown): value is number =>
   typeof value === "number" && Number.isInteger(value) && value >= 1e9 && value < 1e10;
@@ -77,11 +84,14 @@ export function encodeSession(accounts: readonly SessionAccount[], active: numbe
 }
 
 /**
- * One account as the cookie carries it (short names). `e` and `r` appear only when the token has
- * an end: cookies sealed before they existed read as tokens without one (no migration needed).
+ * One account as the cookie carries it (short names; an absent optional field is left out). `e`
+ * and `r` appear only when the token has an end: cookies sealed before they existed read as
+ * tokens without one (no migration needed).
  */
 export function wireAccount(account: SessionAccount): Record<string, string | number> {
-  const wire: Record<string, string | number> = Object.fromEntries(FIELDS.map((f) => [WIRE[f], account[f]]));
+  const wire: Record<string, string | number> = Object.fromEntries(
+    FIELDS.flatMap((f) => (account[f] === undefined ? [] : [[WIRE[f], account[f]]])),
+  );
   if (account.tokenEnd !== undefined) {
     wire.e = account.tokenEnd;
     if (account.refreshToken !== undefined) wire.r = account.refreshToken;
@@ -111,6 +121,7 @@ function decodeAccount(item: unknown): SessionAccount | null {
   const account: Record<string, string> = {};
   for (const field of FIELDS) {
     const value = wire[WIRE[field]];
+    if (value === undefined && OPTIONAL.has(field)) continue;
     if (typeof value !== "string") return null;
     account[field] = value;
   }

@@ -15,6 +15,8 @@ export interface StackOptions {
   inspectorPort: number;
   /** Local KV / Durable Object state; wrangler's default (.wrangler/state) when absent. */
   persistTo?: string;
+  /** Keeps the fake instance's apps and tokens across restarts (the demo), as a real server does. */
+  fakeStateFile?: string;
   /** "inherit" shows wrangler's output; "buffer" keeps it for the error message. */
   output: "inherit" | "buffer";
   /** More `wrangler dev` arguments, e.g. `["--assets", dir]` to serve a page from the BFF's origin. */
@@ -43,7 +45,11 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const fake = await startFakeServer({ port: options.fakePort, host: "127.0.0.1" });
+  const fake = await startFakeServer({
+    port: options.fakePort,
+    host: "127.0.0.1",
+    ...(options.fakeStateFile === undefined ? {} : { stateFile: options.fakeStateFile }),
+  });
   const fakeHost = `127.0.0.1:${fake.port}`;
   const bffPort = options.bffPort || (await freePort());
   const inspectorPort = options.inspectorPort || (await freePort());

@@ -1,6 +1,7 @@
 import { parseScopes } from "./apps.ts";
 import { issuerOf } from "./discovery.ts";
 import { dropsStateOnDeny } from "./flavour.ts";
+import { friendicaRow } from "./friendica.ts";
 import { type Ctx, cookie, readBody, redirect, sendHtml, str } from "./http.ts";
 import { consentPage, errorPage, signInPage } from "./pages.ts";
 import { type App, issueToken, isUser, randomToken, siteNow } from "./state.ts";
@@ -70,7 +71,10 @@ function validate(ctx: Ctx, params: URLSearchParams): AuthzRequest | undefined {
 
 function grantCode(ctx: Ctx, r: AuthzRequest, user: string) {
   const code = randomToken(32);
+  // Friendica writes the (app, user) token row when the user authorizes, overwriting the last one.
+  const row = ctx.site.flavour === "friendica" ? friendicaRow(ctx.site, r.app, r.scopes, user) : undefined;
   ctx.site.codes.set(code, {
+    ...(row ? { token: row.token } : {}),
     code,
     clientId: r.app.clientId,
     redirectUri: r.redirectUri,

@@ -134,7 +134,7 @@ async function route(req: IncomingMessage, url: URL): Promise<Answer> {
       s.clockOffset += typeof body.advance === "number" ? body.advance : 0;
       return [200, { offset: s.clockOffset }];
     case "/vacuum":
-      return [200, mastodonVacuum(s)];
+      return [200, mastodonVacuum(s, body.applications === true)];
     case "/purge":
       return [200, snacPurge(s)];
     default:

@@ -5,10 +5,12 @@
  * - Mastodon, GoToSocial, Hollo, Mitra: 401 (Mastodon's Doorkeeper body and `WWW-Authenticate`).
  * - Pleroma/Akkoma: 403 `{"error":"Invalid credentials."}` (EnsureAuthenticatedPlug); a public
  *   endpoint serves the request as anonymous instead (see `publicAccess` in auth.ts).
+ * - Friendica: 403 (friendica.ts `FRIENDICA_FORBIDDEN`).
  * - snac (measured): `verify_credentials` 422 with an empty body, timelines 401 with an empty body.
  * - Pixelfed (Laravel's `auth:api`): 500 `{"error":"Unauthenticated."}` to a request that wants
  *   JSON, else a 302 to the web sign-in page `/login`.
  */
+import { FRIENDICA_FORBIDDEN } from "./friendica.ts";
 import { type Ctx, redirect, send, sendJson } from "./http.ts";
 
 const VERIFY_CREDENTIALS = "/api/v1/accounts/verify_credentials";
@@ -17,6 +19,7 @@ const VERIFY_CREDENTIALS = "/api/v1/accounts/verify_credentials";
 export function refuseToken(ctx: Ctx): void {
   const flavour = ctx.site.flavour;
   if (flavour === "akkoma") sendJson(ctx, 403, { error: "Invalid credentials." });
+  else if (flavour === "friendica") sendJson(ctx, 403, FRIENDICA_FORBIDDEN);
   else if (flavour === "snac") send(ctx, ctx.path === VERIFY_CREDENTIALS ? 422 : 401, "", {});
   else if (flavour === "pixelfed" && wantsJson(ctx)) sendJson(ctx, 500, { error: "Unauthenticated." });
   else if (flavour === "pixelfed") redirect(ctx, 302, `${ctx.site.origin}/login`);

@@ -6,6 +6,7 @@ export type Flavour =
   | "akkoma"
   | "snac"
   | "hollo"
+  | "friendica"
   | "misskey"
   | "pixelfed"
   | "mitra";
@@ -21,6 +22,7 @@ const PREFIXES: ReadonlyArray<readonly [string, Flavour]> = [
   ["pleroma", "akkoma"],
   ["snac", "snac"],
   ["hollo", "hollo"],
+  ["friendica", "friendica"],
   ["misskey", "misskey"],
   ["pixelfed", "pixelfed"],
   ["mitra", "mitra"],
@@ -41,6 +43,7 @@ export const SOFTWARE: Record<Flavour, { name: string; version: string; apiVersi
   akkoma: { name: "akkoma", version: "3.15.2", apiVersion: "2.7.2 (compatible; Akkoma 3.15.2)" },
   snac: { name: "snac", version: "2.94", apiVersion: "4.0.0 (not true; really snac/2.94)" },
   hollo: { name: "hollo", version: "0.9.4", apiVersion: "4.0.0 (compatible; Hollo 0.9.4)" },
+  friendica: { name: "friendica", version: "2024.12", apiVersion: "2.8.0 (compatible; Friendica 2024.12)" },
   misskey: { name: "misskey", version: "2025.4.1", apiVersion: "2025.4.1" },
   pixelfed: { name: "pixelfed", version: "0.12.5", apiVersion: "2.7.2 (compatible; Pixelfed 0.12.5)" },
   mitra: { name: "mitra", version: "4.4.0", apiVersion: "4.0.0 (compatible; Mitra 4.4.0)" },
@@ -51,7 +54,7 @@ export const hasMetadata = (f: Flavour): boolean => f === "mastodon" || f === "h
 /** Servers that refuse to authorize without a PKCE code challenge. */
 export const requiresPkce = (f: Flavour): boolean => f === "mastodon";
 /** Servers that check the code_verifier against the stored challenge. */
-export const enforcesPkce = (f: Flavour): boolean => f !== "gts" && f !== "snac";
+export const enforcesPkce = (f: Flavour): boolean => f !== "gts" && f !== "snac" && f !== "friendica";
 /** snac (measured on a real server) never answers a request whose body is chunked. */
 export const refusesChunkedBodies = (f: Flavour): boolean => f === "snac";
 /** Servers without `GET /api/v2/instance` and `GET /api/v1/apps/verify_credentials` (404). */
@@ -62,3 +65,8 @@ export const dropsStateOnDeny = (f: Flavour): boolean => f === "hollo";
 export const refusesUnknownAppKeys = (f: Flavour): boolean => f === "hollo";
 /** Hollo gives a code-grant token's `created_at` in milliseconds (client_credentials: seconds). */
 export const userTokenCreatedAtMs = (f: Flavour): boolean => f === "hollo";
+/**
+ * Doorkeeper's `reuse_access_token` (Mastodon's config/initializers/doorkeeper.rb): the same user
+ * authorizing the same app with the same scopes while a token is live gets that token again.
+ */
+export const reusesAccessTokens = (f: Flavour): boolean => f === "mastodon" || f === "oldmasto";

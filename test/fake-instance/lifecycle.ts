@@ -10,14 +10,17 @@ const DAY = 86_400;
 const GRANT_LIFETIME = 600;
 
 /**
- * Mastodon's vacuum (app/lib/vacuum/access_tokens_vacuum.rb, applications_vacuum.rb): revoked
- * tokens and revoked or expired grants first, then every app older than a day with no access
- * tokens, no access grants and no users created through it.
+ * Mastodon's vacuum (app/workers/scheduler/vacuum_scheduler.rb, app/lib/vacuum/
+ * access_tokens_vacuum.rb): revoked tokens and revoked or expired grants. Only Mastodon
+ * 4.2.0–4.2.8 also ran applications_vacuum.rb (`applications`): every app older than a day with
+ * no access tokens, no access grants and no users created through it. PR #30316 (merged 2024-05,
+ * backported to 4.2.9) removed it; later versions never delete an app on their own.
  */
-export function mastodonVacuum(site: Site): { deletedApps: number } {
+export function mastodonVacuum(site: Site, applications: boolean): { deletedApps: number } {
   const now = siteNow(site);
   for (const [raw, token] of site.tokens) if (token.revoked) site.tokens.delete(raw);
   for (const [raw, code] of site.codes) if (code.createdAt + GRANT_LIFETIME < now) site.codes.delete(raw);
+  if (!applications) return { deletedApps: 0 };
   const used = new Set([...site.tokens.values(), ...site.codes.values()].map((t) => t.clientId));
   let deletedApps = 0;
   for (const [id, app] of site.apps) {

@@ -11,7 +11,8 @@ import {
 import { createApp, verifyApp } from "./apps.ts";
 import { authorize, decide, signIn } from "./authorize.ts";
 import { hostMeta, metadata, nodeinfo, nodeinfoLinks, webfinger } from "./discovery.ts";
-import { hasMetadata, lacksV2Instance } from "./flavour.ts";
+import { type Flavour, hasMetadata, lacksV2Instance } from "./flavour.ts";
+import { friendicaRevoke, friendicaToken } from "./friendica.ts";
 import { type Ctx, notFound, send } from "./http.ts";
 import { instanceV1, instanceV2 } from "./instance.ts";
 import { uploadMedia } from "./media.ts";
@@ -48,6 +49,10 @@ const withV2Instance =
   (ctx, ...params) =>
     lacksV2Instance(ctx.site.flavour) ? notFound(ctx) : handler(ctx, ...params);
 
+/** Servers whose token and revoke endpoints follow their own rules (snac.ts, friendica.ts). */
+const TOKEN: Partial<Record<Flavour, Handler>> = { snac: snacToken, friendica: friendicaToken };
+const REVOKE: Partial<Record<Flavour, Handler>> = { snac: snacRevoke, friendica: friendicaRevoke };
+
 /** [method, path pattern, handler]; `:id` segments are passed to the handler in order. */
 const ROUTES: ReadonlyArray<readonly [string, string, Handler]> = [
   ["GET", "/.well-known/oauth-authorization-server", withMetadata(metadata)],
@@ -60,8 +65,8 @@ const ROUTES: ReadonlyArray<readonly [string, string, Handler]> = [
   ["GET", "/oauth/authorize", authorize],
   ["POST", "/oauth/authorize", decide],
   ["POST", "/auth/sign_in", signIn],
-  ["POST", "/oauth/token", (ctx) => (ctx.site.flavour === "snac" ? snacToken(ctx) : token(ctx))],
-  ["POST", "/oauth/revoke", (ctx) => (ctx.site.flavour === "snac" ? snacRevoke(ctx) : revoke(ctx))],
+  ["POST", "/oauth/token", (ctx) => (TOKEN[ctx.site.flavour] ?? token)(ctx)],
+  ["POST", "/oauth/revoke", (ctx) => (REVOKE[ctx.site.flavour] ?? revoke)(ctx)],
   ["GET", "/oauth/userinfo", onlyMastodon(userinfo)],
   ["GET", "/api/v1/accounts/verify_credentials", verifyCredentials],
   ["GET", "/api/v1/admin/accounts", onlyMastodon(adminAccounts)],

@@ -5,6 +5,7 @@ import { handleControl } from "./control.ts";
 import { applyFault, takeFault } from "./faults.ts";
 import { CONTROL_HOST, flavourOf, refusesChunkedBodies } from "./flavour.ts";
 import { type Ctx, requestOrigin, send } from "./http.ts";
+import { persistTo, saveIfChanged } from "./persist.ts";
 import { dispatch } from "./routes.ts";
 import { type Site, siteFor, unexpectedHosts } from "./state.ts";
 import { closeWebSockets, refuse, streamWebSocket } from "./streaming.ts";
@@ -70,6 +71,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     return send(ctx, 418, "I'm a teapot", { "content-type": "text/plain; charset=utf-8" });
   }
   await dispatch(ctx);
+  saveIfChanged(t.site);
 }
 
 /** Upgraded sockets leave the HTTP server's bookkeeping: tracked here so close() can end them. */
@@ -94,7 +96,10 @@ function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
 export async function startFakeServer(opts: {
   port: number;
   host?: string;
+  /** A file that keeps apps and tokens across restarts, as a real server's database does. */
+  stateFile?: string;
 }): Promise<{ port: number; close: () => Promise<void> }> {
+  if (opts.stateFile !== undefined) persistTo(opts.stateFile);
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       console.error("fake instance: handler failed", error);

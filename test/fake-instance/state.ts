@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Flavour } from "./flavour.ts";
 import { accessTokenValue, userTokenLifetime } from "./lifetimes.ts";
+import { restore } from "./persist.ts";
 import { seedStatuses, USERS } from "./seed.ts";
 import type { Site, Token } from "./types.ts";
 
@@ -29,6 +30,7 @@ export function siteFor(origin: string, flavour: Flavour): Site {
   let site = sites.get(origin);
   if (!site) {
     site = newSite(origin, flavour);
+    restore(site);
     sites.set(origin, site);
   }
   return site;

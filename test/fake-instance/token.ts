@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { parseScopes } from "./apps.ts";
-import { userTokenCreatedAtMs } from "./flavour.ts";
+import { reusesAccessTokens, userTokenCreatedAtMs } from "./flavour.ts";
 import { type Body, type Ctx, readBody, sendJson, str } from "./http.ts";
 import { expiresIn } from "./lifetimes.ts";
 import { refreshes, refreshGrant } from "./refresh.ts";
@@ -71,7 +71,25 @@ function exchangeCode(ctx: Ctx, body: Body, app: App) {
   const code = checkCode(ctx, body, app);
   if (typeof code === "string") return fail(ctx, "grant", code);
   ctx.site.codes.delete(code.code);
-  sendJson(ctx, 200, tokenJson(ctx, issueToken(ctx.site, app.clientId, code.scopes, code.user)));
+  const reused = reusesAccessTokens(ctx.site.flavour) ? matchingToken(ctx, app, code) : undefined;
+  sendJson(ctx, 200, tokenJson(ctx, reused ?? issueToken(ctx.site, app.clientId, code.scopes, code.user)));
+}
+
+/**
+ * Doorkeeper's `AccessToken.matching_token_for`: the newest live token of this app and user whose
+ * scopes equal the ones asked for (as sets). Tokens never expire on Mastodon, so any live one is
+ * reusable.
+ */
+function matchingToken(ctx: Ctx, app: App, code: Code): Token | undefined {
+  const wanted = [...new Set(code.scopes)].sort().join(" ");
+  const live = [...ctx.site.tokens.values()].filter(
+    (t) =>
+      t.clientId === app.clientId &&
+      t.user === code.user &&
+      !t.revoked &&
+      [...new Set(t.scopes)].sort().join(" ") === wanted,
+  );
+  return live.at(-1);
 }
 
 function clientCredentials(ctx: Ctx, body: Body, app: App) {

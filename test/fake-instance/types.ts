@@ -26,6 +26,8 @@ export interface Code {
   challenge?: string;
   /** Seconds on the site's clock. */
   createdAt: number;
+  /** Friendica: the token the authorize step already wrote for this code. */
+  token?: string;
 }
 
 /** An issued access token; `user` is absent for client_credentials (app) tokens. */

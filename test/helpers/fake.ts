@@ -10,6 +10,7 @@ export type Flavour =
   | "akkoma"
   | "snac"
   | "hollo"
+  | "friendica"
   | "misskey"
   | "pixelfed"
   | "mitra";
@@ -136,9 +137,15 @@ export const deleteApp = (origin: string, clientId: string): Promise<{ deleted: 
 export const advanceClock = (origin: string, seconds: number): Promise<{ offset: number }> =>
   control("POST", "/clock", { origin: originOf(origin), advance: seconds });
 
-/** Runs Mastodon's daily vacuum: revoked tokens, then apps over a day old that nothing uses. */
-export const runMastodonVacuum = (origin: string): Promise<{ deletedApps: number }> =>
-  control("POST", "/vacuum", { origin: originOf(origin) });
+/**
+ * Runs Mastodon's daily vacuum: revoked tokens and old grants; with `applications` (Mastodon
+ * 4.2.0–4.2.8 only) also apps over a day old that nothing uses.
+ */
+export const runMastodonVacuum = (
+  origin: string,
+  opts: { applications?: boolean } = {},
+): Promise<{ deletedApps: number }> =>
+  control("POST", "/vacuum", { origin: originOf(origin), applications: opts.applications === true });
 
 /** Runs snac's daily purge: apps nobody signed in through, over an hour old. */
 export const runSnacPurge = (origin: string): Promise<{ deletedApps: number }> =>

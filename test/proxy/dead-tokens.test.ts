@@ -39,6 +39,7 @@ describe("dead tokens, each server's way", () => {
     ["hollo", "/api/v1/timelines/home", {}, 401],
     ["mitra", "/api/v1/timelines/home", {}, 401],
     ["akkoma", "/api/v1/timelines/home", {}, 403],
+    ["friendica", "/api/v1/timelines/home", {}, 403],
     ["snac", "/api/v1/timelines/home", {}, 401],
     ["snac", VERIFY, {}, 422],
     ["pixelfed", "/api/v1/timelines/home", { accept: "application/json" }, 500],

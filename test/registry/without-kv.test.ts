@@ -61,8 +61,8 @@ describe("registrations without KV (self-hosted)", () => {
     await login(host);
     const counted = countingRegistrar(false);
     await login(host, counted.ns);
-    // One call for the start (ensure) and one for the callback (byClientId).
-    expect(counted.calls.filter((c) => c === "get")).toHaveLength(2);
+    // The start (ensure); the callback (byClientId, then the session's hold on its token).
+    expect(counted.calls.filter((c) => c === "get")).toHaveLength(3);
     expect((await fakeState(host)).registrations).toBe(1);
   });
 });
