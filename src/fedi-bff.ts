@@ -8,10 +8,7 @@ import { Hono } from "hono/tiny";
 import { buildDeps } from "./app/deps.ts";
 import { renewToken } from "./app/renew.ts";
 import type { AppEnv } from "./app/types.ts";
-import { callback } from "./auth/callback.ts";
-import { login } from "./auth/login.ts";
-import { logout, switchAccount } from "./auth/logout.ts";
-import { sessionInfo } from "./auth/session.ts";
+import { authCallback, login, logout, session, switchTo } from "./auth/routes.ts";
 import { configProblems } from "./config/config.ts";
 import type { Env } from "./config/env.ts";
 import { envWithOptions, type FediBffOptions, optionVars } from "./config/options.ts";
@@ -75,12 +72,18 @@ function handles(request: Request | URL | string): boolean {
   return isFediBffPath(path);
 }
 
-/** The raw path of an absolute URL or of a path (as the router sees it, before any decoding). */
+/**
+ * The raw path of an absolute URL or of a path (as the router sees it, before any decoding): it
+ * ends at `?` or `#`, so `https://app.example?next=/auth/login` is the app's root, not fedi-bff's.
+ */
 function pathOf(url: string): string {
   const scheme = url.indexOf("://");
-  if (scheme < 0) return url;
-  const start = url.indexOf("/", scheme + 3);
-  return start < 0 ? "/" : url.slice(start);
+  const rest = scheme < 0 ? url : url.slice(scheme + 3);
+  const end = rest.search(/[?#]/);
+  const upToQuery = end < 0 ? rest : rest.slice(0, end);
+  if (scheme < 0) return upToQuery;
+  const start = upToQuery.indexOf("/");
+  return start < 0 ? "/" : upToQuery.slice(start);
 }
 
 function router(): Hono<AppEnv> {
@@ -88,7 +91,11 @@ function router(): Hono<AppEnv> {
   // The API proxy applies its own deps, CORS, security headers and errors (proxy/entry.ts); as the
   // first route it ends the chain, so the `*` middlewares below never run for it.
   app.all("/api/*", (c) => serveApi(c.req.raw, c.env, renewToken));
-  app.use("*", securityHeaders());
+  // deps are missing only when building them failed (misconfigured): HTTPS is then assumed.
+  app.use(
+    "*",
+    securityHeaders<AppEnv>((c) => c.get("deps")?.config.development !== true),
+  );
   app.use("*", async function depsHandler(c, next) {
     c.set("deps", await buildDeps(c.env, c.req.url));
     await next();
@@ -96,10 +103,12 @@ function router(): Hono<AppEnv> {
   app.use("*", cors());
   app.get("/auth/login", login);
   app.post("/auth/login", login);
-  app.get("/auth/callback", callback);
-  app.get("/auth/session", sessionInfo);
+  // One callback per instance; the bare path only finishes logins started before it existed.
+  app.get("/auth/callback/:host", authCallback);
+  app.get("/auth/callback", authCallback);
+  app.get("/auth/session", session);
   app.post("/auth/logout", logout);
-  app.post("/auth/switch", switchAccount);
+  app.post("/auth/switch", switchTo);
   app.all("/instances/:host/api/*", publicProxy);
   app.notFound(() => errorResponse(new BffError("not_found", "No such route.")));
   app.onError((error, c) => errorToResponse(error, c.req.path));

@@ -69,6 +69,15 @@ describe("fedi-bff's paths", () => {
       expect(bff.handles(`${BFF}${path}`)).toBe(false);
     },
   );
+
+  it.each([
+    "https://app.example.org?next=/auth/login",
+    "https://app.example.org#/api/v1",
+    "/?x=/auth/",
+    "?/api/",
+  ])("ends the path at ? and #: %s is the app's", (url) => {
+    expect(bff.handles(url)).toBe(false);
+  });
 });
 
 describe("mounted in a Hono app", () => {

@@ -33,8 +33,33 @@ export async function buildDeps(env: Env, requestUrl: string): Promise<Deps> {
   return deps;
 }
 
-export function redirectUri(deps: Deps): string {
-  return `${deps.publicOrigin}/auth/callback`;
+/**
+ * The callback path of every instance: one redirect URI per instance (RFC 9700 §4.4.2), so the URL
+ * an authorization response arrives on names the server it came from, and a response one instance
+ * sends to another's login is refused before its code goes anywhere (auth/callback/callback.ts).
+ */
+export const CALLBACK_PATH = "/auth/callback/";
+
+/**
+ * The one callback every instance shared before per-instance redirect URIs: only logins started
+ * before the upgrade (sealed with it, at most LOGIN_TTL old) may still arrive there.
+ */
+export const LEGACY_CALLBACK_PATH = "/auth/callback";
+
+/** `host`'s redirect URI: `PUBLIC_URL/auth/callback/<canonical host>`. */
+export function redirectUri(deps: Pick<Deps, "publicOrigin">, host: string): string {
+  return `${deps.publicOrigin}${CALLBACK_PATH}${host}`;
+}
+
+/** What a login transaction holds for "the instance's own redirect URI" (derived, not stored). */
+export const OWN_REDIRECT_URI = "";
+
+/** The redirect URI a login was started with: its instance's own, or the shared one it sealed. */
+export function loginRedirectUri(
+  deps: Pick<Deps, "publicOrigin">,
+  tx: { readonly host: string; readonly redirectUri: string },
+): string {
+  return tx.redirectUri === OWN_REDIRECT_URI ? redirectUri(deps, tx.host) : tx.redirectUri;
 }
 
 /** Which app this deployment uses on an instance: its redirect_uri and configured scopes. */
@@ -45,7 +70,7 @@ export function registrationRequest(
   return {
     host: target.host,
     origin: target.origin,
-    redirectUri: redirectUri(deps),
+    redirectUri: redirectUri(deps, target.host),
     scopes: deps.config.scopes.join(" "),
   };
 }

@@ -5,33 +5,32 @@
  */
 
 import type { Deps } from "../app/deps.ts";
-import type { AppContext } from "../app/types.ts";
 import { BffError } from "../errors.ts";
 import { readBoundedText, SWITCH_BODY_LIMIT } from "../http/body.ts";
+import { asRecord } from "../http/upstream.ts";
 import { assertSameOriginAction } from "../middleware/origin.ts";
 import { findAccount } from "../session/accounts.ts";
 import type { Session, SessionAccount } from "../session/session.ts";
-import { clearSessionCookie, readSession, remainingLifetime, sessionSetCookie } from "../session/store.ts";
+import { clearSessionCookie, remainingLifetime, sessionSetCookie } from "../session/store.ts";
+import type { AuthRequest } from "./request.ts";
 import { revokeAccount } from "./revoke-account.ts";
 import { settleFinishedLogins } from "./settle-logins.ts";
 
-export async function logout(c: AppContext): Promise<Response> {
-  const { deps } = c.var;
-  assertSameOriginAction(c.req.raw.headers, deps);
-  const session = await readSession(c.req.header("cookie") ?? null, deps.ring);
+export async function logout(req: AuthRequest): Promise<Response> {
+  const { deps } = req;
+  assertSameOriginAction(req.headers, deps);
+  const session = await req.session();
   const res = new Response(null, { status: 204 });
   if (session === null) {
     res.headers.append("set-cookie", clearSessionCookie());
     return res;
   }
-  const all = c.req.query("all") === "1";
+  const all = req.url.searchParams.get("all") === "1";
   const leaving = all ? session.accounts : session.accounts.filter((_, i) => i === session.active);
   await Promise.all(leaving.map((account) => revokeAccount(deps, account)));
   // Finished logins are settled here too: their tokens are in the session (revoked just now, or
   // staying) or were lost to a simultaneous login and are revoked.
-  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
-  const header = c.req.header("cookie") ?? null;
-  for (const line of await settleFinishedLogins(deps, header, session.accounts, waitUntil)) {
+  for (const line of await settleFinishedLogins(req, session.accounts)) {
     res.headers.append("set-cookie", line);
   }
   res.headers.append("set-cookie", await remainingSessionCookie(session, leaving, deps));
@@ -49,12 +48,12 @@ async function remainingSessionCookie(
   return sessionSetCookie(staying, 0, deps.ring, remainingLifetime(session));
 }
 
-export async function switchAccount(c: AppContext): Promise<Response> {
-  const { deps } = c.var;
-  assertSameOriginAction(c.req.raw.headers, deps);
-  const session = await readSession(c.req.header("cookie") ?? null, deps.ring);
+export async function switchAccount(req: AuthRequest): Promise<Response> {
+  const { deps } = req;
+  assertSameOriginAction(req.headers, deps);
+  const session = await req.session();
   if (session === null) throw new BffError("not_authenticated", "Not signed in.");
-  const key = await accountParam(c);
+  const key = await accountParam(req);
   const index = findAccount(session, key);
   if (index < 0) throw new BffError("invalid_account", "No such account in this session.");
   const ttl = remainingLifetime(session);
@@ -63,16 +62,15 @@ export async function switchAccount(c: AppContext): Promise<Response> {
   return res;
 }
 
-async function accountParam(c: AppContext): Promise<string> {
-  const fromQuery = c.req.query("account");
-  if (fromQuery !== undefined) return fromQuery;
-  const type = c.req.header("content-type") ?? "";
-  const text = await readBoundedText(c.req.raw, SWITCH_BODY_LIMIT);
+async function accountParam(req: AuthRequest): Promise<string> {
+  const fromQuery = req.url.searchParams.get("account");
+  if (fromQuery !== null) return fromQuery;
+  const type = req.headers.get("content-type") ?? "";
+  const text = await readBoundedText(req.raw, SWITCH_BODY_LIMIT);
   if (type.startsWith("application/json")) {
     try {
       const body = JSON.parse(text) as unknown;
-      const account =
-        typeof body === "object" && body !== null ? (body as Record<string, unknown>).account : null;
+      const account = asRecord(body)?.account;
       if (typeof account === "string") return account;
     } catch {
       // fall through to the error below

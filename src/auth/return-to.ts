@@ -5,9 +5,9 @@
  */
 import type { Deps } from "../app/deps.ts";
 import { BffError } from "../errors.ts";
-import { MAX_RETURN_TO_LENGTH } from "../session/login.ts";
+import { MAX_RETURN_TO_LENGTH } from "./login/transaction.ts";
 
-/** return_to travels in the login cookie, which must stay small (session/login.ts). */
+/** return_to travels in the login cookie, which must stay small (login/transaction.ts). */
 const MAX_LENGTH = MAX_RETURN_TO_LENGTH;
 
 export function parseReturnTo(raw: string | undefined, deps: Deps): string {
@@ -37,6 +37,9 @@ export function parseReturnTo(raw: string | undefined, deps: Deps): string {
   }
   if (!deps.config.frontendOrigins.has(url.origin) || url.username || url.password)
     throw refuse("foreign origin");
+  // As for a relative path: a frontend that re-emits its own path (`//evil.example/x`, also
+  // reached through `/..//`) would turn it into a protocol-relative redirect elsewhere.
+  if (url.pathname.startsWith("//")) throw refuse("protocol-relative path on a frontend origin");
   return url.href;
 }
 

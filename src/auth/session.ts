@@ -3,23 +3,18 @@
  * in the session at login; no upstream call). Never the token.
  */
 
-import type { AppContext } from "../app/types.ts";
 import type { Account, Session as SessionAnswer } from "../client/types.ts";
 import { BffError } from "../errors.ts";
 import { accountKey, activeAccount, type Session, type SessionAccount } from "../session/session.ts";
-import { readSession } from "../session/store.ts";
+import type { AuthRequest } from "./request.ts";
 import { settleFinishedLogins } from "./settle-logins.ts";
 
-export async function sessionInfo(c: AppContext): Promise<Response> {
-  const session = await requireSession(c);
+export async function sessionInfo(req: AuthRequest): Promise<Response> {
+  const session = await requireSession(req);
   const active = activeAccount(session);
   // The first call after a login (the frontend asks who signed in) settles finished logins.
-  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
-  const header = c.req.header("cookie") ?? null;
-  for (const cookie of await settleFinishedLogins(c.var.deps, header, session.accounts, waitUntil)) {
-    c.header("set-cookie", cookie, { append: true });
-  }
-  return c.json({
+  const settled = await settleFinishedLogins(req, session.accounts);
+  const res = Response.json({
     authenticated: true,
     instance: active.instance,
     scopes: active.scope.split(" ").filter(Boolean),
@@ -32,10 +27,12 @@ export async function sessionInfo(c: AppContext): Promise<Response> {
     })),
     expires_at: new Date(session.exp * 1000).toISOString(),
   } satisfies SessionAnswer);
+  for (const cookie of settled) res.headers.append("set-cookie", cookie);
+  return res;
 }
 
-export async function requireSession(c: AppContext): Promise<Session> {
-  const session = await readSession(c.req.header("cookie") ?? null, c.var.deps.ring);
+export async function requireSession(req: AuthRequest): Promise<Session> {
+  const session = await req.session();
   if (session === null) throw new BffError("not_authenticated", "Not signed in.");
   return session;
 }

@@ -5,6 +5,7 @@
  * with jose's JWT layer: the same checks, and a smaller bundle.
  */
 import { CompactEncrypt, compactDecrypt } from "jose";
+import { nowSeconds } from "../clock.ts";
 import type { KeyRing } from "./key-ring.ts";
 
 export type SealPurpose = "session" | "login" | "app" | "refresh";
@@ -76,8 +77,4 @@ function checkClaims(plaintext: Uint8Array, purpose: SealPurpose, now: number): 
   const { aud, exp, iat } = claims as Record<string, unknown>;
   if (aud !== `fedi-bff:${purpose}` || typeof exp !== "number" || typeof iat !== "number") return null;
   return exp > now ? (claims as Claims) : null;
-}
-
-export function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
 }

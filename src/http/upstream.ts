@@ -16,6 +16,7 @@ export interface UpstreamContext {
   readonly timeoutMs: number;
 }
 
+/** fedi-bff's version, as package.json says (held equal by test/http/upstream.test.ts). */
 export const VERSION = "0.1.0";
 
 export function userAgent(publicUrl: string | null): string {

@@ -35,7 +35,12 @@ export const LOOPBACK_DNS_SERVICES: readonly string[] =
 
 /** True when `host` is, or is under, a reserved suffix or a wildcard-DNS service. */
 export function isReservedName(host: string): boolean {
-  return [...RESERVED_SUFFIXES, ...LOOPBACK_DNS_SERVICES].some((s) => host === s || host.endsWith(`.${s}`));
+  return reservedSuffixOf(host) !== undefined;
+}
+
+/** The reserved suffix `host` is or ends in, if any. */
+function reservedSuffixOf(host: string): string | undefined {
+  return [...RESERVED_SUFFIXES, ...LOOPBACK_DNS_SERVICES].find((s) => host === s || host.endsWith(`.${s}`));
 }
 
 /**
@@ -157,9 +162,7 @@ function checkPublicDomain(host: string): void {
       refuse(`the label "${label}" is not valid punycode`);
   }
   if (!/^(?:[a-z]{2,63}|xn--[a-z0-9-]+)$/.test(tld)) refuse(`"${tld}" is not a top-level domain`);
-  const reserved = [...RESERVED_SUFFIXES, ...LOOPBACK_DNS_SERVICES].find(
-    (s) => host === s || host.endsWith(`.${s}`),
-  );
+  const reserved = reservedSuffixOf(host);
   if (reserved !== undefined) refuse(`.${reserved} names are internal or resolve to private addresses`);
 }
 

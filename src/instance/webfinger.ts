@@ -4,10 +4,20 @@
  * (RFC 6415) is the fallback. Every host involved, including every redirect hop and the host-meta
  * template's host, passes the same SSRF check as a typed instance and the operator's allow/deny
  * lists. The handle's domain chooses where these GETs go, so one resolution sends at most
- * MAX_REQUESTS of them, and outcomes are remembered per isolate (instance/handle-memo.ts).
+ * MAX_REQUESTS of them, and outcomes are remembered per isolate (instance/handle-memo.ts): a
+ * missing user per handle, and a host backed off only for its own transport failures when it was
+ * asked directly (timeouts, 5xx, unparsable answers) — never for made-up names at it, nor for a
+ * chain another domain started by redirecting there, so nobody can turn lookups off for others.
  */
 import { BffError, isBffError } from "../errors.ts";
-import { discard, readJson, readText, type UpstreamContext, upstreamFetch } from "../http/upstream.ts";
+import {
+  asRecord,
+  discard,
+  readJson,
+  readText,
+  type UpstreamContext,
+  upstreamFetch,
+} from "../http/upstream.ts";
 import { HandleMemo } from "./handle-memo.ts";
 import { checkUpstreamUrl, type HostPolicy, type InstanceOrigin, parseInstance } from "./host.ts";
 import { assertHostAllowed } from "./policy.ts";
@@ -25,10 +35,14 @@ const JRD_TYPES = /^application\/(jrd\+)?json\b/i;
 /** Resolved handles and failing hosts of this isolate. */
 const HANDLES = new HandleMemo<InstanceOrigin>();
 
-/** One resolution's budget and the hosts it has contacted. */
+/** One resolution's budget, the domain that started it, and the hosts that failed it. */
 interface Walk {
   left: number;
-  readonly hosts: Set<string>;
+  /** The handle's domain: the only host a failure of this resolution may count against. */
+  readonly domain: string;
+  readonly failed: Set<string>;
+  /** The host the last answer came from. */
+  answeredBy: string;
   readonly memo: HandleMemo<InstanceOrigin>;
   readonly now: number;
 }
@@ -54,16 +68,20 @@ export async function resolveHandle(
   const now = clock();
   let host = memo.outcome(resource, now);
   if (host === undefined) {
-    // The handle's domain counts once per failure even when nothing was sent to it.
-    const walk: Walk = { left: MAX_REQUESTS, hosts: new Set([handle.domain.host]), memo, now };
+    const walk: Walk = {
+      left: MAX_REQUESTS,
+      domain: handle.domain.host,
+      failed: new Set(),
+      answeredBy: "",
+      memo,
+      now,
+    };
     try {
       host = await lookup(ctx, handle.domain, resource, policy, walk);
-    } catch (error) {
-      memo.recordFailure(walk.hosts, now);
-      throw error;
+    } finally {
+      memo.recordFailure(walk.failed, now);
     }
     memo.remember(resource, host, now);
-    if (host === null) memo.recordFailure(walk.hosts, now);
   }
   if (host === null) {
     throw new BffError("handle_not_found", `No account ${handle.username}@${handle.domain.host} was found.`);
@@ -119,13 +137,13 @@ async function fetchChecked(
     }
     assertMayContact(checked.host, policy, walk);
     walk.left--;
-    walk.hosts.add(checked.host);
     let res: Response;
     try {
       res = await upstreamFetch(ctx, checked, { headers: { accept } });
     } catch (error) {
-      if (isBffError(error)) return null;
-      throw error;
+      if (!isBffError(error)) throw error;
+      failedAt(walk, checked.host);
+      return null;
     }
     const location = res.headers.get("location");
     if (res.status >= 300 && res.status < 400 && location !== null) {
@@ -133,11 +151,18 @@ async function fetchChecked(
       target = new URL(location, target).href;
       continue;
     }
+    walk.answeredBy = checked.host;
     if (res.status === 200) return res;
+    if (res.status >= 500) failedAt(walk, checked.host);
     await discard(res);
     return null;
   }
   return null;
+}
+
+/** A transport failure, 5xx or unparsable answer counts against the handle's own domain only. */
+function failedAt(walk: Walk, host: string): void {
+  if (host === walk.domain) walk.failed.add(host);
 }
 
 async function fetchJrd(
@@ -154,8 +179,9 @@ async function fetchJrd(
   }
   try {
     const json = await readJson(res, "invalid_upstream_response", 64 * 1024);
-    return typeof json === "object" && json !== null ? (json as Record<string, unknown>) : null;
+    return asRecord(json);
   } catch {
+    failedAt(walk, walk.answeredBy);
     return null;
   }
 }

@@ -6,10 +6,24 @@
 import type { MiddlewareHandler } from "hono";
 import type { Config } from "../config/config.ts";
 import { BffError, errorResponse, OWN_ERROR_HEADER } from "../errors.ts";
+import { FEDI_BFF_REQUEST_HEADERS } from "./origin.ts";
 
-/** The request headers a frontend may send: what the proxy forwards, plus fedi-bff's own two. */
-const ALLOW_HEADERS =
-  "accept, accept-language, content-type, idempotency-key, if-none-match, if-modified-since, range, if-range, x-csrf, x-account";
+/**
+ * The request headers a frontend may send (lower-case): the ones the Mastodon API reads, which the
+ * proxy forwards (proxy/request-headers.ts derives its list from this one), and fedi-bff's own.
+ */
+export const FRONTEND_REQUEST_HEADERS = [
+  "accept",
+  "accept-language",
+  "content-type",
+  "idempotency-key",
+  "if-none-match",
+  "if-modified-since",
+  "range",
+  "if-range",
+  ...FEDI_BFF_REQUEST_HEADERS,
+] as const;
+const ALLOW_HEADERS = FRONTEND_REQUEST_HEADERS.join(", ");
 const ALLOW_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 /** What a frontend must read: pagination, rate-limit state, and which errors are fedi-bff's own. */
 const EXPOSE_HEADERS = `link, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, ${OWN_ERROR_HEADER}`;

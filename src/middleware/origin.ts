@@ -14,6 +14,8 @@ export interface OriginDeps {
 }
 
 export const CSRF_HEADER = "x-csrf";
+/** fedi-bff's own request headers: read here, never forwarded to an instance. */
+export const FEDI_BFF_REQUEST_HEADERS = [CSRF_HEADER, "x-account"] as const;
 
 export function isAllowedOrigin(origin: string, deps: OriginDeps): boolean {
   return origin === deps.publicOrigin || deps.config.frontendOrigins.has(origin);
@@ -52,38 +54,34 @@ export function assertSameOriginAction(headers: Headers, deps: OriginDeps): void
 export type LoginStart = "start" | "confirm";
 
 /**
- * Starting a login (login CSRF: a foreign page must not sign the victim in, nor add an account to
- * their session). It starts at once when the app itself asked: `X-CSRF: 1`, an allowed Origin, a
- * same-origin fetch, or a same-site frontend whose Referer is an allowed origin. A request nothing
- * on our origin started — `Sec-Fetch-Site: none` (typed, bookmarked, or a link opened from mail or
- * chat), or a browser navigation without Fetch Metadata — needs the user's confirmation first.
- * Clients that are neither (curl) are not browsers and cannot be victims.
+ * Starting a login (login CSRF, draft-ietf-oauth-browser-based-apps §9.3 / OWASP ASVS 10.2.2): a
+ * login adds an account to the session and makes it active, so only a person or the app itself may
+ * start one. It starts at once only when the app asked: `X-CSRF: 1` (the browser client; a foreign
+ * page cannot send it without a preflight fedi-bff never grants), or a POST whose Origin is allowed
+ * (a form on the app, the confirmation page). A top-level navigation — a link, typed, bookmarked,
+ * from the app's own page or from a post an instance serves — gets the confirmation page: a link
+ * inside content passes every same-origin check. Anything else (an `<img>`, a script, a frame, a
+ * fetch without `X-CSRF`, a client with no Fetch Metadata that is not navigating) starts nothing.
  */
-export function loginStart(headers: Headers, deps: OriginDeps): LoginStart {
+export function loginStart(method: string, headers: Headers, deps: OriginDeps): LoginStart {
   assertNotCrossSite(headers, deps);
-  if (headers.get(CSRF_HEADER) === "1" || headers.get("origin") !== null) return "start";
-  const site = headers.get("sec-fetch-site");
-  if (site === "same-origin") return "start";
-  if (site === "none") return "confirm";
-  if (site === null) return isNavigation(headers) ? "confirm" : "start";
-  if (site === "same-site" && isAllowedOrigin(refererOrigin(headers) ?? "", deps)) return "start";
-  throw new BffError("forbidden_origin", "A login must be started from the application itself.");
-}
-
-/**
- * A browser without Fetch Metadata (Safari before 16.4) still asks for HTML when it navigates, and
- * sends no Origin on a GET: a link from another site looks exactly like this.
- */
-function isNavigation(headers: Headers): boolean {
-  return (headers.get("accept") ?? "").includes("text/html");
-}
-
-function refererOrigin(headers: Headers): string | null {
-  const referer = headers.get("referer");
-  if (referer === null) return null;
-  try {
-    return new URL(referer).origin;
-  } catch {
-    return null;
+  const dest = headers.get("sec-fetch-dest");
+  const navigating = dest === null ? acceptsHtml(headers) : dest === "document";
+  if (headers.get(CSRF_HEADER) === "1" && !navigating) return "start";
+  if (method === "POST") {
+    // A browser never sends a form POST without Origin; an allowed one is the app (or our page).
+    if (headers.get("origin") !== null) return "start";
+    throw new BffError("forbidden_origin", "A login must be started from the application itself.");
   }
+  if (navigating && (headers.get("sec-fetch-mode") ?? "navigate") === "navigate") return "confirm";
+  throw new BffError(
+    "csrf_required",
+    "A login starts from the application (the browser client, or a form POST) or after you confirm it.",
+    { internal: `login start as ${dest ?? "no fetch metadata"}` },
+  );
+}
+
+/** A navigation asks for HTML; browsers without Fetch Metadata (Safari before 16.4) say no more. */
+function acceptsHtml(headers: Headers): boolean {
+  return (headers.get("accept") ?? "").includes("text/html");
 }

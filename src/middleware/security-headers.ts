@@ -1,8 +1,10 @@
 /**
- * Headers on every response: no MIME sniffing, no Referer leaking callback URLs, no framing, and
- * `Cache-Control: no-store` on /auth (per-user answers must never sit in a shared cache).
+ * Headers on every response: no MIME sniffing, no Referer leaking callback URLs, no framing
+ * (`X-Frame-Options` and CSP `frame-ancestors 'none'` on every answer fedi-bff builds: JSON,
+ * redirects, errors), HSTS outside development, and `Cache-Control: no-store` on /auth (per-user
+ * answers must never sit in a shared cache).
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, Env, MiddlewareHandler } from "hono";
 
 /** `SECURITY_HEADERS` as a fresh record, for building a Response head in one go (a literal: V8 makes it fast). */
 export function securityHeaderRecord(): Record<string, string> {
@@ -14,16 +16,25 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = Object.e
   securityHeaderRecord(),
 );
 
-/** Adds `SECURITY_HEADERS` to a response's (mutable) headers; a 101 is left alone. */
-export function applySecurityHeaders(res: Response): void {
+/** A policy for answers that render nothing; a page fedi-bff builds (the confirmation) sets its own. */
+const FRAME_POLICY = "frame-ancestors 'none'";
+
+/** Two years, the preload list's minimum; no includeSubDomains: the BFF may live beside other hosts. */
+export const HSTS = "max-age=63072000";
+
+/** Adds `SECURITY_HEADERS` (and, with `hsts`, Strict-Transport-Security) to a response; a 101 is left alone. */
+export function applySecurityHeaders(res: Response, hsts = false): void {
   if (res.status === 101) return;
   for (const [name, value] of SECURITY_HEADERS) res.headers.set(name, value);
+  if (!res.headers.has("content-security-policy")) res.headers.set("content-security-policy", FRAME_POLICY);
+  if (hsts) res.headers.set("strict-transport-security", HSTS);
 }
 
-export function securityHeaders(): MiddlewareHandler {
+/** The middleware; `hsts(c)` says whether this deployment is served over HTTPS (not development). */
+export function securityHeaders<E extends Env>(hsts: (c: Context<E>) => boolean): MiddlewareHandler<E> {
   return async function securityHeadersHandler(c, next) {
     await next();
-    applySecurityHeaders(c.res);
+    applySecurityHeaders(c.res, hsts(c));
     if (c.res.status !== 101 && c.req.path.startsWith("/auth/"))
       c.res.headers.set("cache-control", "no-store");
   };

@@ -8,13 +8,21 @@ import type { Registration } from "./registration.ts";
 
 /**
  * Throws `invalid_callback` when `iss` is missing although the server advertised
- * `authorization_response_iss_parameter_supported`, or differs from its RFC 8414 `issuer`.
- * Without a known issuer there is nothing to compare (RFC 9207 §2.4), and `iss` is ignored.
+ * `authorization_response_iss_parameter_supported`, or differs from the expected issuer: its RFC
+ * 8414 `issuer`, or — for a server that publishes no metadata — its origin, with or without the
+ * trailing slash (the two forms servers use). RFC 9207 §2.4: an `iss` that is present is always
+ * compared, and a mismatch refused.
  */
 export function assertIssuer(registration: Registration, query: URLSearchParams): void {
   const issuer = registration.issuer;
-  if (issuer === undefined) return;
   const sent = query.getAll("iss");
+  if (issuer === undefined) {
+    const expected = [registration.origin, `${registration.origin}/`];
+    if (sent.length === 0 || (sent.length === 1 && expected.includes(sent[0] ?? ""))) return;
+    throw new BffError("invalid_callback", "The sign-in answer comes from another server; start again.", {
+      internal: `iss ${JSON.stringify((sent[0] ?? "").slice(0, 100))} from ${registration.host}, which publishes no issuer`,
+    });
+  }
   if (sent.length === 0) {
     if (!issuer.required) return;
     throw new BffError(

@@ -8,6 +8,7 @@
  * with the same token — at most once per token per CONFIRM_INTERVAL in an isolate, whatever the
  * number of requests — and a refusal that is not confirmed passes through untouched.
  */
+import { nowSeconds } from "../clock.ts";
 import { discard, readJson } from "../http/upstream.ts";
 import type { SessionAccount } from "../session/session.ts";
 import type { ProxyDeps } from "./deps.ts";
@@ -38,7 +39,7 @@ export async function isTokenDead(
   head: HeadFetch,
   deps: ProxyDeps,
 ): Promise<boolean> {
-  const now = Date.now() / 1000;
+  const now = nowSeconds();
   const known = confirmed.get(account.token);
   if (known !== undefined && known.until > now) return known.dead;
   const dead = askInstance(account, head, deps);

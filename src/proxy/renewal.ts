@@ -7,8 +7,9 @@
  * server that rotates refresh tokens, like Pixelfed, refuses the old one once it was used). The
  * answer then carries the re-sealed cookie. Only accounts with an end ever take this path.
  */
+
+import { nowSeconds } from "../clock.ts";
 import type { Env } from "../config/env.ts";
-import { nowSeconds } from "../crypto/seal.ts";
 import { BffError } from "../errors.ts";
 import type { Session, SessionAccount } from "../session/session.ts";
 import { remainingLifetime, sessionSetCookie } from "../session/store.ts";

@@ -6,17 +6,18 @@
  * only listed names are ever copied.
  */
 
-/** Request headers copied as they are (lower-case). */
+import { FRONTEND_REQUEST_HEADERS } from "../middleware/cors.ts";
+import { FEDI_BFF_REQUEST_HEADERS } from "../middleware/origin.ts";
+
+const OWN: ReadonlySet<string> = new Set(FEDI_BFF_REQUEST_HEADERS);
+
+/**
+ * Request headers copied as they are (lower-case): what a frontend may send, less fedi-bff's own,
+ * plus the body's length (set by the browser itself, never a CORS question).
+ */
 export const FORWARDED_REQUEST_HEADERS: readonly string[] = [
-  "accept",
-  "accept-language",
-  "content-type",
+  ...FRONTEND_REQUEST_HEADERS.filter((name) => !OWN.has(name)),
   "content-length",
-  "idempotency-key",
-  "if-none-match",
-  "if-modified-since",
-  "if-range",
-  "range",
 ];
 
 /**

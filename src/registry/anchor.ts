@@ -3,7 +3,8 @@
  * client_credentials grant, whose answer also says whether the instance still knows the client,
  * and kept sealed in the Durable Object. It also serves the public proxy as the app token.
  */
-import { nowSeconds, open, seal } from "../crypto/seal.ts";
+import { nowSeconds } from "../clock.ts";
+import { open, seal } from "../crypto/seal.ts";
 import { log } from "../log.ts";
 import { grantAppToken } from "../oauth/client-credentials.ts";
 import type { Registration } from "../oauth/registration.ts";

@@ -3,10 +3,12 @@
  * fetched from the instance's Durable Object on a miss or when the instance rejected one.
  */
 
+import { nowSeconds } from "../clock.ts";
 import type { RegistrarResult } from "../config/registrar-rpc.ts";
-import { nowSeconds, open } from "../crypto/seal.ts";
+import { open } from "../crypto/seal.ts";
 import { BffError } from "../errors.ts";
 import type { RegistrationRequest } from "../oauth/registration.ts";
+import { callRegistrar, sealedOf } from "./registrar-call.ts";
 import type { RegistryDeps } from "./registry.ts";
 
 const MEMO_LIMIT = 500;
@@ -27,22 +29,10 @@ export async function appTokenFor(
   const known = memo.get(req.host);
   if (known !== undefined && known.token !== rejected && known.expiresAt > nowSeconds()) return known.token;
   memo.delete(req.host);
-  let result: RegistrarResult;
-  try {
-    const stub = deps.registrar.get(deps.registrar.idFromName(req.host));
-    result = (await stub.appToken(req, rejected)) as unknown as RegistrarResult;
-  } catch (error) {
-    throw new BffError("storage_unavailable", "Storage is unavailable; try again shortly.", {
-      internal: `registrar ${req.host}: ${String(error)}`,
-    });
-  }
-  if (!result.ok) {
-    const headers: Record<string, string> = result.retryAfter
-      ? { "retry-after": String(result.retryAfter) }
-      : {};
-    throw new BffError(result.code, result.description, { headers });
-  }
-  const payload = await open(result.sealed, "app", deps.ring);
+  const result = await callRegistrar<RegistrarResult>(deps.registrar, req.host, (stub) =>
+    stub.appToken(req, rejected),
+  );
+  const payload = await open(sealedOf(result), "app", deps.ring);
   const token = payload?.token;
   const expiresAt = payload?.expiresAt;
   if (typeof token !== "string" || typeof expiresAt !== "number") {

@@ -3,8 +3,8 @@
  * instead of asking the instance (a 429 waits for the instance's Retry-After).
  */
 
+import { nowSeconds } from "../clock.ts";
 import type { RegistrarResult } from "../config/registrar-rpc.ts";
-import { nowSeconds } from "../crypto/seal.ts";
 import type { BffError, ErrorCode } from "../errors.ts";
 import { log } from "../log.ts";
 import type { RegistrarScope } from "./scope.ts";

@@ -2,7 +2,8 @@
  * The registrar's registration records: the current one per fingerprint, and every registration
  * by client_id for as long as a session made with it may still revoke its token, pruned after.
  */
-import { nowSeconds, open } from "../crypto/seal.ts";
+import { nowSeconds } from "../clock.ts";
+import { open } from "../crypto/seal.ts";
 import { decodeRegistration } from "../oauth/registration.ts";
 import { keepingOf, REGISTRATION_SEAL_TTL } from "./keeping.ts";
 import { type Current, keyRingOf, type RegistrarScope } from "./scope.ts";

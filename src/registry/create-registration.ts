@@ -2,8 +2,9 @@
  * Making a new registration: discovery (reused from a recent registration when it can be) and
  * `POST /api/v1/apps`. Nothing is stored here; the registrar stores what this returns.
  */
+
+import { nowSeconds } from "../clock.ts";
 import type { Config } from "../config/config.ts";
-import { nowSeconds } from "../crypto/seal.ts";
 import { discoverInstance, type InstanceInfo } from "../instance/discovery.ts";
 import { registerApp } from "../oauth/register.ts";
 import type { Registration, RegistrationRequest } from "../oauth/registration.ts";

@@ -7,13 +7,14 @@
  * reveals nothing without the sealed registration.
  */
 import { base64url } from "jose";
-import { nowSeconds } from "../crypto/seal.ts";
+import { nowSeconds } from "../clock.ts";
 import type { UpstreamContext } from "../http/upstream.ts";
 import { log } from "../log.ts";
 import { randomToken } from "../oauth/pkce.ts";
 import type { Registration } from "../oauth/registration.ts";
 import { revokeToken } from "../oauth/revoke.ts";
-import { callRegistrar, type RegistryDeps } from "./registry.ts";
+import { callRegistrar } from "./registrar-call.ts";
+import type { RegistryDeps } from "./registry.ts";
 
 const encoder = new TextEncoder();
 
@@ -31,7 +32,7 @@ export async function tokenHash(registration: Registration, token: string): Prom
 }
 
 /**
- * Records a new session holding `token` until `ttl` seconds from now; returns the holding's id,
+ * Records a new session holding `token` for `ttl` seconds (as long as that session can last); returns the holding's id,
  * which the session cookie carries. A registrar that cannot be reached is logged, not fatal: the
  * sign-in goes on, and this session's logout then counts only the holdings that were recorded.
  */
@@ -42,12 +43,12 @@ export async function holdToken(
   ttl: number,
 ): Promise<string> {
   const holder = randomToken().slice(0, 16);
-  await renewHolding(registry, registration, token, holder, ttl);
+  await recordHolding(registry, registration, token, holder, ttl);
   return holder;
 }
 
-/** Records (or extends) `holder`'s hold on `token` until `ttl` seconds from now; failures are logged. */
-export async function renewHolding(
+/** Records `holder`'s hold on `token` until `ttl` seconds from now; failures are logged. */
+async function recordHolding(
   registry: RegistryDeps,
   registration: Registration,
   token: string,
@@ -57,7 +58,7 @@ export async function renewHolding(
   try {
     const hash = await tokenHash(registration, token);
     const until = nowSeconds() + ttl;
-    await callRegistrar(registry, registration.host, (stub) =>
+    await callRegistrar(registry.registrar, registration.host, (stub) =>
       stub.holdToken(hash, holder, until, registration.clientId),
     );
   } catch (error) {
@@ -78,7 +79,7 @@ export async function releaseToken(
 ): Promise<boolean> {
   try {
     const hash = await tokenHash(registration, token);
-    return await callRegistrar<boolean>(registry, registration.host, (stub) =>
+    return await callRegistrar<boolean>(registry.registrar, registration.host, (stub) =>
       stub.releaseToken(hash, holder, registration.clientId),
     );
   } catch (error) {

@@ -62,7 +62,7 @@ export const PER_LOGIN_SHARE = { pending: 3, abandoned: 5 } as const;
 
 /**
  * How long a per-login app waits for its login (s): a login transaction lives 10 minutes
- * (LOGIN_TTL, src/session/login.ts), and a callback after that is refused; a minute more for clocks.
+ * (LOGIN_TTL, src/auth/login/transaction.ts), and a callback after that is refused; a minute more for clocks.
  */
 export const PENDING_TTL = 660;
 

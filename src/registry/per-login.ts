@@ -18,8 +18,8 @@
  */
 
 import { base64url } from "jose";
+import { nowSeconds } from "../clock.ts";
 import type { RegistrarResult } from "../config/registrar-rpc.ts";
-import { nowSeconds } from "../crypto/seal.ts";
 import { extendClient, readClient } from "./clients.ts";
 import { PENDING_TTL, PER_LOGIN_LIMIT, PER_LOGIN_SHARE } from "./keeping.ts";
 import { configOf, keyRingOf, type RegistrarScope } from "./scope.ts";

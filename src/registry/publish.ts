@@ -3,8 +3,8 @@
  * the copy without asking (src/registry/keeping.ts), so most logins cost one KV read.
  */
 
+import { nowSeconds } from "../clock.ts";
 import type { RegistrarResult } from "../config/registrar-rpc.ts";
-import { nowSeconds } from "../crypto/seal.ts";
 import { log } from "../log.ts";
 import { checkedAt, readAnchor } from "./anchor.ts";
 import { CHECK_INTERVAL, KV_TRUST } from "./keeping.ts";

@@ -6,8 +6,10 @@
  * later callers within REFRESH_MEMO get its stored result. The result is sealed (purpose
  * "refresh"); the key is a digest of the refresh token, which is never stored in clear.
  */
+
+import { nowSeconds } from "../clock.ts";
 import type { RegistrarResult } from "../config/registrar-rpc.ts";
-import { nowSeconds, open, seal } from "../crypto/seal.ts";
+import { open, seal } from "../crypto/seal.ts";
 import { isBffError } from "../errors.ts";
 import { refreshAccessToken } from "../oauth/refresh.ts";
 import { decodeRegistration } from "../oauth/registration.ts";

@@ -9,9 +9,10 @@
  * records: anchor.ts, clients.ts, per-login.ts, backoff.ts, publish.ts, create-registration.ts.
  */
 import { DurableObject } from "cloudflare:workers";
+import { nowSeconds } from "../clock.ts";
 import type { Env } from "../config/env.ts";
 import type { RegistrarResult, RegistrarRpc } from "../config/registrar-rpc.ts";
-import { nowSeconds, seal } from "../crypto/seal.ts";
+import { seal } from "../crypto/seal.ts";
 import { isBffError } from "../errors.ts";
 import type { RegistrationRequest } from "../oauth/registration.ts";
 import { checkedAt, mintAnchor, readAnchor, sealedAnchor } from "./anchor.ts";

@@ -5,12 +5,16 @@
  * for KV to catch up. Without a KV binding (self-hosted on workerd) each of these reads goes
  * straight to the Durable Object: the same path as a KV miss, so there is no second code path.
  */
+
+import { nowSeconds } from "../clock.ts";
 import type { Env } from "../config/env.ts";
 import type { RegistrarResult } from "../config/registrar-rpc.ts";
 import type { KeyRing } from "../crypto/key-ring.ts";
-import { nowSeconds, open } from "../crypto/seal.ts";
+import { open } from "../crypto/seal.ts";
 import { BffError } from "../errors.ts";
+import { asRecord } from "../http/upstream.ts";
 import { decodeRegistration, type Registration, type RegistrationRequest } from "../oauth/registration.ts";
+import { callRegistrar, sealedOf } from "./registrar-call.ts";
 import { appKvKey, registrationFingerprint } from "./storage-keys.ts";
 
 export interface RegistryDeps {
@@ -36,7 +40,7 @@ export async function registrationForLogin(
   return fromResult(
     deps,
     req,
-    await callRegistrar<RegistrarResult>(deps, req.host, (stub) => stub.ensure(req)),
+    await callRegistrar<RegistrarResult>(deps.registrar, req.host, (stub) => stub.ensure(req)),
   );
 }
 
@@ -48,7 +52,9 @@ export async function registrationForClient(
 ): Promise<Registration | null> {
   const cached = (await readKv(deps, req, false))?.registration;
   if (cached?.clientId === clientId) return cached;
-  const sealed = await callRegistrar<string | null>(deps, req.host, (stub) => stub.byClientId(clientId));
+  const sealed = await callRegistrar<string | null>(deps.registrar, req.host, (stub) =>
+    stub.byClientId(clientId),
+  );
   if (sealed === null) return null;
   const registration = await openRegistration(deps, sealed, req.host);
   return registration?.clientId === clientId ? registration : null;
@@ -60,7 +66,7 @@ export async function replaceRegistration(
   req: RegistrationRequest,
   deadClientId: string,
 ): Promise<Registration> {
-  const result = await callRegistrar<RegistrarResult>(deps, req.host, (stub) =>
+  const result = await callRegistrar<RegistrarResult>(deps.registrar, req.host, (stub) =>
     stub.replace(req, deadClientId),
   );
   return fromResult(deps, req, result);
@@ -76,7 +82,9 @@ export async function verifiedRegistration(
   req: RegistrationRequest,
   clientId: string,
 ): Promise<Registration> {
-  const result = await callRegistrar<RegistrarResult>(deps, req.host, (stub) => stub.verify(req, clientId));
+  const result = await callRegistrar<RegistrarResult>(deps.registrar, req.host, (stub) =>
+    stub.verify(req, clientId),
+  );
   return fromResult(deps, req, result);
 }
 
@@ -106,8 +114,7 @@ async function readKv(
 export function decodeKvEntry(text: string): { sealed: string; trustUntil: number } | null {
   if (!text.startsWith("{")) return null;
   try {
-    const value = JSON.parse(text) as Record<string, unknown>;
-    const { sealed, trustUntil } = value;
+    const { sealed, trustUntil } = asRecord(JSON.parse(text)) ?? {};
     return typeof sealed === "string" && typeof trustUntil === "number" ? { sealed, trustUntil } : null;
   } catch {
     return null;
@@ -126,36 +133,12 @@ async function openRegistration(
   return registration?.host === host ? registration : null;
 }
 
-export type RegistrarStub = ReturnType<Env["REGISTRAR"]["get"]>;
-
-/** Calls the registrar of `host`; a failure to reach it is 503 `storage_unavailable`. */
-export async function callRegistrar<T>(
-  deps: RegistryDeps,
-  host: string,
-  call: (stub: RegistrarStub) => unknown,
-): Promise<T> {
-  try {
-    // RPC stubs wrap results in proxy types; the values are plain data (RegistrarResult, string).
-    return (await call(deps.registrar.get(deps.registrar.idFromName(host)))) as T;
-  } catch (error) {
-    throw new BffError("storage_unavailable", "Storage is unavailable; try again shortly.", {
-      internal: `registrar ${host}: ${String(error)}`,
-    });
-  }
-}
-
 async function fromResult(
   deps: RegistryDeps,
   req: RegistrationRequest,
   result: RegistrarResult,
 ): Promise<Registration> {
-  if (!result.ok) {
-    const headers: Record<string, string> = result.retryAfter
-      ? { "retry-after": String(result.retryAfter) }
-      : {};
-    throw new BffError(result.code, result.description, { headers });
-  }
-  const registration = await openRegistration(deps, result.sealed, req.host);
+  const registration = await openRegistration(deps, sealedOf(result), req.host);
   if (registration === null) {
     throw new BffError("internal_error", "The app registration could not be read.", {
       internal: "registrar returned a registration that does not open",

@@ -6,7 +6,8 @@ import type { RegistrarResult } from "../config/registrar-rpc.ts";
 import { open } from "../crypto/seal.ts";
 import { BffError } from "../errors.ts";
 import { isTokenSyntax } from "../oauth/token-syntax.ts";
-import { callRegistrar, type RegistryDeps } from "./registry.ts";
+import { callRegistrar } from "./registrar-call.ts";
+import type { RegistryDeps } from "./registry.ts";
 
 /** A refreshed token: `issuedAt` is when the grant was made (its `expiresIn` counts from then). */
 export interface RefreshedToken {
@@ -21,7 +22,7 @@ export async function refreshThroughRegistrar(
   deps: RegistryDeps,
   account: { readonly instance: string; readonly clientId: string; readonly refreshToken: string },
 ): Promise<RefreshedToken> {
-  const result = await callRegistrar<RegistrarResult>(deps, account.instance, (stub) =>
+  const result = await callRegistrar<RegistrarResult>(deps.registrar, account.instance, (stub) =>
     stub.refresh(account.clientId, account.refreshToken),
   );
   if (!result.ok) throw new BffError(result.code, result.description, { internal: "refresh grant failed" });

@@ -51,7 +51,8 @@ export function doBackoffKey(fingerprint: string): string {
 
 /**
  * Durable Object storage: the sealed app token (client_credentials) of the current registration,
- * its anchor (never revoked while the registration is current: Mastodon keeps an app with a token).
+ * its anchor (never revoked while the registration is current: Mastodon 4.2.0–4.2.8 keep an app
+ * with a token; its grant also tells whether the instance still knows the client).
  */
 export function doAppTokenKey(fingerprint: string): string {
   return `apptoken:v2:${fingerprint}`;

@@ -9,7 +9,7 @@
  * that the session cookie carries, with the time its session ends at the latest. Records are
  * bounded: at most MAX_HOLDERS per token, and expired ones are swept a few at a time.
  */
-import { nowSeconds } from "../crypto/seal.ts";
+import { nowSeconds } from "../clock.ts";
 import type { RegistrarScope } from "./scope.ts";
 import { DO_HOLDERS_PREFIX, doHoldersKey, doHoldersSweepKey } from "./storage-keys.ts";
 

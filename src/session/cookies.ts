@@ -11,7 +11,7 @@
  * claim, and a value claimed twice is no value at all.
  */
 export const SESSION_COOKIE = "__Host-fedi-bff-session";
-/** Login-transaction cookies: a fixed set of slots (session/login.ts), so starts overwrite, never add. */
+/** Login-transaction cookies: a fixed set of slots (auth/login/transaction.ts), so starts overwrite, never add. */
 export const LOGIN_COOKIE_PREFIX = "__Host-fedi-bff-login-";
 /** Login slots, hence login cookies, at most: several tabs can log in at once. */
 export const MAX_LOGIN_COOKIES = 3;

@@ -5,6 +5,7 @@
  */
 
 import type { Claims } from "../crypto/seal.ts";
+import { asRecord } from "../http/upstream.ts";
 import type { AccountInfo } from "../oauth/account.ts";
 
 /** One signed-in account: who it is (from verify_credentials) and how to reach its instance. */
@@ -116,8 +117,8 @@ export function decodeSession(payload: Claims): Session | null {
 }
 
 function decodeAccount(item: unknown): SessionAccount | null {
-  if (typeof item !== "object" || item === null) return null;
-  const wire = item as Record<string, unknown>;
+  const wire = asRecord(item);
+  if (wire === null) return null;
   const account: Record<string, string> = {};
   for (const field of FIELDS) {
     const value = wire[WIRE[field]];

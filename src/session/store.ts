@@ -4,8 +4,9 @@
  * on the first request of a session in an isolate. The map lives in memory only.
  */
 
+import { nowSeconds } from "../clock.ts";
 import type { KeyRing } from "../crypto/key-ring.ts";
-import { nowSeconds, open, seal } from "../crypto/seal.ts";
+import { open, seal } from "../crypto/seal.ts";
 import { clearCookie, cookieValue, SESSION_COOKIE, serializeCookie } from "./cookies.ts";
 import { decodeSession, encodeSession, type Session, type SessionAccount } from "./session.ts";
 import { sessionLifetime } from "./token-life.ts";

@@ -5,7 +5,7 @@
  * GoToSocial app tokens (2 hours). A lifetime beyond MAX_TOKEN_LIFETIME is no end at all: nobody
  * keeps a session that long, and storing it would only cost cookie bytes.
  */
-import { nowSeconds } from "../crypto/seal.ts";
+import { nowSeconds } from "../clock.ts";
 import type { SessionAccount } from "./session.ts";
 
 const DAY = 86_400;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { FIELD_BYTES } from "../../src/session/account-budget.ts";
 import { SESSION_COOKIE } from "../../src/session/cookies.ts";
 import { MAX_ACCOUNTS } from "../../src/session/session.ts";
@@ -27,6 +27,23 @@ const post = (path: string, jar: CookieJar, body?: unknown) =>
   });
 
 describe("multiple accounts", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("keeps the session's absolute lifetime when an account is added later", async () => {
+    const { jar } = await fullLogin(uniqueHost("mastodon"));
+    const first = ((await (await bff("/auth/session", { jar })).json()) as { expires_at: string }).expires_at;
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 2 * 86_400_000 });
+    await fullLogin(uniqueHost("gts"), { jar, user: "bob" });
+    const later = (await (await bff("/auth/session", { jar })).json()) as {
+      expires_at: string;
+      accounts: unknown[];
+    };
+    expect(later.accounts).toHaveLength(2);
+    expect(Math.abs(Date.parse(later.expires_at) - Date.parse(first))).toBeLessThanOrEqual(1000);
+  });
+
   it("adds an account on another instance and makes it active", async () => {
     const first = uniqueHost("mastodon");
     const second = uniqueHost("gts");

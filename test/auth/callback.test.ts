@@ -41,10 +41,11 @@ describe("callback", () => {
 
   it("refuses a state that matches the cookie name but not the whole state", async () => {
     const jar = new CookieJar();
-    const authorize = await startLogin(uniqueHost("mastodon"), jar);
+    const host = uniqueHost("mastodon");
+    const authorize = await startLogin(host, jar);
     const state = authorize.searchParams.get("state") ?? "";
     const forged = state.slice(0, 12) + "B".repeat(31);
-    const res = await bff(`/auth/callback?code=abc&state=${forged}`, { jar });
+    const res = await bff(`/auth/callback/${host}?code=abc&state=${forged}`, { jar });
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe("/?auth_error=invalid_state");
   });

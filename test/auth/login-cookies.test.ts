@@ -5,24 +5,26 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { OWN_REDIRECT_URI } from "../../src/app/deps.ts";
+import { hasUnfinishedLogin, stateIn } from "../../src/auth/login/slots.ts";
+import {
+  type LoginTransaction,
+  MAX_LOGIN_COOKIE_LENGTH,
+  MAX_RETURN_TO_LENGTH,
+  openSlots,
+  transactionCookie,
+} from "../../src/auth/login/transaction.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import type { Env } from "../../src/config/env.ts";
 import { getKeyRing } from "../../src/crypto/key-ring.ts";
 import { seal } from "../../src/crypto/seal.ts";
+import { randomToken } from "../../src/oauth/pkce.ts";
 import {
   LOGIN_COOKIE_PREFIX,
   MAX_COOKIE_HEADER,
   MAX_LOGIN_COOKIES,
   SESSION_COOKIE,
 } from "../../src/session/cookies.ts";
-import {
-  hasUnfinishedLogin,
-  type LoginTransaction,
-  loginSetCookies,
-  MAX_LOGIN_COOKIE_LENGTH,
-  MAX_RETURN_TO_LENGTH,
-  newLoginState,
-} from "../../src/session/login.ts";
 import { bff, CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
 import { approve, fakeState, uniqueHost } from "../helpers/fake.ts";
 
@@ -65,12 +67,13 @@ describe("login cookies", () => {
   it("refuses a longer return_to and bounds a login cookie with every field at its maximum: 3 and a full session fit in 16 KB", async () => {
     const host = `${"h".repeat(63)}.${"o".repeat(63)}.${"s".repeat(63)}.${"t".repeat(61)}`;
     const tx: LoginTransaction = {
-      state: await newLoginState(null, await ring()),
+      state: stateIn(0, randomToken()),
       verifier: "v".repeat(43),
       host,
       origin: `https://${host}:65535`,
       clientId: "c".repeat(512),
-      redirectUri: `https://${"b".repeat(240)}.example/auth/callback`,
+      // The instance's own redirect URI is derived from the host, not stored.
+      redirectUri: OWN_REDIRECT_URI,
       scopes: "read write push follow profile admin:read admin:write",
       returnTo: `/${"r".repeat(MAX_RETURN_TO_LENGTH - 1)}`,
       forceLogin: true,
@@ -84,7 +87,7 @@ describe("login cookies", () => {
     const refused = await bff(`/auth/login?${tooLong}`);
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ error: "invalid_return_to" });
-    const [cookie = ""] = (await loginSetCookies(tx, await ring(), null)).slice(-1);
+    const cookie = await transactionCookie(tx, await ring());
     const pair = cookie.slice(0, cookie.indexOf(";"));
     expect(pair.length).toBeLessThanOrEqual(MAX_LOGIN_COOKIE_LENGTH);
     // Three slots, a session at its tested maximum (4,000 bytes), and the separators.
@@ -126,7 +129,7 @@ describe("login cookies", () => {
       pairs.push(`${LOGIN_COOKIE_PREFIX}${`${i}`.padStart(12, "x")}=${sealed}`);
     }
     const decrypt = vi.spyOn(crypto.subtle, "decrypt");
-    await hasUnfinishedLogin(pairs.join("; "), "mastodon.example", "c", keys);
+    hasUnfinishedLogin(await openSlots(pairs.join("; "), keys), "mastodon.example", "c");
     expect(decrypt.mock.calls.length).toBeLessThanOrEqual(MAX_LOGIN_COOKIES);
   });
 });
@@ -161,6 +164,35 @@ describe("two tabs finishing a login for the same account at the same moment", (
       headers: { "x-csrf": "1" },
     });
     expect(api.status).toBe(200);
+    expect(loginCookies(browser)).toEqual([]);
+  });
+});
+
+describe("two tabs finishing logins with two instances at the same moment", () => {
+  it("leaves no live token behind: the dropped account's token is revoked, and logout revokes the rest", async () => {
+    const [first, second] = [uniqueHost("mastodon"), uniqueHost("gts")];
+    const browser = new CookieJar();
+    const startA = await bff(`/auth/login?instance=${first}`, { jar: browser });
+    const startB = await bff(`/auth/login?instance=${second}`, { jar: browser });
+    const backA = await approve(startA.headers.get("location") ?? "");
+    const backB = await approve(startB.headers.get("location") ?? "", { user: "bob" });
+    const header = browser.header();
+    const [doneA, doneB] = await Promise.all([
+      bff(backA.pathname + backA.search, { headers: { cookie: header } }),
+      bff(backB.pathname + backB.search, { headers: { cookie: header } }),
+    ]);
+    expect([doneA.status, doneB.status]).toEqual([302, 302]);
+    browser.store(doneA);
+    browser.store(doneB); // the browser keeps the last session: the first instance's account is gone
+    expect((await bff("/auth/session", { jar: browser })).status).toBe(200);
+    const logout = await bff("/auth/logout?all=1", {
+      method: "POST",
+      jar: browser,
+      headers: { "x-csrf": "1" },
+    });
+    expect(logout.status).toBe(204);
+    expect((await fakeState(first)).liveUserTokens).toBe(0);
+    expect((await fakeState(second)).liveUserTokens).toBe(0);
     expect(loginCookies(browser)).toEqual([]);
   });
 });

@@ -11,7 +11,8 @@ describe("login start", () => {
     expect(url.origin).toBe(`https://${host}`);
     expect(url.pathname).toBe("/oauth/authorize");
     const q = url.searchParams;
-    expect(q.get("redirect_uri")).toBe(`${BFF}/auth/callback`);
+    // One redirect URI per instance, naming it (the mix-up defence).
+    expect(q.get("redirect_uri")).toBe(`${BFF}/auth/callback/${host}`);
     expect(q.get("response_type")).toBe("code");
     expect(q.get("scope")).toBe("read write push");
     expect(q.get("code_challenge_method")).toBe("S256");
@@ -127,11 +128,27 @@ describe("login start", () => {
     expect(await res.json()).toMatchObject({ error: "forbidden_origin" });
   });
 
-  it("accepts a login started from its own pages at once", async () => {
-    const res = await bff(`/auth/login?instance=${uniqueHost("mastodon")}`, {
-      headers: { "sec-fetch-site": "same-origin" },
+  it("starts at once for the app's own fetch (X-CSRF) and form POST, not for a same-origin link", async () => {
+    const fetched = await bff(`/auth/login?instance=${uniqueHost("mastodon")}`, {
+      headers: { "sec-fetch-site": "same-origin", "sec-fetch-dest": "empty", "x-csrf": "1" },
     });
-    expect(res.status).toBe(302);
+    expect(fetched.status).toBe(302);
+    const host = uniqueHost("mastodon");
+    const posted = await bff("/auth/login", {
+      method: "POST",
+      headers: { origin: BFF, "content-type": "application/x-www-form-urlencoded" },
+      body: `instance=${host}`,
+    });
+    expect(posted.status).toBe(302);
+    const linked = await bff(`/auth/login?instance=${uniqueHost("mastodon")}`, {
+      headers: {
+        "sec-fetch-site": "same-origin",
+        "sec-fetch-dest": "document",
+        "sec-fetch-mode": "navigate",
+      },
+    });
+    expect(linked.status).toBe(200);
+    expect(linked.headers.get("content-type")).toMatch(/^text\/html/);
   });
 });
 

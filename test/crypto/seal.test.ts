@@ -1,7 +1,8 @@
 import { base64url, CompactEncrypt, EncryptJWT } from "jose";
 import { describe, expect, it } from "vitest";
+import { nowSeconds } from "../../src/clock.ts";
 import { generateKey, getKeyRing } from "../../src/crypto/key-ring.ts";
-import { MAX_SEALED_LENGTH, nowSeconds, open, seal } from "../../src/crypto/seal.ts";
+import { MAX_SEALED_LENGTH, open, seal } from "../../src/crypto/seal.ts";
 import type { SessionAccount } from "../../src/session/session.ts";
 import { readSession, sessionSetCookie } from "../../src/session/store.ts";
 

@@ -260,6 +260,22 @@ describe("demo frontend in Chromium", { timeout: 120_000 }, () => {
     assert.equal(await page.textContent("#acct"), `@alice@${stack?.fakeHost}`);
   });
 
+  it("starts no login for an <img> of a login URL on the app's page: the session stays as it was", async () => {
+    const session = () => page.evaluate(() => fetch("/auth/session").then((r) => r.text()));
+    const before = await session();
+    const loginUrl = `/auth/login?instance=${encodeURIComponent(stack?.fakeHost ?? "")}`;
+    const answered = page.waitForResponse((r) => r.url().endsWith(loginUrl));
+    await page.evaluate((src) => {
+      const img = document.createElement("img");
+      img.src = src;
+      document.body.append(img);
+    }, loginUrl);
+    const res = await answered;
+    assert.equal(res.status(), 403, "the image request reached fedi-bff and started nothing");
+    assert.equal(res.headers().location, undefined);
+    assert.equal(await session(), before);
+  });
+
   it("opens the streaming WebSocket from its own origin (control for the cross-site test)", async () => {
     const state = await page.evaluate(
       (url) =>

@@ -28,6 +28,7 @@ export async function bff(
   if (jar && jar.cookies.size > 0 && !headers.has("cookie")) headers.set("cookie", jar.header());
   // Each request from its own address unless a test names one: the login rate limit is per IP.
   if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", randomIp());
+  if (path.startsWith("/auth/login")) asAppStart(headers);
   const request = new Request(new URL(path, BFF), { ...rest, headers, redirect: "manual" });
   const ctx = createExecutionContext();
   const res = await worker.fetch(request, { ...(env as Env), ...overrides } as Env, ctx);
@@ -51,11 +52,24 @@ export interface LoginOptions {
   readonly akkomaSession?: boolean;
 }
 
-/** Starts a login; returns the authorize URL the BFF redirected to. */
+/** How the app itself starts a login (the browser client sends `X-CSRF: 1`). */
+export const APP_START = { "x-csrf": "1" } as const;
+
+/**
+ * A login start that says nothing of who started it is sent as the app sends it (`X-CSRF: 1`);
+ * a test that plays a browser's navigation, image or form names its Fetch Metadata, Origin or
+ * Accept, and is sent exactly so.
+ */
+export function asAppStart(headers: Headers): void {
+  const says = ["x-csrf", "origin", "sec-fetch-dest", "sec-fetch-site"].some((name) => headers.has(name));
+  if (!says && !(headers.get("accept") ?? "").includes("text/html")) headers.set("x-csrf", "1");
+}
+
+/** Starts a login as the app does; returns the authorize URL the BFF redirected to. */
 export async function startLogin(instance: string, jar: CookieJar, returnTo?: string): Promise<URL> {
   const query = new URLSearchParams({ instance });
   if (returnTo !== undefined) query.set("return_to", returnTo);
-  const res = await bff(`/auth/login?${query}`, { jar });
+  const res = await bff(`/auth/login?${query}`, { jar, headers: APP_START });
   if (res.status !== 302) throw new Error(`login start: ${res.status} ${await res.text()}`);
   return new URL(res.headers.get("location") ?? "");
 }

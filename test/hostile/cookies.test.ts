@@ -2,10 +2,11 @@
 import { env } from "cloudflare:workers";
 import { base64url, CompactEncrypt, EncryptJWT, generateKeyPair } from "jose";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { nowSeconds } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import type { Env } from "../../src/config/env.ts";
 import { generateKey, getKeyRing, type KeyRing } from "../../src/crypto/key-ring.ts";
-import { nowSeconds, open, seal } from "../../src/crypto/seal.ts";
+import { open, seal } from "../../src/crypto/seal.ts";
 import { LOGIN_COOKIE_PREFIX, SESSION_COOKIE } from "../../src/session/cookies.ts";
 import { MAX_ACCOUNTS } from "../../src/session/session.ts";
 import corpusText from "../corpus/hostile-cookies.txt?raw";

@@ -2,9 +2,9 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Deps } from "../../src/app/deps.ts";
+import { MAX_RETURN_TO_LENGTH } from "../../src/auth/login/transaction.ts";
 import { parseReturnTo } from "../../src/auth/return-to.ts";
 import { BffError } from "../../src/errors.ts";
-import { MAX_RETURN_TO_LENGTH } from "../../src/session/login.ts";
 import corpusText from "../corpus/hostile-return-to.txt?raw";
 import { BFF, bff, CookieJar, expectError } from "../helpers/bff.ts";
 import { approve, uniqueHost } from "../helpers/fake.ts";

@@ -14,28 +14,37 @@ describe("login CSRF (item 2)", () => {
       "a cross-site form POST",
       { "sec-fetch-site": "cross-site", origin: "https://evil.example.org" },
       "POST",
+      "forbidden_origin",
     ],
-    ["a sandboxed frame (Origin: null)", { origin: "null" }, "POST"],
+    ["a sandboxed frame (Origin: null)", { origin: "null" }, "POST", "forbidden_origin"],
     [
       "a same-site page that is not an allowed origin",
-      { "sec-fetch-site": "same-site", referer: "https://blog.example.com/" },
+      { "sec-fetch-site": "same-site", referer: "https://blog.example.com/", "sec-fetch-dest": "empty" },
       "GET",
+      "csrf_required",
     ],
-    ["a same-site request without a Referer", { "sec-fetch-site": "same-site" }, "GET"],
-    ["a cross-site request that forges X-CSRF", { "sec-fetch-site": "cross-site", "x-csrf": "1" }, "GET"],
-  ])(
-    "refuses a login started by %s: 403 forbidden_origin, nothing registered",
-    async (_, headers, method) => {
-      const host = uniqueHost("mastodon");
-      const res = await bff(`/auth/login?instance=${host}`, {
-        method,
-        headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
-        ...(method === "POST" ? { body: `instance=${host}` } : {}),
-      });
-      await expectError(res, 403, "forbidden_origin");
-      expect((await fakeState(host)).requests).toEqual([]);
-    },
-  );
+    [
+      "a same-site image",
+      { "sec-fetch-site": "same-site", "sec-fetch-dest": "image" },
+      "GET",
+      "csrf_required",
+    ],
+    [
+      "a cross-site request that forges X-CSRF",
+      { "sec-fetch-site": "cross-site", "x-csrf": "1" },
+      "GET",
+      "forbidden_origin",
+    ],
+  ])("refuses a login started by %s: 403, nothing registered", async (_, headers, method, code) => {
+    const host = uniqueHost("mastodon");
+    const res = await bff(`/auth/login?instance=${host}`, {
+      method,
+      headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
+      ...(method === "POST" ? { body: `instance=${host}` } : {}),
+    });
+    await expectError(res, 403, code);
+    expect((await fakeState(host)).requests).toEqual([]);
+  });
 
   it("refuses a cross-site account switch (forbidden_origin) and a GET logout (no such route)", async () => {
     const { jar } = await fullLogin(uniqueHost("mastodon"));
@@ -55,14 +64,12 @@ describe("registrations are bound to their host (item 3)", () => {
     const a = uniqueHost("mastodon");
     const b = uniqueHost("mastodon");
     await startLogin(a, new CookieJar());
-    const fp = await registrationFingerprint({
-      redirectUri: `${BFF}/auth/callback`,
-      scopes: "read write push",
-    });
-    const sealedA = (await env.APPS.get(appKvKey(a, fp))) ?? "";
+    const fingerprint = (host: string) =>
+      registrationFingerprint({ redirectUri: `${BFF}/auth/callback/${host}`, scopes: "read write push" });
+    const sealedA = (await env.APPS.get(appKvKey(a, await fingerprint(a)))) ?? "";
     expect(sealedA).not.toBe("");
     // A misrouted or planted cache entry: A's sealed registration under B's key.
-    await env.APPS.put(appKvKey(b, fp), sealedA);
+    await env.APPS.put(appKvKey(b, await fingerprint(b)), sealedA);
     const authorize = await startLogin(b, new CookieJar());
     expect(authorize.origin).toBe(`https://${b}`);
     expect((await fakeState(b)).registrations).toBe(1);

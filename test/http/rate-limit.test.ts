@@ -8,6 +8,7 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { clientKey, IsolateLimiter, LOGIN_LIMIT, NO_CLIENT_IP_KEY } from "../../src/http/rate-limit.ts";
+import wranglerToml from "../../wrangler.toml?raw";
 import { bff, expectError } from "../helpers/bff.ts";
 import { uniqueHost } from "../helpers/fake.ts";
 
@@ -224,5 +225,16 @@ describe("the limiter without a Rate Limiting binding (self-hosted)", () => {
     // A client prepending a hop is still itself; another client behind the same proxy is not braked.
     await expectError(await via("198.51.100.9, 192.0.2.211"), 429, "rate_limited");
     expect((await via("192.0.2.212")).status).toBe(302);
+  });
+});
+
+describe("the login limit's one value", () => {
+  it("is what wrangler.toml deploys to the Rate Limiting binding and what the isolate limiter uses", () => {
+    const block =
+      /\[\[ratelimits\]\][^[]*name = "LOGIN_LIMITER"[^[]*simple = \{ limit = (\d+), period = (\d+) \}/.exec(
+        wranglerToml,
+      );
+    expect(block, "wrangler.toml has the LOGIN_LIMITER binding").not.toBeNull();
+    expect({ limit: Number(block?.[1]), periodSeconds: Number(block?.[2]) }).toEqual(LOGIN_LIMIT);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import packageJson from "../../package.json";
 import { BffError } from "../../src/errors.ts";
-import { asRecord, readJson, type UpstreamContext, upstreamFetch } from "../../src/http/upstream.ts";
+import { asRecord, readJson, type UpstreamContext, upstreamFetch, VERSION } from "../../src/http/upstream.ts";
 
 function ctx(fetch: UpstreamContext["fetch"], timeoutMs = 1000): UpstreamContext {
   return { fetch, userAgent: "fedi-bff/test", timeoutMs };
@@ -124,5 +125,11 @@ describe("asRecord", () => {
   it("gives a JSON object's fields and null for anything else, arrays included", () => {
     expect(asRecord({ a: 1 })).toEqual({ a: 1 });
     for (const value of [null, undefined, "x", 1, true, ["a"]]) expect(asRecord(value)).toBeNull();
+  });
+});
+
+describe("the version fedi-bff names itself with", () => {
+  it("is package.json's (the one source; the bundle must not carry package.json itself)", () => {
+    expect(VERSION).toBe(packageJson.version);
   });
 });

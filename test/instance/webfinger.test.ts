@@ -63,8 +63,8 @@ describe("the per-isolate memo", () => {
     expect(urls).toHaveLength(1);
   });
 
-  it("backs off a domain whose lookups keep failing: 429 rate_limited, no request, until the window ends", async () => {
-    const { urls, ctx } = upstream(notFound);
+  it("backs off a domain whose own lookups keep failing (5xx): 429 rate_limited, no request, until the window ends", async () => {
+    const { urls, ctx } = upstream(() => new Response("busy", { status: 503 }));
     const memo = new HandleMemo<InstanceOrigin>();
     let now = 1_000_000;
     const clock = () => now;
@@ -73,8 +73,6 @@ describe("the per-isolate memo", () => {
       expect(result.code).toBe("handle_not_found");
     }
     const sent = urls.length;
-    const again = await errorOf(resolveHandle(ctx, handle("u0@example.org"), PUBLIC, memo, clock));
-    expect(again.code).toBe("handle_not_found");
     const blocked = await errorOf(resolveHandle(ctx, handle("new@example.org"), PUBLIC, memo, clock));
     expect(blocked).toEqual({ code: "rate_limited", retryAfter: String(FAILURE_WINDOW_MS / 1000) });
     expect(urls).toHaveLength(sent);
@@ -85,18 +83,44 @@ describe("the per-isolate memo", () => {
     expect(urls.length).toBeGreaterThan(sent);
   });
 
-  it("backs off a host that many domains redirect to, so it gets no blind flood", async () => {
-    const { urls, ctx } = upstream((url) =>
-      url.host === "victim.example.org"
-        ? notFound()
-        : new Response(null, { status: 301, headers: { location: "https://victim.example.org/" } }),
+  it("keeps login by handle working at a domain after made-up names there (a miss counts per handle)", async () => {
+    const { ctx } = upstream((url) =>
+      url.searchParams.get("resource") === "acct:alice@example.org" ? jrd("social.example.org") : notFound(),
     );
     const memo = new HandleMemo<InstanceOrigin>();
-    for (let i = 0; i < HOST_FAILURE_LIMIT + 5; i++) {
+    for (let i = 0; i < HOST_FAILURE_LIMIT * 2; i++) {
+      expect((await errorOf(resolveHandle(ctx, handle(`made-up${i}@example.org`), PUBLIC, memo))).code).toBe(
+        "handle_not_found",
+      );
+    }
+    // The same made-up name is answered from memory.
+    expect((await errorOf(resolveHandle(ctx, handle("made-up0@example.org"), PUBLIC, memo))).code).toBe(
+      "handle_not_found",
+    );
+    expect((await resolveHandle(ctx, handle("alice@example.org"), PUBLIC, memo)).host).toBe(
+      "social.example.org",
+    );
+  });
+
+  it("keeps login by handle working at a domain that hostile domains redirect to, however often they fail", async () => {
+    const { urls, ctx } = upstream((url) => {
+      if (url.host !== "victim.example.org") {
+        return new Response(null, { status: 301, headers: { location: "https://victim.example.org/boom" } });
+      }
+      if (url.pathname === "/boom") return new Response("oops", { status: 500 });
+      return url.searchParams.get("resource") === "acct:alice@victim.example.org"
+        ? jrd("victim.example.org")
+        : notFound();
+    });
+    const memo = new HandleMemo<InstanceOrigin>();
+    for (let i = 0; i < HOST_FAILURE_LIMIT * 2; i++) {
       await errorOf(resolveHandle(ctx, handle(`alice@d${i}.example.com`), PUBLIC, memo));
     }
+    // Each of those resolutions reached the victim at most twice (WebFinger, host-meta).
     const atVictim = urls.filter((u) => u.startsWith("https://victim.example.org/"));
-    // Each failed resolution reaches the victim at most twice (WebFinger, host-meta).
-    expect(atVictim.length).toBeLessThanOrEqual(2 * HOST_FAILURE_LIMIT);
+    expect(atVictim.length).toBeLessThanOrEqual(2 * HOST_FAILURE_LIMIT * 2);
+    expect((await resolveHandle(ctx, handle("alice@victim.example.org"), PUBLIC, memo)).host).toBe(
+      "victim.example.org",
+    );
   });
 });

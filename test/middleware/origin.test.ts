@@ -55,35 +55,52 @@ describe("cross-site checks", async () => {
 
 describe("starting a login", async () => {
   const deps = await frontendDeps();
-  const start = (init: Record<string, string>) => decision(() => loginStart(new Headers(init), deps));
-  const startOf = (init: Record<string, string>) => loginStart(new Headers(init), deps);
+  const start = (init: Record<string, string>, method = "GET") =>
+    decision(() => loginStart(method, new Headers(init), deps));
+  const startOf = (init: Record<string, string>, method = "GET") =>
+    loginStart(method, new Headers(init), deps);
+  const navigation = { "sec-fetch-dest": "document", "sec-fetch-mode": "navigate" };
 
-  it("starts at once when the app itself asked", () => {
+  it("starts at once when the app itself asked: X-CSRF, or a POST from an allowed origin", () => {
     expect(startOf({ "x-csrf": "1" })).toBe("start");
-    expect(startOf({ origin: FRONTEND })).toBe("start");
-    expect(startOf({ "sec-fetch-site": "same-origin" })).toBe("start");
-    expect(startOf({ "sec-fetch-site": "same-site", referer: `${FRONTEND}/login` })).toBe("start");
+    expect(startOf({ "x-csrf": "1", "sec-fetch-dest": "empty", "sec-fetch-site": "same-origin" })).toBe(
+      "start",
+    );
+    expect(startOf({ origin: FRONTEND }, "POST")).toBe("start");
+    expect(startOf({ origin: BFF, ...navigation, "sec-fetch-site": "same-origin" }, "POST")).toBe("start");
   });
 
-  it("asks for confirmation when nothing on our origin started it", () => {
-    expect(startOf({ "sec-fetch-site": "none" })).toBe("confirm");
+  it("asks a person to confirm every top-level navigation, same-origin ones too", () => {
+    for (const site of ["none", "same-origin", "same-site"]) {
+      expect(startOf({ ...navigation, "sec-fetch-site": site })).toBe("confirm");
+    }
+    expect(startOf({ ...navigation, "sec-fetch-site": "same-site", referer: `${FRONTEND}/login` })).toBe(
+      "confirm",
+    );
+    // A browser without Fetch Metadata still asks for HTML when it navigates.
     expect(startOf({ accept: "text/html,application/xhtml+xml" })).toBe("confirm");
   });
 
-  it("starts at once for a client that is no browser (no Fetch Metadata, no HTML)", () => {
-    expect(startOf({ accept: "application/json" })).toBe("start");
+  it("starts nothing for an image, a script, a frame or a fetch without X-CSRF", () => {
+    for (const dest of ["image", "script", "iframe", "frame", "style", "object", "embed", "empty"]) {
+      expect(
+        start({ "sec-fetch-dest": dest, "sec-fetch-mode": "no-cors", "sec-fetch-site": "same-origin" }),
+      ).toEqual(CSRF);
+    }
+    // An <img crossorigin> sends Origin with a GET: still no start.
+    expect(start({ "sec-fetch-dest": "image", "sec-fetch-mode": "cors", origin: BFF })).toEqual(CSRF);
+    // No Fetch Metadata and no navigation (an old browser's image, curl without X-CSRF).
+    expect(start({ accept: "image/avif,image/*,*/*" })).toEqual(CSRF);
+    expect(start({})).toEqual(CSRF);
   });
 
-  it("refuses a same-site start whose Referer is not an allowed origin", () => {
-    expect(start({ "sec-fetch-site": "same-site", referer: "https://other.example.com/" })).toEqual(
-      FORBIDDEN,
-    );
-    expect(start({ "sec-fetch-site": "same-site", referer: "not a url" })).toEqual(FORBIDDEN);
-    expect(start({ "sec-fetch-site": "same-site" })).toEqual(FORBIDDEN);
+  it("refuses a form POST without Origin", () => {
+    expect(start({ ...navigation }, "POST")).toEqual(FORBIDDEN);
   });
 
   it("refuses a cross-site start and a foreign Origin", () => {
-    expect(start({ "sec-fetch-site": "cross-site" })).toEqual(FORBIDDEN);
+    expect(start({ "sec-fetch-site": "cross-site", ...navigation })).toEqual(FORBIDDEN);
     expect(start({ origin: "https://evil.example", "x-csrf": "1" })).toEqual(FORBIDDEN);
+    expect(start({ origin: "https://evil.example" }, "POST")).toEqual(FORBIDDEN);
   });
 });

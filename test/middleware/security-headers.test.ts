@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   applySecurityHeaders,
+  HSTS,
   SECURITY_HEADERS,
   securityHeaderRecord,
 } from "../../src/middleware/security-headers.ts";
@@ -35,6 +36,23 @@ describe("security headers", () => {
     const first = securityHeaderRecord();
     first["x-frame-options"] = "SAMEORIGIN";
     expect(securityHeaderRecord()["x-frame-options"]).toBe("DENY");
+  });
+
+  it("forbids framing with CSP too, unless the answer brings its own policy", () => {
+    const plain = new Response("{}");
+    applySecurityHeaders(plain);
+    expect(plain.headers.get("content-security-policy")).toBe("frame-ancestors 'none'");
+    const page = new Response("<p>", { headers: { "content-security-policy": "default-src 'none'" } });
+    applySecurityHeaders(page);
+    expect(page.headers.get("content-security-policy")).toBe("default-src 'none'");
+  });
+
+  it("sends HSTS outside development only", async () => {
+    const production = await bff("/auth/session");
+    expect(production.headers.get("strict-transport-security")).toBe(HSTS);
+    expect(production.headers.get("content-security-policy")).toBe("frame-ancestors 'none'");
+    const development = await bff("/auth/session", { env: { ENVIRONMENT: "development" } });
+    expect(development.headers.get("strict-transport-security")).toBeNull();
   });
 
   it("marks every /auth answer no-store, and adds the headers to it", async () => {

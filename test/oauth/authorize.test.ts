@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { timingSafeEqual } from "../../src/crypto/compare.ts";
 import { authorizeUrl } from "../../src/oauth/authorize.ts";
-import { codeChallenge, randomToken, timingSafeEqual } from "../../src/oauth/pkce.ts";
+import { codeChallenge, randomToken } from "../../src/oauth/pkce.ts";
 import { REGISTRATION } from "./support.ts";
 
 describe("authorizeUrl", () => {

@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import app from "../../src/index.ts";
-import { BFF, bff, type CookieJar, fullLogin } from "../helpers/bff.ts";
+import { asAppStart, BFF, bff, type CookieJar, fullLogin } from "../helpers/bff.ts";
 import { type FakeRequest, type Flavour, fakeState, uniqueHost } from "../helpers/fake.ts";
 
 export { BFF };
@@ -66,6 +66,7 @@ export function appWith(overrides: Partial<Env>, base: Env = env as Env) {
 export function bffRequest(path: string, jar: CookieJar | null, init: RequestInit = {}): Request {
   const headers = new Headers(init.headers);
   if (jar !== null && jar.cookies.size > 0) headers.set("cookie", jar.header());
+  if (path.startsWith("/auth/login")) asAppStart(headers);
   return new Request(new URL(path, BFF), { ...init, headers, redirect: "manual" });
 }
 

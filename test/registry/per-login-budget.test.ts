@@ -3,8 +3,8 @@
  * for everyone else, and no server is left with piles of apps nobody signed in through.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { LOGIN_TTL } from "../../src/auth/login/transaction.ts";
 import { PENDING_TTL, PER_LOGIN_LIMIT, PER_LOGIN_SHARE } from "../../src/registry/keeping.ts";
-import { LOGIN_TTL } from "../../src/session/login.ts";
 import { bff, CookieJar, expectError, fullLogin } from "../helpers/bff.ts";
 import { approve, type Flavour, fakeState, uniqueHost } from "../helpers/fake.ts";
 

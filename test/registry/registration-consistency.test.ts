@@ -11,7 +11,7 @@ import app from "../../src/index.ts";
 import { conventionalEndpoints } from "../../src/instance/discovery.ts";
 import { registerApp } from "../../src/oauth/register.ts";
 import { appKvKey } from "../../src/registry/storage-keys.ts";
-import { BFF, CookieJar } from "../helpers/bff.ts";
+import { asAppStart, BFF, CookieJar } from "../helpers/bff.ts";
 import { EventualKv } from "../helpers/eventual-kv.ts";
 import { approve, deleteApp, fakeState, injectFault, uniqueHost } from "../helpers/fake.ts";
 
@@ -24,6 +24,7 @@ function bffWith(kv: EventualKv) {
     const ctx = createExecutionContext();
     const headers = new Headers({ "cf-connecting-ip": `198.51.100.${Math.floor(Math.random() * 250)}` });
     if (jar.cookies.size > 0) headers.set("cookie", jar.header());
+    if (path.startsWith("/auth/login")) asAppStart(headers);
     const res = await app.fetch(
       new Request(new URL(path, BFF), { headers, redirect: "manual" }),
       testEnv,

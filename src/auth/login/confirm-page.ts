@@ -6,11 +6,10 @@
  * Continuing while signed in adds the account and makes it the active one, so the page says so.
  */
 
-import type { Deps } from "../app/deps.ts";
-import type { AppContext } from "../app/types.ts";
-import { readSession } from "../session/store.ts";
-import { describeLoginTarget, parseLoginTarget } from "./login-target.ts";
-import { parseReturnTo } from "./return-to.ts";
+import type { Deps } from "../../app/deps.ts";
+import type { AuthRequest } from "../request.ts";
+import { parseReturnTo } from "../return-to.ts";
+import { describeLoginTarget, parseLoginTarget } from "./target.ts";
 
 const STYLE =
   "body{font:16px/1.5 system-ui,sans-serif;max-width:34em;margin:3em auto;padding:0 1em}" +
@@ -41,12 +40,12 @@ async function confirmCsp(deps: Deps): Promise<string> {
 }
 
 /** 200 with the confirmation page; the parameters are checked first (locally) so errors show now. */
-export async function confirmLogin(c: AppContext, params: URLSearchParams): Promise<Response> {
-  const { deps } = c.var;
+export async function confirmLogin(req: AuthRequest, params: URLSearchParams): Promise<Response> {
+  const { deps } = req;
   const returnTo = params.get("return_to");
   parseReturnTo(returnTo ?? undefined, deps);
   const target = parseLoginTarget(params.get("instance"), deps);
-  const session = await readSession(c.req.header("cookie") ?? null, deps.ring);
+  const session = await req.session();
   const active = session?.accounts[session.active];
   const html = confirmHtml({
     who: describeLoginTarget(target),
@@ -80,7 +79,7 @@ function confirmHtml(page: ConfirmPage): string {
     value === null ? "" : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
   const effect =
     page.signedInAs === null
-      ? "Continuing signs you in with this account."
+      ? "Continuing takes you to that server to sign in; you come back here afterwards."
       : `You are signed in as <strong class="who">${escapeHtml(page.signedInAs)}</strong>. Continuing adds ` +
         "this account to your session and makes it the active one; your other accounts stay signed in.";
   return `<!doctype html>

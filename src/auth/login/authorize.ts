@@ -5,11 +5,13 @@
  * restarts its own login; no route of its own.
  */
 
-import type { AppContext } from "../app/types.ts";
-import { authorizeUrl } from "../oauth/authorize.ts";
-import { codeChallenge, randomToken } from "../oauth/pkce.ts";
-import type { Registration } from "../oauth/registration.ts";
-import { type LoginTransaction, loginSetCookies, newLoginState } from "../session/login.ts";
+import { authorizeUrl } from "../../oauth/authorize.ts";
+import { codeChallenge, randomToken } from "../../oauth/pkce.ts";
+import type { Registration } from "../../oauth/registration.ts";
+import { clearCookie } from "../../session/cookies.ts";
+import type { AuthRequest } from "../request.ts";
+import { pickSlot, staleLoginCookies, stateIn } from "./slots.ts";
+import { type LoginTransaction, transactionCookie } from "./transaction.ts";
 
 /** A login transaction before its state and PKCE verifier are drawn. */
 export type LoginBase = Omit<LoginTransaction, "state" | "verifier">;
@@ -19,25 +21,27 @@ export type LoginBase = Omit<LoginTransaction, "state" | "verifier">;
  * names the login it `replaces`, whose cookie slot the new one takes over.
  */
 export async function startAuthorization(
-  c: AppContext,
+  req: AuthRequest,
   registration: Registration,
   base: LoginBase,
   replaces?: string,
 ): Promise<Response> {
-  const { deps } = c.var;
-  const state = await newLoginState(c.req.header("cookie") ?? null, deps.ring, replaces);
-  const tx: LoginTransaction = { ...base, state, verifier: randomToken() };
+  const [random = 0] = crypto.getRandomValues(new Uint8Array(1));
+  const slot = pickSlot(await req.slots(), random, replaces);
+  const tx: LoginTransaction = { ...base, state: stateIn(slot, randomToken()), verifier: randomToken() };
   const url = authorizeUrl(registration, {
     state: tx.state,
     codeChallenge: await codeChallenge(tx.verifier),
     forceLogin: tx.forceLogin,
   });
-  const cookies = await loginSetCookies(tx, deps.ring, c.req.header("cookie") ?? null);
-  const wantsJson = (c.req.header("accept") ?? "").includes("application/json");
+  const cookie = await transactionCookie(tx, req.deps.ring);
+  const wantsJson = (req.headers.get("accept") ?? "").includes("application/json");
   const res = wantsJson
     ? Response.json({ authorize_url: url })
     : new Response(null, { status: 302, headers: { location: url } });
-  for (const cookie of cookies) res.headers.append("set-cookie", cookie);
+  for (const stale of staleLoginCookies(req.cookies, slot))
+    res.headers.append("set-cookie", clearCookie(stale));
+  res.headers.append("set-cookie", cookie);
   return res;
 }
 
@@ -46,7 +50,7 @@ export async function startAuthorization(
  * login's slot, so nothing is left behind.
  */
 export function restartAuthorization(
-  c: AppContext,
+  req: AuthRequest,
   tx: LoginTransaction,
   registration: Registration,
   forceLogin: boolean,
@@ -54,10 +58,9 @@ export function restartAuthorization(
   const base: LoginBase = {
     ...tx,
     clientId: registration.clientId,
-    redirectUri: registration.redirectUri,
     scopes: registration.scopes,
     forceLogin,
     retried: true,
   };
-  return startAuthorization(c, registration, base, tx.state);
+  return startAuthorization(req, registration, base, tx.state);
 }

@@ -3,11 +3,11 @@
  * allow/deny lists are local (`parseLoginTarget`, no outbound request); only `resolveLoginTarget`
  * may reach the network, and only for a handle.
  */
-import type { Deps } from "../app/deps.ts";
-import { BffError } from "../errors.ts";
-import { type InstanceOrigin, parseInstance } from "../instance/host.ts";
-import { assertInstanceAllowed } from "../instance/policy.ts";
-import { type Handle, parseHandle, resolveHandle } from "../instance/webfinger.ts";
+import type { Deps } from "../../app/deps.ts";
+import { BffError } from "../../errors.ts";
+import { type InstanceOrigin, parseInstance } from "../../instance/host.ts";
+import { assertInstanceAllowed } from "../../instance/policy.ts";
+import { type Handle, parseHandle, resolveHandle } from "../../instance/webfinger.ts";
 
 /** A checked login target, before any network: a host, or a handle still to resolve. */
 export type LoginTarget = { readonly host: InstanceOrigin } | { readonly handle: Handle };
