@@ -1,23 +1,17 @@
-/** The library surface: createFediBff's options, its paths, and mounting it in a Hono app. */
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../src/config/env.ts";
 import { createFediBff, FEDI_BFF_PATHS, type FediBff } from "../src/fedi-bff.ts";
-import { BFF, expectError } from "./helpers/bff.ts";
+import { BFF, expectError, bff as send } from "./helpers/bff.ts";
 import { uniqueHost } from "./helpers/fake.ts";
 
 const FAKE_HOST = uniqueHost("mastodon");
 
-async function call(handler: Pick<FediBff, "fetch">, path: string, overrides: Partial<Env> = {}) {
-  const ctx = createExecutionContext();
+function call(handler: Pick<FediBff, "fetch">, path: string, overrides: Partial<Env> = {}) {
   // As a frontend calls it: the CSRF header the API requires, from one client address.
   const headers = { "x-csrf": "1", "cf-connecting-ip": "192.0.2.7" };
-  const request = new Request(new URL(path, BFF), { headers, redirect: "manual" });
-  const res = await handler.fetch(request, { ...(env as Env), ...overrides } as Env, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
+  return send(path, { handler, env: overrides, headers });
 }
 
 describe("createFediBff options", () => {

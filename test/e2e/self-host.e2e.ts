@@ -116,9 +116,9 @@ async function call(origin: string, path: string, jar: CookieJar, init: RequestI
 /** Start → the instance's consent (as alice) → callback; returns the signed-in jar. */
 async function login(origin: string, instance: string): Promise<CookieJar> {
   const jar = new CookieJar();
-  // A start from the app's own page (an outside link would get the confirmation page first).
+  // A start as the app makes it (a link would get the confirmation page first).
   const start = await call(origin, `/auth/login?instance=${encodeURIComponent(instance)}`, jar, {
-    headers: { "sec-fetch-site": "same-origin" },
+    headers: { "sec-fetch-site": "same-origin", "x-csrf": "1" },
   });
   assert.equal(start.status, 302, await start.text());
   const authorize = start.headers.get("location") ?? "";
@@ -489,6 +489,7 @@ describe("npm run self-host: login, proxy, logout, restart", { timeout: 4 * STAR
       raw(origin, `/auth/login?instance=${encodeURIComponent(instance)}`, {
         headers: {
           "sec-fetch-site": "same-origin",
+          "x-csrf": "1",
           "cf-connecting-ip": `198.51.100.${n}`,
           "x-forwarded-for": `203.0.113.${n}`,
         },
@@ -523,7 +524,7 @@ describe("npm run self-host: login, proxy, logout, restart", { timeout: 4 * STAR
   it("behind a trusted proxy: the client is the proxy's X-Forwarded-For hop, through the front module", async () => {
     const start = (client: string) =>
       raw(origin, `/auth/login?instance=${encodeURIComponent(instance)}`, {
-        headers: { "sec-fetch-site": "same-origin", "x-forwarded-for": client },
+        headers: { "sec-fetch-site": "same-origin", "x-csrf": "1", "x-forwarded-for": client },
       });
     // 25 clients, one start each: 25 buckets, none full.
     for (let n = 1; n <= 25; n++) assert.equal((await start(`203.0.113.${n}`)).status, 302, String(n));

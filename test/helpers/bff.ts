@@ -17,23 +17,43 @@ export const BFF = "https://bff.example.com";
 /**
  * The one way tests call fedi-bff: a request to the Worker's fetch handler with the jar's cookies
  * (and the cookies it sets stored back), optional env overrides (the config is read per env
- * object), and work sent to waitUntil finished before it returns.
+ * object), and work sent to waitUntil finished before it returns (`send` is the same call for a
+ * Request built by the test).
  */
-export async function bff(
-  path: string,
-  init: RequestInit & { jar?: CookieJar; env?: Partial<Env> } = {},
-): Promise<Response> {
-  const { jar, env: overrides, ...rest } = init;
+export async function bff(path: string, init: BffInit = {}): Promise<Response> {
+  const { jar, env: overrides, handler, ...rest } = init;
   const headers = new Headers(rest.headers);
   if (jar && jar.cookies.size > 0 && !headers.has("cookie")) headers.set("cookie", jar.header());
   // Each request from its own address unless a test names one: the login rate limit is per IP.
   if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", randomIp());
   if (path.startsWith("/auth/login")) asAppStart(headers);
   const request = new Request(new URL(path, BFF), { ...rest, headers, redirect: "manual" });
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(request, { ...(env as Env), ...overrides } as Env, ctx);
-  await waitOnExecutionContext(ctx);
+  const res = await send(request, { env: overrides, handler });
   jar?.store(res);
+  return res;
+}
+
+export type BffInit = RequestInit & {
+  jar?: CookieJar;
+  env?: Partial<Env>;
+  /** Another fedi-bff handler (the library's) instead of the standalone Worker. */
+  handler?: Handler;
+};
+
+type Handler = { fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> };
+
+/**
+ * Sends a request as it is to the Worker (or `handler`) with env overrides. By default work sent
+ * to waitUntil is finished first; `settle: false` answers at once (a stream that stays open).
+ */
+export async function send(
+  request: Request,
+  options: { env?: Partial<Env>; handler?: Handler | undefined; settle?: boolean } = {},
+): Promise<Response> {
+  const ctx = createExecutionContext();
+  const target = options.handler ?? worker;
+  const res = await target.fetch(request, { ...(env as Env), ...options.env } as Env, ctx);
+  if (options.settle !== false) await waitOnExecutionContext(ctx);
   return res;
 }
 

@@ -4,9 +4,9 @@
  * repetition is harmless are sent once more; a code exchange or a streamed body never is.
  */
 import { describe, expect, it } from "vitest";
-import { CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
+import { CookieJar, expectError, fullLogin, startLogin } from "../helpers/bff.ts";
 import { fakeState, injectFault, uniqueHost } from "../helpers/fake.ts";
-import { api, errorOf, seen, signedIn } from "../proxy/support.ts";
+import { api, seen, signedIn } from "../proxy/support.ts";
 
 const VERIFY = "/api/v1/accounts/verify_credentials";
 
@@ -63,7 +63,7 @@ describe("the proxy on a stale pooled connection", () => {
     await injectFault(host, { path: "/api/v1/timelines/home", method: "GET", kind: "reset", times: 3 });
     const res = await api("/api/v1/timelines/home", jar);
     expect(res.status).toBe(502);
-    expect(await errorOf(res)).toBe("instance_unreachable");
+    await expectError(res, 502, "instance_unreachable");
     expect(await seen(host, "/api/v1/timelines/home", "GET")).toHaveLength(2);
   });
 
@@ -76,7 +76,7 @@ describe("the proxy on a stale pooled connection", () => {
       body: "status=only+once",
     });
     expect(res.status).toBe(502);
-    expect(await errorOf(res)).toBe("instance_unreachable");
+    await expectError(res, 502, "instance_unreachable");
     expect(await seen(host, "/api/v1/statuses", "POST")).toHaveLength(1);
   });
 });

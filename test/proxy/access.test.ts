@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { bff, CookieJar } from "../helpers/bff.ts";
+import { bff, CookieJar, expectError } from "../helpers/bff.ts";
 import { revokeTokens } from "../helpers/fake.ts";
-import { api, appWith, BFF, bffRequest, errorOf, seen, sessionKeys, signedIn } from "./support.ts";
+import { api, appWith, BFF, bffRequest, seen, sessionKeys, signedIn } from "./support.ts";
 
 describe("CSRF", () => {
   it("refuses an API call without X-CSRF: 1, before anything reaches the instance", async () => {
@@ -13,9 +13,9 @@ describe("CSRF", () => {
       body: "status=pwned",
     });
     expect(form.status).toBe(403);
-    expect(await errorOf(form)).toBe("csrf_required");
+    await expectError(form, 403, "csrf_required");
     const wrongValue = await api("/api/v1/timelines/home", jar, { headers: { "x-csrf": "true" } });
-    expect(await errorOf(wrongValue)).toBe("csrf_required");
+    await expectError(wrongValue, 403, "csrf_required");
     expect(await seen(host, "/api/v1/statuses")).toEqual([]);
     expect(await seen(host, "/api/v1/timelines/home")).toEqual([]);
   });
@@ -29,7 +29,7 @@ describe("CSRF", () => {
     const { host, jar } = await signedIn();
     const res = await api("/api/v1/timelines/home", jar, { headers });
     expect(res.status).toBe(403);
-    expect(await errorOf(res)).toBe("forbidden_origin");
+    await expectError(res, 403, "forbidden_origin");
     expect(await seen(host, "/api/v1/timelines/home")).toEqual([]);
   });
 
@@ -81,7 +81,7 @@ describe("CSRF", () => {
     ]) {
       const res = await api(path, jar);
       expect(res.status, path).toBe(400);
-      expect(await errorOf(res), path).toBe("invalid_path");
+      await expectError(res, 400, "invalid_path");
     }
   });
 
@@ -104,7 +104,7 @@ describe("CSRF", () => {
       });
       const res = await app(rawRequest);
       expect(res.status, raw).toBe(400);
-      expect(await errorOf(res)).toBe("invalid_path");
+      await expectError(res, 400, "invalid_path");
     }
     expect(await seen(host, "/api/v1/accounts/verify_credentials")).toHaveLength(1); // the login's only
   });
@@ -114,10 +114,10 @@ describe("sessions and accounts", () => {
   it("answers 401 not_authenticated without a (valid) session", async () => {
     const none = await api("/api/v1/timelines/home", new CookieJar());
     expect(none.status).toBe(401);
-    expect(await errorOf(none)).toBe("not_authenticated");
+    await expectError(none, 401, "not_authenticated");
     const forged = new CookieJar();
     forged.cookies.set("__Host-fedi-bff-session", "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..x.y.z");
-    expect(await errorOf(await api("/api/v1/timelines/home", forged))).toBe("not_authenticated");
+    await expectError(await api("/api/v1/timelines/home", forged), 401, "not_authenticated");
   });
 
   it("uses the account named by X-Account, and refuses one not in the session", async () => {
@@ -136,7 +136,7 @@ describe("sessions and accounts", () => {
       headers: { "x-account": `109000000000000001@evil.example` },
     });
     expect(foreign.status).toBe(400);
-    expect(await errorOf(foreign)).toBe("invalid_account");
+    await expectError(foreign, 400, "invalid_account");
   });
 
   it("turns an upstream 401 into session_revoked and clears the cookie", async () => {
@@ -144,7 +144,7 @@ describe("sessions and accounts", () => {
     await revokeTokens(origin);
     const res = await api("/api/v1/timelines/home", jar);
     expect(res.status).toBe(401);
-    expect(await errorOf(res)).toBe("session_revoked");
+    await expectError(res, 401, "session_revoked");
     expect(res.headers.getSetCookie()).toEqual([
       expect.stringMatching(/^__Host-fedi-bff-session=; Max-Age=0/),
     ]);
@@ -161,7 +161,7 @@ describe("sessions and accounts", () => {
     await revokeTokens(first.origin);
     const res = await api("/api/v1/timelines/home", first.jar, { headers: { "x-account": firstKey } });
     expect(res.status).toBe(401);
-    expect(await errorOf(res)).toBe("session_revoked");
+    await expectError(res, 401, "session_revoked");
     expect(res.headers.getSetCookie()).toEqual([
       expect.stringMatching(/^__Host-fedi-bff-session=[^;]+; Max-Age=\d+/),
     ]);

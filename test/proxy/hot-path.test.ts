@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
+import { expectError } from "../helpers/bff.ts";
 import { injectFault, revokeTokens, uniqueHost } from "../helpers/fake.ts";
-import { appWith, BFF, bffRequest, errorOf, signedIn, TextStream } from "./support.ts";
+import { appWith, BFF, bffRequest, signedIn, TextStream } from "./support.ts";
 
 /** The env with every binding (KV, Durable Objects, rate limiter) wrapped to record each call. */
 function countedEnv(): { env: Env; calls: string[] } {
@@ -55,7 +56,7 @@ describe("the hot path", () => {
     ws.webSocket?.accept();
     ws.webSocket?.close();
     await revokeTokens(origin);
-    expect(await errorOf(await call("/api/v1/timelines/home"))).toBe("session_revoked");
+    await expectError(await call("/api/v1/timelines/home"), 401, "session_revoked");
     expect(counted.calls).toEqual([]);
     // The counter does see storage: a login start reads the app registration.
     const login = await app(bffRequest(`/auth/login?instance=${uniqueHost("mastodon")}`, null));
@@ -73,7 +74,7 @@ describe("upstream faults", () => {
     const res = await app(bffRequest("/api/v1/timelines/home", jar, { headers: { "x-csrf": "1" } }));
     const elapsed = Date.now() - started;
     expect(res.status).toBe(504);
-    expect(await errorOf(res)).toBe("instance_timeout");
+    await expectError(res, 504, "instance_timeout");
     expect(elapsed).toBeGreaterThanOrEqual(900);
     expect(elapsed).toBeLessThan(5000);
   });
@@ -86,7 +87,7 @@ describe("upstream faults", () => {
       bffRequest("/api/v1/streaming", jar, { headers: { upgrade: "websocket", origin: BFF } }),
     );
     expect(res.status).toBe(504);
-    expect(await errorOf(res)).toBe("instance_timeout");
+    await expectError(res, 504, "instance_timeout");
   });
 
   it("does not cut a long stream: the timeout covers the head only", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { bff, CookieJar } from "../helpers/bff.ts";
+import { bff, CookieJar, expectError } from "../helpers/bff.ts";
 import { approve, pushEvent, uniqueHost } from "../helpers/fake.ts";
-import { appWith, BFF, bffRequest, errorOf, seen, signedIn, TextStream } from "./support.ts";
+import { appWith, BFF, bffRequest, seen, signedIn, TextStream } from "./support.ts";
 
 const SSE = { accept: "text/event-stream" };
 
@@ -42,7 +42,7 @@ describe("server-sent events", () => {
     const { host, jar } = await signedIn();
     const res = await bff("/api/v1/streaming/user", { jar, headers: { ...SSE, ...headers } });
     expect(res.status).toBe(403);
-    expect(await errorOf(res)).toBe("forbidden_origin");
+    await expectError(res, 403, "forbidden_origin");
     expect(await seen(host, "/api/v1/streaming/user")).toEqual([]);
   });
 
@@ -50,7 +50,7 @@ describe("server-sent events", () => {
     const { jar } = await signedIn();
     const res = await bff("/api/v1/streaming/health", { jar, headers: { origin: BFF } });
     expect(res.status).toBe(403);
-    expect(await errorOf(res)).toBe("csrf_required");
+    await expectError(res, 403, "csrf_required");
   });
 });
 
@@ -114,7 +114,7 @@ describe("WebSocket streaming", () => {
       headers: { upgrade: "websocket", ...headers },
     });
     expect(res.status).toBe(403);
-    expect(await errorOf(res)).toBe("forbidden_origin");
+    await expectError(res, 403, "forbidden_origin");
     expect(await seen(host, "/api/v1/streaming")).toEqual([]);
   });
 
@@ -137,7 +137,7 @@ describe("WebSocket streaming", () => {
     const { jar } = await signedIn();
     const res = await bff("/api/v1/streaming/user", { jar, headers: { upgrade: "websocket", origin: BFF } });
     expect(res.status).toBe(400);
-    expect(await errorOf(res)).toBe("invalid_request");
+    await expectError(res, 400, "invalid_request");
   });
 });
 

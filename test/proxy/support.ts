@@ -1,13 +1,7 @@
-/**
- * Shared steps of the proxy tests: a signed-in browser on a fresh fake instance, API calls that
- * carry the CSRF header, and the app driven with a modified env (short timeouts, counted storage).
- */
-import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { Env } from "../../src/config/env.ts";
-import app from "../../src/index.ts";
-import { asAppStart, BFF, bff, type CookieJar, fullLogin } from "../helpers/bff.ts";
+import { asAppStart, BFF, bff, type CookieJar, fullLogin, send } from "../helpers/bff.ts";
 import { type FakeRequest, type Flavour, fakeState, uniqueHost } from "../helpers/fake.ts";
 
 export { BFF };
@@ -43,11 +37,6 @@ export async function seen(host: string, path: string, method?: string): Promise
   return state.requests.filter((r) => r.path === path && (method === undefined || r.method === method));
 }
 
-export async function errorOf(res: Response): Promise<string> {
-  const body = (await res.json()) as { error?: string };
-  return body.error ?? "";
-}
-
 /** The session's account keys, active first is not implied: `{ active, keys }`. */
 export async function sessionKeys(jar: CookieJar): Promise<{ active: string; keys: string[] }> {
   const res = await bff("/auth/session", { jar });
@@ -58,8 +47,7 @@ export async function sessionKeys(jar: CookieJar): Promise<{ active: string; key
 /** The app with env overrides: requests go straight to its fetch handler, like the Worker's. */
 export function appWith(overrides: Partial<Env>, base: Env = env as Env) {
   const modified = { ...base, ...overrides } as Env;
-  return (request: Request): Promise<Response> =>
-    Promise.resolve(app.fetch(request, modified, createExecutionContext()));
+  return (request: Request): Promise<Response> => send(request, { env: modified, settle: false });
 }
 
 /** Builds a BFF request with the jar's cookie. */

@@ -1,11 +1,9 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import { LOGIN_LIMIT as LOGIN_LIMIT_SETTING } from "../../src/http/rate-limit.ts";
-import app from "../../src/index.ts";
 import { APP_TOKEN_RENEW_INTERVAL } from "../../src/registry/keeping.ts";
-import { BFF } from "../helpers/bff.ts";
+import { BFF, send } from "../helpers/bff.ts";
 import { fakeState, injectFault, revokeAppTokens, uniqueHost } from "../helpers/fake.ts";
 
 const publicEnv = { ...env, PUBLIC_PROXY: "true" } as Env;
@@ -20,17 +18,10 @@ function travel(seconds: number): void {
   vi.setSystemTime(Date.now() + seconds * 1000);
 }
 
-async function call(path: string, init: RequestInit = {}, testEnv: Env = publicEnv): Promise<Response> {
-  const ctx = createExecutionContext();
+function call(path: string, init: RequestInit = {}, testEnv: Env = publicEnv): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has("x-csrf")) headers.set("x-csrf", "1");
-  const res = await app.fetch(
-    new Request(new URL(path, BFF), { ...init, headers, redirect: "manual" }),
-    testEnv,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return res;
+  return send(new Request(new URL(path, BFF), { ...init, headers, redirect: "manual" }), { env: testEnv });
 }
 
 describe("public endpoints with app tokens (PUBLIC_PROXY=true)", () => {

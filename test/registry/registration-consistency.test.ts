@@ -1,17 +1,10 @@
-/**
- * App registrations must hold on production KV, which caches misses and propagates
- * writes slowly. The naive "read KV → miss → register → write" registers again and again; the
- * per-host Durable Object registers once, and callbacks never depend on reading KV back.
- */
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { UpstreamContext } from "../../src/http/upstream.ts";
-import app from "../../src/index.ts";
 import { conventionalEndpoints } from "../../src/instance/discovery.ts";
 import { registerApp } from "../../src/oauth/register.ts";
 import { appKvKey } from "../../src/registry/storage-keys.ts";
-import { asAppStart, BFF, CookieJar } from "../helpers/bff.ts";
+import { BFF, bff, CookieJar } from "../helpers/bff.ts";
 import { EventualKv } from "../helpers/eventual-kv.ts";
 import { approve, deleteApp, fakeState, injectFault, uniqueHost } from "../helpers/fake.ts";
 
@@ -19,21 +12,7 @@ const PRODUCTION_LIKE = { missTtlMs: 60_000, propagationMs: 60_000 };
 
 /** fedi-bff with the Worker's KV reads going through `kv` (the Durable Object keeps the real one). */
 function bffWith(kv: EventualKv) {
-  const testEnv = { ...env, APPS: kv.namespace };
-  return async (path: string, jar: CookieJar) => {
-    const ctx = createExecutionContext();
-    const headers = new Headers({ "cf-connecting-ip": `198.51.100.${Math.floor(Math.random() * 250)}` });
-    if (jar.cookies.size > 0) headers.set("cookie", jar.header());
-    if (path.startsWith("/auth/login")) asAppStart(headers);
-    const res = await app.fetch(
-      new Request(new URL(path, BFF), { headers, redirect: "manual" }),
-      testEnv,
-      ctx,
-    );
-    await waitOnExecutionContext(ctx);
-    jar.store(res);
-    return res;
-  };
+  return (path: string, jar: CookieJar) => bff(path, { jar, env: { APPS: kv.namespace } });
 }
 
 async function login(call: ReturnType<typeof bffWith>, host: string) {

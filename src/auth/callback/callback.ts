@@ -55,17 +55,17 @@ async function loginFor(req: AuthRequest, state: string): Promise<PendingLogin |
 }
 
 /**
- * An authorization response comes back by a browser navigation, which Fetch Metadata names
- * `document` / `navigate`: an `<img>`, a script, a frame or a fetch of a callback URL is refused
- * before any cookie is read or changed (it must neither finish nor end someone's login). Clients
- * that send no Fetch Metadata (older browsers, curl) are judged by the login start instead.
+ * An authorization response comes back by a top-level browser navigation, which Fetch Metadata
+ * names `Sec-Fetch-Dest: document`: an `<img>`, a script, a frame or a page's fetch of a callback
+ * URL is refused before any cookie is read or changed (it must neither finish nor end someone's
+ * login). Clients that send no destination (older browsers, curl, a server's fetch) are judged by
+ * the login start instead.
  */
 function assertTopLevelNavigation(headers: Headers): void {
   const dest = headers.get("sec-fetch-dest");
-  const mode = headers.get("sec-fetch-mode");
-  if ((dest === null || dest === "document") && (mode === null || mode === "navigate")) return;
+  if (dest === null || dest === "document") return;
   throw new BffError("invalid_callback", "The sign-in answer must arrive as a page navigation.", {
-    internal: `callback as ${dest ?? "?"}/${mode ?? "?"}`,
+    internal: `callback as ${dest.slice(0, 20)}`,
   });
 }
 
