@@ -110,7 +110,10 @@ describe("a live token's refusals pass through", () => {
     const second = await api("/api/v1/admin/accounts", jar);
     expect(second.status).toBe(403);
     expect((await seen(host, VERIFY)).length).toBe(checksBefore + 1);
+    // Successful calls never cost a check.
     expect((await api("/api/v1/timelines/home", jar)).status).toBe(200);
+    expect((await api("/api/v1/timelines/public", jar)).status).toBe(200);
+    expect((await seen(host, VERIFY)).length).toBe(checksBefore + 1);
   });
 
   it("keeps a live token's 422 and 500 as the instance sent them", async () => {
