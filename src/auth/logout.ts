@@ -5,10 +5,12 @@
  */
 
 import type { Deps } from "../app/deps.ts";
+import { REVOKE_HEADER, type RevokeSummary } from "../client/types.ts";
 import { BffError } from "../errors.ts";
 import { readBoundedText, SWITCH_BODY_LIMIT } from "../http/body.ts";
 import { asRecord } from "../http/upstream.ts";
 import { assertSameOriginAction } from "../middleware/origin.ts";
+import type { LogoutRevoke } from "../registry/holding.ts";
 import { findAccount } from "../session/accounts.ts";
 import type { Session, SessionAccount } from "../session/session.ts";
 import { clearSessionCookie, remainingLifetime, sessionSetCookie } from "../session/store.ts";
@@ -27,7 +29,8 @@ export async function logout(req: AuthRequest): Promise<Response> {
   }
   const all = req.url.searchParams.get("all") === "1";
   const leaving = all ? session.accounts : session.accounts.filter((_, i) => i === session.active);
-  await Promise.all(leaving.map((account) => revokeAccount(deps, account)));
+  const outcomes = await Promise.all(leaving.map((account) => revokeAccount(deps, account)));
+  res.headers.set(REVOKE_HEADER, revokeSummary(outcomes));
   // Finished logins are settled here too: their tokens are in the session (revoked just now, or
   // staying) or were lost to a simultaneous login and are revoked.
   for (const line of await settleFinishedLogins(req, session.accounts)) {
@@ -35,6 +38,16 @@ export async function logout(req: AuthRequest): Promise<Response> {
   }
   res.headers.append("set-cookie", await remainingSessionCookie(session, leaving, deps));
   return res;
+}
+
+/**
+ * Tells the frontend what became of the tokens upstream (the session ends either way): `done`
+ * (revoked, or still held by another session of this fedi-bff), `retrying` (an instance did not
+ * answer; fedi-bff tries again for about an hour), or `failed` (it could not even try again).
+ */
+function revokeSummary(outcomes: readonly LogoutRevoke[]): RevokeSummary {
+  if (outcomes.includes("failed")) return "failed";
+  return outcomes.includes("retrying") ? "retrying" : "done";
 }
 
 /** The session without the accounts `leaving` (the first remaining one active), or a cleared cookie. */

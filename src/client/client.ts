@@ -7,7 +7,13 @@
 import type { ErrorCode } from "../error-codes.ts";
 import { errorFrom, type FediBffError, isErrorCode } from "./error.ts";
 import { type PageLinks, parseLinks } from "./links.ts";
-import type { AuthorizeAnswer, AuthWarning, Session } from "./types.ts";
+import {
+  type AuthorizeAnswer,
+  type AuthWarning,
+  type LogoutResult,
+  REVOKE_HEADER,
+  type Session,
+} from "./types.ts";
 
 export interface ClientOptions {
   /**
@@ -63,7 +69,7 @@ export interface FediBffClient {
   /** Who is signed in, or null when nobody is. */
   session(): Promise<Session | null>;
   /** Logs out the active account (`all`: every account); its token is revoked on the instance. */
-  logout(options?: { readonly all?: boolean }): Promise<void>;
+  logout(options?: { readonly all?: boolean }): Promise<LogoutResult>;
   /** Makes another account of the session the active one (its `key` from `session()`). */
   switchAccount(key: string): Promise<void>;
   /** A Mastodon API call through fedi-bff (`/api/v1/…`, or a URL `page` returned); non-2xx rejects. */
@@ -132,7 +138,9 @@ export function createClient(options: ClientOptions = {}): FediBffClient {
       }
     },
     async logout({ all = false } = {}) {
-      await call(all ? "/auth/logout?all=1" : "/auth/logout", { method: "POST" });
+      const res = await call(all ? "/auth/logout?all=1" : "/auth/logout", { method: "POST" });
+      const revoke = res.headers.get(REVOKE_HEADER);
+      return { revoke: revoke === "retrying" || revoke === "failed" ? revoke : "done" };
     },
     async switchAccount(key) {
       const body = JSON.stringify({ account: key });

@@ -23,4 +23,4 @@ export {
 } from "./client.ts";
 export { FediBffError, isErrorCode } from "./error.ts";
 export { type PageLinks, parseLinks } from "./links.ts";
-export type { Account, AuthWarning, Session, SessionAccount } from "./types.ts";
+export type { Account, AuthWarning, LogoutResult, RevokeSummary, Session, SessionAccount } from "./types.ts";

@@ -41,3 +41,18 @@ export interface AuthorizeAnswer {
 
 /** The callback's note on `return_to` when the account that signed in is not the handle typed. */
 export type AuthWarning = "account_mismatch";
+
+/** `POST /auth/logout` names in this header what became of the tokens upstream. */
+export const REVOKE_HEADER = "fedi-bff-revoke";
+
+/**
+ * `done`: revoked, or still held by another session of this fedi-bff; `retrying`: an instance did
+ * not answer and fedi-bff tries again for about an hour; `failed`: it could not try again (the
+ * token may stay valid until the user revokes it in the instance's settings).
+ */
+export type RevokeSummary = "done" | "retrying" | "failed";
+
+/** What `logout()` resolves with: the session ended; `revoke` says what became of the tokens. */
+export interface LogoutResult {
+  readonly revoke: RevokeSummary;
+}

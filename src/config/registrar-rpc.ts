@@ -26,4 +26,6 @@ export interface RegistrarRpc extends Rpc.DurableObjectBranded {
   /** A session let go of the token; true when no other session holds it (it may be revoked). */
   releaseToken(hash: string, holder: string | undefined, clientId: string): Promise<boolean>;
   refresh(clientId: string, refreshToken: string): Promise<RegistrarResult>;
+  /** A revoke that failed: tried again later, a few times (false: the queue is full). */
+  queueRevoke(host: string, sealedToken: string, clientId: string): Promise<boolean>;
 }

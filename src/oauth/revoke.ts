@@ -4,12 +4,18 @@ import { log } from "../log.ts";
 import { postForm } from "./form.ts";
 import type { Registration } from "./registration.ts";
 
-/** True when the instance confirmed the revocation. Failures are logged without the token. */
-export async function revokeToken(
+/**
+ * How a revocation went: `revoked` (200), `refused` (the instance answered no: trying again would
+ * not change it), or `failed` (no answer, a timeout, 429 or a 5xx: worth another try later).
+ */
+export type RevokeOutcome = "revoked" | "refused" | "failed";
+
+/** Revokes `token`; failures are logged without the token. */
+export async function revoke(
   ctx: UpstreamContext,
   registration: Registration,
   token: string,
-): Promise<boolean> {
+): Promise<RevokeOutcome> {
   try {
     const res = await postForm(ctx, registration.endpoints.revoke, {
       client_id: registration.clientId,
@@ -17,10 +23,20 @@ export async function revokeToken(
       token,
     });
     await discard(res);
-    if (res.status === 200) return true;
+    if (res.status === 200) return "revoked";
     log("warn", "revoke_failed", { host: registration.host, status: res.status });
+    return res.status === 429 || res.status >= 500 ? "failed" : "refused";
   } catch (error) {
     log("warn", "revoke_failed", { host: registration.host, internal: String(error) });
+    return "failed";
   }
-  return false;
+}
+
+/** True when the instance confirmed the revocation. */
+export async function revokeToken(
+  ctx: UpstreamContext,
+  registration: Registration,
+  token: string,
+): Promise<boolean> {
+  return (await revoke(ctx, registration, token)) === "revoked";
 }

@@ -47,6 +47,14 @@ export async function readClient(scope: RegistrarScope, clientId: string): Promi
   return (await storage.get<string>(doLegacyClientKey(clientId))) ?? null;
 }
 
+/** The registration with this client_id, opened, or null. */
+export async function readClientRegistration(scope: RegistrarScope, clientId: string) {
+  const sealed = await readClient(scope, clientId);
+  const payload = sealed === null ? null : await open(sealed, "app", await keyRingOf(scope));
+  const registration = payload === null ? null : decodeRegistration(payload);
+  return registration?.clientId === clientId ? registration : null;
+}
+
 /**
  * Makes `next` current (its back-off, anchor and check cleared); the registration it replaces
  * stays findable while its sessions may revoke. Call `pruneClients` after.

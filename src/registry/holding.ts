@@ -8,11 +8,12 @@
  */
 import { base64url } from "jose";
 import { nowSeconds } from "../clock.ts";
+import { seal } from "../crypto/seal.ts";
 import type { UpstreamContext } from "../http/upstream.ts";
 import { log } from "../log.ts";
 import { randomToken } from "../oauth/pkce.ts";
 import type { Registration } from "../oauth/registration.ts";
-import { revokeToken } from "../oauth/revoke.ts";
+import { revoke } from "../oauth/revoke.ts";
 import { callRegistrar } from "./registrar-call.ts";
 import type { RegistryDeps } from "./registry.ts";
 
@@ -88,14 +89,44 @@ export async function releaseToken(
   }
 }
 
-/** Releases `holder` and revokes the token upstream if it was the last one holding it (best effort). */
+/**
+ * What became of a session's token at logout: `revoked`; `kept` (another session holds it, or the
+ * instance refused: nothing more to do); `retrying` (the revoke failed and the Registrar tries
+ * again later); `failed` (it failed and could not be queued).
+ */
+export type LogoutRevoke = "revoked" | "kept" | "retrying" | "failed";
+
+/** How long a queued revoke's sealed token stays openable: longer than every retry. */
+const QUEUED_TOKEN_TTL = 86_400;
+
+/** Releases `holder` and revokes the token upstream if it was the last one holding it. */
 export async function revokeUnlessHeld(
   upstream: UpstreamContext,
   registry: RegistryDeps,
   registration: Registration,
   token: string,
   holder: string | undefined,
+): Promise<LogoutRevoke> {
+  if (!(await releaseToken(registry, registration, token, holder))) return "kept";
+  const outcome = await revoke(upstream, registration, token);
+  if (outcome === "revoked") return "revoked";
+  if (outcome === "refused") return "kept";
+  return (await queueRevoke(registry, registration, token)) ? "retrying" : "failed";
+}
+
+/** Hands a revoke that failed to the instance's Registrar, which tries again later. */
+async function queueRevoke(
+  registry: RegistryDeps,
+  registration: Registration,
+  token: string,
 ): Promise<boolean> {
-  if (!(await releaseToken(registry, registration, token, holder))) return false;
-  return revokeToken(upstream, registration, token);
+  try {
+    const sealed = await seal({ token }, "app", registry.ring, QUEUED_TOKEN_TTL);
+    return await callRegistrar<boolean>(registry.registrar, registration.host, (stub) =>
+      stub.queueRevoke(registration.host, sealed, registration.clientId),
+    );
+  } catch (error) {
+    log("warn", "revoke_failed", { host: registration.host, internal: `not queued: ${String(error)}` });
+    return false;
+  }
 }

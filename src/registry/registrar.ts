@@ -30,6 +30,7 @@ import {
 import { heldPerLogin, recordPerLogin, releasedPerLogin, startPerLogin } from "./per-login.ts";
 import { KvPublisher } from "./publish.ts";
 import { RefreshGrants } from "./refresh.ts";
+import { queueRevoke, retryRevokes } from "./revoke-queue.ts";
 import { type Current, configOf, keyRingOf, type RegistrarScope } from "./scope.ts";
 import { doProbeKey, doReplacedKey, registrationFingerprint } from "./storage-keys.ts";
 import { addHolder, removeHolder } from "./token-holders.ts";
@@ -96,6 +97,16 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
   async holdToken(hash: string, holder: string, until: number, clientId: string): Promise<void> {
     await addHolder(this.#scope, hash, holder, until);
     await heldPerLogin(this.#scope, clientId);
+  }
+
+  /** A revoke that failed (no answer, 429, 5xx): tried again on this object's alarm (revoke-queue.ts). */
+  async queueRevoke(host: string, sealedToken: string, clientId: string): Promise<boolean> {
+    return queueRevoke(this.#scope, host, sealedToken, clientId);
+  }
+
+  /** Durable Object alarm: the queued revocations that are due. */
+  override async alarm(): Promise<void> {
+    await retryRevokes(this.#scope);
   }
 
   /** A session let go of the token; true when no other session holds it, so it may be revoked. */

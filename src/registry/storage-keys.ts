@@ -110,3 +110,10 @@ export async function doRefreshKey(clientId: string, refreshToken: string): Prom
 }
 
 export const DO_REFRESH_PREFIX = "refresh:v1:";
+
+/** Durable Object storage: a revocation that failed, retried later (the token sealed, never in clear). */
+export function doRevokeKey(id: string): string {
+  return `${DO_REVOKE_PREFIX}${id}`;
+}
+
+export const DO_REVOKE_PREFIX = "revoke:v1:";
