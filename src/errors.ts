@@ -3,6 +3,7 @@
  * client) and the one error type every module throws. Clients get `{ error, error_description }`;
  * `internal` detail goes to the log only (never a token, secret or code in either).
  */
+import { OWN_ERROR_HEADER } from "./client/types.ts";
 import type { ErrorCode } from "./error-codes.ts";
 import { log } from "./log.ts";
 
@@ -63,12 +64,8 @@ export interface BffErrorOptions {
   account?: string;
 }
 
-/**
- * Set on every error answer fedi-bff builds itself. The proxy never passes an instance's header of
- * this name (its response headers are an allow-list), so a client can tell fedi-bff's own
- * `{"error": "session_revoked"}` from an instance's body that merely looks like it.
- */
-export const OWN_ERROR_HEADER = "x-fedi-bff-error";
+/** The header that marks fedi-bff's own error answers (defined beside the client that reads it). */
+export { OWN_ERROR_HEADER };
 
 /** A failure with a stable code; thrown anywhere, turned into a response by `errorResponse`. */
 export class BffError extends Error {

@@ -1,15 +1,15 @@
 /**
  * fedi-bff's errors as the browser client throws them. fedi-bff answers `{ error, error_description }`
  * with a code from one closed list (error-codes.ts, shared with the server) and marks each such
- * answer with the `X-Fedi-Bff-Error` header, which the proxy never lets through from an instance.
+ * answer with the `Fedi-Bff-Error` header (`OWN_ERROR_HEADER`), which the proxy never lets through
+ * from an instance.
  * An error the instance sent through the proxy (Mastodon's 422 `{ "error": "Validation failed: …" }`,
  * or a body that happens to spell one of fedi-bff's codes) has no code here.
  */
 import { ERROR_CODES, type ErrorCode } from "../error-codes.ts";
+import { OWN_ERROR_HEADER } from "./types.ts";
 
 const CODES: ReadonlySet<string> = new Set(ERROR_CODES);
-/** The header fedi-bff sets on its own error answers (src/errors.ts `OWN_ERROR_HEADER`). */
-const OWN_ERROR_HEADER = "X-Fedi-Bff-Error";
 /** Codes after which the user must sign in (again) to go on. */
 const SIGN_IN_CODES: ReadonlySet<ErrorCode> = new Set([
   "not_authenticated",

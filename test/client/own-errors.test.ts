@@ -1,6 +1,6 @@
 /**
  * The browser client takes an error code only from fedi-bff's own answers (marked with
- * `X-Fedi-Bff-Error`): an instance's body that spells one of fedi-bff's codes is the instance's
+ * `Fedi-Bff-Error`): an instance's body that spells one of fedi-bff's codes is the instance's
  * error, `.code` null. An account whose sign-in ended is reported with its key, and to
  * `onSignInEnded`, so an app can send the user to sign in again.
  */

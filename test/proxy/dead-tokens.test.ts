@@ -4,6 +4,7 @@
  * live token's 403 / 422 / 500 passes through untouched, after at most one check of the token.
  */
 import { describe, expect, it } from "vitest";
+import { OWN_ERROR_HEADER } from "../../src/client/types.ts";
 import { bff } from "../helpers/bff.ts";
 import { type Flavour, injectFault, revokeTokens } from "../helpers/fake.ts";
 import { api, seen, sessionKeys, signedIn } from "./support.ts";
@@ -23,7 +24,7 @@ async function ownError(res: Response): Promise<OwnError> {
     status: res.status,
     error: body.error,
     account: body.account,
-    own: res.headers.get("x-fedi-bff-error"),
+    own: res.headers.get(OWN_ERROR_HEADER),
   };
 }
 
@@ -103,7 +104,7 @@ describe("a live token's refusals pass through", () => {
     const checksBefore = (await seen(host, VERIFY)).length;
     const first = await api("/api/v1/admin/accounts", jar);
     expect(first.status).toBe(403);
-    expect(first.headers.get("x-fedi-bff-error")).toBeNull();
+    expect(first.headers.get(OWN_ERROR_HEADER)).toBeNull();
     expect(await first.json()).toEqual({ error: "This action is outside the authorized scopes" });
     expect(first.headers.getSetCookie()).toEqual([]);
     // One check of the token, however many refusals follow within the interval.
@@ -128,7 +129,7 @@ describe("a live token's refusals pass through", () => {
     await injectFault(origin, { path: "/api/v1/timelines/home", kind: "status", status: 500, times: 1 });
     const broken = await api("/api/v1/timelines/home", jar);
     expect(broken.status).toBe(500);
-    expect(broken.headers.get("x-fedi-bff-error")).toBeNull();
+    expect(broken.headers.get(OWN_ERROR_HEADER)).toBeNull();
     expect(jar.cookies.size).toBe(1);
     expect((await api("/api/v1/timelines/home", jar)).status).toBe(200);
     expect((await seen(host, VERIFY)).length).toBeGreaterThan(0);

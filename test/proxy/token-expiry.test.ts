@@ -5,6 +5,7 @@
  * `reauth_required`. The session cookie never outlives its accounts' tokens.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { OWN_ERROR_HEADER } from "../../src/client/types.ts";
 import type { Env } from "../../src/config/env.ts";
 import { REFRESH_MEMO } from "../../src/registry/refresh.ts";
 import { MAX_TOKEN_LIFETIME, REFRESH_MARGIN } from "../../src/session/token-life.ts";
@@ -93,7 +94,7 @@ describe("Pixelfed: tokens renewed with a rotating refresh token", () => {
     await travel([origin], PIXELFED_REFRESH + 60);
     const res = await api("/api/v1/timelines/home", jar);
     expect(await errorBody(res)).toEqual({ status: 401, error: "reauth_required", account: key });
-    expect(res.headers.get("x-fedi-bff-error")).toBe("1");
+    expect(res.headers.get(OWN_ERROR_HEADER)).toBe("1");
     expect(jar.cookies.size).toBe(0);
     expect((await fakeState(origin)).refreshes).toBe(0);
   });
