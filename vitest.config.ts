@@ -36,6 +36,8 @@ export default defineConfig({
     // Browser end-to-end tests run in Node (npm run test:e2e), not inside workerd.
     exclude: ["test/e2e/**", "**/node_modules/**"],
     testTimeout: 30_000,
+    // Quiet when green: the app's log lines are shown only for a test that fails.
+    silent: "passed-only",
     // One module graph per worker for all its files: re-creating an isolated Worker per file was
     // about half the suite's time. Tests share no module state they do not reset themselves.
     isolate: false,

@@ -35,6 +35,10 @@ const LAYERS = [
   ["fedi-bff.ts", "createFediBff: wiring only (routes, middleware, the /api/ fast path, options over env)"],
   ["lib.ts", "the package's entry: createFediBff, Registrar, the error codes"],
   ["index.ts", "the standalone Worker: the library's handler and the Durable Object export"],
+  [
+    "cli",
+    "the `fedi-bff` command (Node, package.json \"bin\"): init, key, check; reads the settings' names and fedi-bff's paths",
+  ],
 ];
 const SRC = "src";
 const DOC = "docs/architecture.md";

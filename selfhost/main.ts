@@ -18,10 +18,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
 import { type Built, dataPaths, selfHostConfig } from "./config.ts";
 import { readFrontend } from "./frontend.ts";
 import { readSettings, type SelfHostSettings } from "./settings.ts";
 import { buildFrontWorker, buildProductionBundle, WORKERD } from "./workerd.ts";
+import { relayWorkerdOutput } from "./workerd-output.ts";
 
 const say = (line: string) => process.stdout.write(`fedi-bff: ${line}\n`);
 
@@ -44,9 +46,10 @@ async function buildAll(settings: SelfHostSettings, outdir: string): Promise<Bui
 /** `workerd serve` in the foreground; resolves with the port once it listens. */
 function serve(configPath: string): { child: ChildProcess; listening: Promise<number> } {
   const child = spawn(WORKERD, ["serve", configPath, "--control-fd=3"], {
-    stdio: ["ignore", "inherit", "inherit", "pipe"],
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
     env: process.env,
   });
+  relayWorkerdOutput(child.stdout as Readable, child.stderr as Readable, process.stdout, process.stderr);
   const listening = new Promise<number>((done, fail) => {
     const control = createInterface({ input: child.stdio[3] as NodeJS.ReadableStream });
     control.on("line", (line) => {

@@ -5,6 +5,7 @@
  * and reported together; with any problem nothing is built or served.
  */
 import { isAbsolute, resolve } from "node:path";
+import { FEDI_BFF_VARIABLES, misspelledSettings, RETIRED_SETTINGS } from "../src/config/variables.ts";
 import { isIpv4, parseIpv6 } from "../src/http/client-ip.ts";
 import { type Frontend, parseAssetsDir, readFrontend } from "./frontend.ts";
 
@@ -18,27 +19,14 @@ const { configProblems } = (await import(CONFIG_MODULE)) as {
 };
 
 /**
- * The Worker's vars and secrets (src/config/env.ts), by the names wrangler uses. Each one set in
- * the environment becomes a binding that workerd reads from its own environment (fromEnvironment):
- * the generated config names them and holds no value.
+ * The Worker's vars and secrets, by the names wrangler uses (the one list: src/config/variables.ts).
+ * Each one set in the environment becomes a binding that workerd reads from its own environment
+ * (fromEnvironment): the generated config names them and holds no value.
  */
-export const WORKER_VARIABLES = [
-  "ENVIRONMENT",
-  "SESSION_KEYS",
-  "PUBLIC_URL",
-  "APP_NAME",
-  "APP_WEBSITE",
-  "SCOPES",
-  "SESSION_TTL",
-  "UPSTREAM_TIMEOUT",
-  "ALLOW_INSECURE_INSTANCES",
-  "INSTANCE_ALLOWLIST",
-  "INSTANCE_DENYLIST",
-  "FRONTEND_ORIGINS",
-  "PROXY_PATH_PREFIXES",
-  "PUBLIC_PROXY",
-  "TRUSTED_PROXIES",
-] as const;
+export const WORKER_VARIABLES = FEDI_BFF_VARIABLES;
+
+/** The self-hosted server's own settings, beside the Worker's. */
+export const SERVER_VARIABLES = ["PORT", "LISTEN_ADDRESS", "DATA_DIR", "ASSETS_DIR"] as const;
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_LISTEN_ADDRESS = "127.0.0.1";
@@ -65,6 +53,9 @@ export function readSettings(
   const variables = WORKER_VARIABLES.filter((name) => environment[name] !== undefined);
   const vars = Object.fromEntries(variables.map((name) => [name, environment[name]]));
   const problems = configProblems(vars);
+  // A misspelled name never reaches the check above: it is caught here, among every variable set.
+  const known = [...WORKER_VARIABLES, ...SERVER_VARIABLES, ...RETIRED_SETTINGS];
+  problems.push(...misspelledSettings(Object.keys(environment), known));
   const development = vars.ENVIRONMENT?.trim() === "development";
   const port = parsePort(environment.PORT, problems);
   const listen = parseListenAddress(environment.LISTEN_ADDRESS, development, problems);

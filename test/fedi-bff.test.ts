@@ -3,16 +3,42 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../src/config/env.ts";
 import { createFediBff, FEDI_BFF_PATHS, type FediBff } from "../src/fedi-bff.ts";
-import { BFF, expectError, bff as send } from "./helpers/bff.ts";
-import { uniqueHost } from "./helpers/fake.ts";
+import { BFF, CookieJar, expectError, send } from "./helpers/bff.ts";
+import { approve, fakeState, uniqueHost } from "./helpers/fake.ts";
 
 const FAKE_HOST = uniqueHost("mastodon");
 
-function call(handler: Pick<FediBff, "fetch">, path: string, overrides: Partial<Env> = {}) {
+async function call(
+  handler: Pick<FediBff, "fetch">,
+  path: string,
+  overrides: Partial<Env> = {},
+  jar?: CookieJar,
+  base: string = BFF,
+) {
   // As a frontend calls it: the CSRF header the API requires, from one client address.
-  const headers = { "x-csrf": "1", "cf-connecting-ip": "192.0.2.7" };
-  return send(path, { handler, env: overrides, headers });
+  const headers: Record<string, string> = { "x-csrf": "1", "cf-connecting-ip": "192.0.2.7" };
+  if (jar !== undefined && jar.cookies.size > 0) headers.cookie = jar.header();
+  const request = new Request(new URL(path, base), { headers, redirect: "manual" });
+  const res = await send(request, { handler, env: overrides });
+  jar?.store(res);
+  return res;
 }
+
+/** Signs alice in on `host` through `handler` (served at `base`); returns the signed-in jar. */
+async function signIn(handler: FediBff, host: string, base: string, overrides: Partial<Env> = {}) {
+  const jar = new CookieJar();
+  const start = await call(handler, `/auth/login?instance=${host}`, overrides, jar, base);
+  expect(start.status, await start.clone().text()).toBe(302);
+  const back = await approve(start.headers.get("location") ?? "");
+  const callback = await call(handler, back.pathname + back.search, overrides, jar, base);
+  expect(callback.status).toBe(302);
+  expect(callback.headers.get("location")).toBe("/");
+  return jar;
+}
+
+/** Two base64url 256-bit keys other than the Worker's own SESSION_KEYS. */
+const KEY_A = "a2V5LWEtZm9yLXRoZS1saWJyYXJ5LXRlc3QtMDAwMDA";
+const KEY_B = "a2V5LWItZm9yLXRoZS1saWJyYXJ5LXRlc3QtMTExMTE";
 
 describe("createFediBff options", () => {
   it("override the variable of the same name", async () => {
@@ -45,6 +71,45 @@ describe("createFediBff options", () => {
 
   it("are none by default: the env's settings serve as they are", () => {
     expect(createFediBff().check(env as Env)).toEqual([]);
+  });
+});
+
+describe("createFediBff options are the whole truth", () => {
+  it("serve a login with the settings in options only, the app registered under appName", async () => {
+    const host = uniqueHost("mastodon");
+    const bff = createFediBff({
+      appName: "Options Only",
+      sessionKeys: [KEY_A],
+      publicUrl: "https://opts.example.com",
+    });
+    // The Worker's env holds no key and no origin: the Registrar must take the handler's.
+    const bare = { SESSION_KEYS: undefined, PUBLIC_URL: undefined, APP_NAME: undefined };
+    const jar = await signIn(bff, host, "https://opts.example.com", bare);
+    const session = await call(bff, "/auth/session", bare, jar, "https://opts.example.com");
+    expect(session.status).toBe(200);
+    const apps = (await fakeState(`https://${host}`)).apps;
+    expect(apps.map((app) => [app.name, app.redirect_uris])).toEqual([
+      ["Options Only", [`https://opts.example.com/auth/callback/${host}`]],
+    ]);
+  });
+
+  it("keep two handlers with their own keys apart in one isolate: no shared session", async () => {
+    const host = uniqueHost("mastodon");
+    const first = createFediBff({ sessionKeys: [KEY_A], publicUrl: "https://a.example.com" });
+    const second = createFediBff({ sessionKeys: [KEY_B], publicUrl: "https://a.example.com" });
+    const jar = await signIn(first, host, "https://a.example.com");
+    // The first handler opened the cookie (and memoized it); the second's keys cannot.
+    expect((await call(first, "/auth/session", {}, jar, "https://a.example.com")).status).toBe(200);
+    await expectError(
+      await call(second, "/auth/session", {}, jar, "https://a.example.com"),
+      401,
+      "not_authenticated",
+    );
+    await expectError(
+      await call(second, "/api/v1/timelines/home", {}, jar, "https://a.example.com"),
+      401,
+      "not_authenticated",
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * fedi-bff mounted as a library in a Hono app of its own (README "Using fedi-bff as a library"):
+ * fedi-bff mounted as a library in a Hono app of its own (docs/library.md):
  * the bench measures what the app's router and fedi-bff's middleware add in front of the proxy.
  */
 import { Hono } from "hono";

@@ -24,14 +24,28 @@ async function startLogin(event: SubmitEvent): Promise<void> {
   event.preventDefault();
   say("login-error", "");
   const typed = $<HTMLInputElement>("instance").value.trim();
+  // fedi-bff may have to discover and register with the instance first (up to its timeout):
+  // say so, and keep the button from starting a second login meanwhile.
+  const button = $<HTMLButtonElement>("login-button");
+  button.disabled = true;
+  button.textContent = `Contacting ${typed}…`;
   try {
     // Back to this page; the client leaves the page for the instance's sign-in.
     await bff.login(HANDLE.test(typed) ? { handle: typed } : { instance: typed });
   } catch (error) {
     const { code, text } = describe(error);
     say("login-error", text, code);
+    button.disabled = false;
+    button.textContent = "Log in";
   }
 }
+
+// Back from the instance's page, the browser may show this page as it was left: a working button.
+addEventListener("pageshow", () => {
+  const button = $<HTMLButtonElement>("login-button");
+  button.disabled = false;
+  button.textContent = "Log in";
+});
 
 /**
  * After the callback fedi-bff returns here, with `?auth_error=<code>` if the login failed (or

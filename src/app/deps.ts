@@ -5,6 +5,8 @@
  */
 import { type Config, loadConfig } from "../config/config.ts";
 import type { Env } from "../config/env.ts";
+import type { RegistrarSettings } from "../config/registrar-rpc.ts";
+import { FEDI_BFF_VARIABLES, type VariableName } from "../config/variables.ts";
 import type { RegistrationRequest } from "../oauth/registration.ts";
 import { getProxyDeps, type ProxyDeps } from "../proxy/deps.ts";
 import type { RegistryDeps } from "../registry/registry.ts";
@@ -27,10 +29,20 @@ export async function buildDeps(env: Env, requestUrl: string): Promise<Deps> {
     ...proxyDeps,
     env,
     config: loadConfig(env),
-    registry: { kv: env.APPS, registrar: env.REGISTRAR, ring: proxyDeps.ring },
+    registry: { kv: env.APPS, registrar: env.REGISTRAR, ring: proxyDeps.ring, settings: variablesOf(env) },
   };
   memo.set(proxyDeps, deps);
   return deps;
+}
+
+/** The variables this env sets (for a library handler: its options laid over the Worker's env). */
+function variablesOf(env: Env): RegistrarSettings {
+  const settings: Partial<Record<VariableName, string>> = {};
+  for (const name of FEDI_BFF_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined) settings[name] = value;
+  }
+  return settings;
 }
 
 /**

@@ -9,6 +9,8 @@ import { type IpRange, parseIpRange } from "../http/client-ip.ts";
 import { type HostPattern, parseHostList } from "../instance/policy.ts";
 import { log } from "../log.ts";
 import type { Env } from "./env.ts";
+import { sameSite } from "./site.ts";
+import { misspelledSettings } from "./variables.ts";
 
 export interface Config {
   readonly development: boolean;
@@ -90,13 +92,14 @@ function readConfig(env: Env): { config: Config; problems: string[] } {
   const sessionTtl = parseSeconds(env.SESSION_TTL, 30 * DAY, "SESSION_TTL", problems);
   const insecureHosts = parseInsecureHosts(env.ALLOW_INSECURE_INSTANCES, development, problems);
   const { allow, deny } = parseInstanceLists(env, insecureHosts, problems);
-  const frontendOrigins = parseOrigins(env.FRONTEND_ORIGINS, development, problems);
+  const frontendOrigins = parseOrigins(env.FRONTEND_ORIGINS, development, publicUrl, problems);
   const proxyPrefixes = parsePrefixes(env.PROXY_PATH_PREFIXES, problems);
   const appWebsite = env.APP_WEBSITE?.trim() || null;
   if (appWebsite !== null && !isHttpUrl(appWebsite)) problems.push("APP_WEBSITE: not an http(s) URL");
   const upstreamTimeoutMs = 1000 * parseSeconds(env.UPSTREAM_TIMEOUT, 10, "UPSTREAM_TIMEOUT", problems);
   const publicProxy = parseFlag(env.PUBLIC_PROXY, "PUBLIC_PROXY", problems);
   const trustedProxies = parseTrustedProxies(env.TRUSTED_PROXIES, problems);
+  problems.push(...misspelledSettings(Object.keys(env)));
   const config: Config = {
     development,
     sessionKeys,
@@ -116,6 +119,10 @@ function readConfig(env: Env): { config: Config; problems: string[] } {
   };
   return { config, problems };
 }
+
+/** What makes a session key, named in every SESSION_KEYS problem (the package's command, or the repository's script). */
+const MAKE_KEY =
+  "make one with `npx fedi-bff key --print`, in fedi-bff's repository `npm run -s key -- --print`";
 
 /** ENVIRONMENT: unset means production; any value but the known ones is a typo, not production. */
 function parseEnvironment(raw: string | undefined, problems: string[]): string {
@@ -175,13 +182,14 @@ function parseSessionKeys(raw: string | undefined, development: boolean, problem
   const keys = list(raw);
   if (keys.length === 0 && !development) {
     problems.push(
-      "SESSION_KEYS: missing (a secret: `wrangler secret put SESSION_KEYS`; self-hosted, an environment variable)",
+      `SESSION_KEYS: missing (on Cloudflare a secret: \`npx fedi-bff key --print | npx wrangler secret put SESSION_KEYS\`; self-hosted an environment variable; ${MAKE_KEY}; for local development, ENVIRONMENT=development)`,
     );
   }
   keys.forEach((key, i) => {
     // 43 base64url characters = 256 bits; anything else is a typo or a weak key.
-    if (!KEY_PATTERN.test(key)) problems.push(`SESSION_KEYS: key #${i + 1} is not 32 bytes of base64url`);
-    else if (new Set(key).size < 8) problems.push(`SESSION_KEYS: key #${i + 1} is not random`);
+    if (!KEY_PATTERN.test(key))
+      problems.push(`SESSION_KEYS: key #${i + 1} is not 32 bytes of base64url (${MAKE_KEY})`);
+    else if (new Set(key).size < 8) problems.push(`SESSION_KEYS: key #${i + 1} is not random (${MAKE_KEY})`);
   });
   return keys;
 }
@@ -190,12 +198,15 @@ function parsePublicUrl(raw: string | undefined, development: boolean, problems:
   const value = raw?.trim();
   if (!value) {
     if (!development)
-      problems.push("PUBLIC_URL: missing (the BFF's own origin, e.g. https://bff.example.org)");
+      problems.push(
+        "PUBLIC_URL: missing (the BFF's own origin, e.g. https://bff.example.org; for local development, ENVIRONMENT=development)",
+      );
     return null;
   }
   const origin = toOrigin(value);
   if (origin === null) problems.push("PUBLIC_URL: must be an origin such as https://bff.example.org");
-  else if (!development && !origin.startsWith("https://")) problems.push("PUBLIC_URL: must be https");
+  else if (!development && !origin.startsWith("https://"))
+    problems.push("PUBLIC_URL: must be https (for a local http origin, set ENVIRONMENT=development)");
   return origin;
 }
 
@@ -224,14 +235,27 @@ function parseInsecureHosts(raw: string | undefined, development: boolean, probl
   return new Set(entries);
 }
 
-function parseOrigins(raw: string | undefined, development: boolean, problems: string[]): Set<string> {
+/**
+ * FRONTEND_ORIGINS: https origins on the same site as PUBLIC_URL. SameSite=Lax cookies reach
+ * fedi-bff only from its own site, so a frontend on another site could never be signed in.
+ */
+function parseOrigins(
+  raw: string | undefined,
+  development: boolean,
+  publicUrl: string | null,
+  problems: string[],
+): Set<string> {
   const origins = new Set<string>();
   for (const entry of list(raw)) {
     const origin = toOrigin(entry);
     if (origin === null || origin !== entry.replace(/\/$/, "")) {
-      problems.push(`FRONTEND_ORIGINS: "${entry}" is not an origin`);
+      problems.push(`FRONTEND_ORIGINS: "${entry}" is not an origin such as https://app.example.org`);
     } else if (!development && !origin.startsWith("https://")) {
-      problems.push(`FRONTEND_ORIGINS: "${entry}" must be https`);
+      problems.push(`FRONTEND_ORIGINS: "${entry}" must be https (for local http, ENVIRONMENT=development)`);
+    } else if (publicUrl !== null && !sameSite(origin, publicUrl)) {
+      problems.push(
+        `FRONTEND_ORIGINS: "${entry}" is not on the same site as PUBLIC_URL ${publicUrl}: fedi-bff's cookies would never be sent from it (serve the frontend from PUBLIC_URL's domain or a subdomain of it)`,
+      );
     } else origins.add(origin);
   }
   return origins;

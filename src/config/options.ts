@@ -6,8 +6,9 @@
  * Only an option of the wrong JavaScript type is refused earlier, when the handler is created.
  */
 import type { Env } from "./env.ts";
+import type { VariableName } from "./variables.ts";
 
-/** Settings given in code; each overrides the variable named beside it (README "Configuration"). */
+/** Settings given in code; each overrides the variable named beside it (docs/configuration.md). */
 export interface FediBffOptions {
   /** SESSION_KEYS. Prefer the secret: keys in code end up in the bundle. */
   readonly sessionKeys?: string | readonly string[];
@@ -42,7 +43,7 @@ export interface FediBffOptions {
 }
 
 type Kind = "text" | "list" | "spaced" | "seconds" | "flag";
-type VarName = Exclude<keyof Env, "APPS" | "REGISTRAR" | "LOGIN_LIMITER">;
+type VarName = VariableName;
 
 /** Each option, the variable it stands for, and how its value becomes that variable's text. */
 const OPTION_VARS: Readonly<Record<keyof FediBffOptions, readonly [VarName, Kind]>> = {

@@ -4,6 +4,14 @@
  */
 import type { ErrorCode } from "../errors.ts";
 import type { RegistrationRequest } from "../oauth/registration.ts";
+import type { VariableName } from "./variables.ts";
+
+/**
+ * The variables a handler runs with (a library's options laid over the Worker's env): sent with
+ * each call, so the Registrar registers, seals and talks to instances with the caller's settings,
+ * not with its own env's, which knows nothing of options.
+ */
+export type RegistrarSettings = Readonly<Partial<Record<VariableName, string>>>;
 
 /** A sealed registration or app token, or the named failure with its back-off. */
 export type RegistrarResult =
@@ -16,16 +24,29 @@ export type RegistrarResult =
     };
 
 export interface RegistrarRpc extends Rpc.DurableObjectBranded {
-  ensure(req: RegistrationRequest): Promise<RegistrarResult>;
-  replace(req: RegistrationRequest, deadClientId: string): Promise<RegistrarResult>;
-  verify(req: RegistrationRequest, clientId: string): Promise<RegistrarResult>;
-  appToken(req: RegistrationRequest, rejected: string | null): Promise<RegistrarResult>;
+  ensure(req: RegistrationRequest, settings?: RegistrarSettings): Promise<RegistrarResult>;
+  replace(
+    req: RegistrationRequest,
+    deadClientId: string,
+    settings?: RegistrarSettings,
+  ): Promise<RegistrarResult>;
+  verify(req: RegistrationRequest, clientId: string, settings?: RegistrarSettings): Promise<RegistrarResult>;
+  appToken(
+    req: RegistrationRequest,
+    rejected: string | null,
+    settings?: RegistrarSettings,
+  ): Promise<RegistrarResult>;
   byClientId(clientId: string): Promise<string | null>;
   /** A session holds the token with this keyed hash until `until` (src/registry/token-holders.ts). */
   holdToken(hash: string, holder: string, until: number, clientId: string): Promise<void>;
   /** A session let go of the token; true when no other session holds it (it may be revoked). */
   releaseToken(hash: string, holder: string | undefined, clientId: string): Promise<boolean>;
-  refresh(clientId: string, refreshToken: string): Promise<RegistrarResult>;
+  refresh(clientId: string, refreshToken: string, settings?: RegistrarSettings): Promise<RegistrarResult>;
   /** A revoke that failed: tried again later, a few times (false: the queue is full). */
-  queueRevoke(host: string, sealedToken: string, clientId: string): Promise<boolean>;
+  queueRevoke(
+    host: string,
+    sealedToken: string,
+    clientId: string,
+    settings?: RegistrarSettings,
+  ): Promise<boolean>;
 }

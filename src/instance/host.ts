@@ -62,6 +62,8 @@ function refuse(reason: string): never {
   throw new HostRefusal(reason);
 }
 
+const DEV_HINT = " (a development server: name it in ALLOW_INSECURE_INSTANCES, with ENVIRONMENT=development)";
+
 /** User input (the `instance` query param) → canonical public instance, or throws BffError("invalid_instance"). */
 export function parseInstance(input: string, policy: HostPolicy): InstanceOrigin {
   try {
@@ -88,8 +90,9 @@ function canonicalInstance(input: string, policy: HostPolicy): InstanceOrigin {
   // ALLOW_INSECURE_INSTANCES (development only): listed hosts may use http and loopback; nothing
   // else about them relaxes.
   if (policy.insecureHosts.has(key)) return { host: key, origin: `${scheme ?? "http:"}//${key}` };
-  if (scheme === "http:") refuse("only https:// is allowed");
-  if (port !== undefined) refuse("a port is not allowed; give the domain name only");
+  // A local test server is the usual reason for either: say which setting allows one.
+  if (scheme === "http:") refuse(`only https:// is allowed${DEV_HINT}`);
+  if (port !== undefined) refuse(`a port is not allowed; give the domain name only${DEV_HINT}`);
   checkPublicDomain(host);
   return { host, origin: `https://${host}` };
 }

@@ -45,6 +45,25 @@ interface Walk {
   answeredBy: string;
   readonly memo: HandleMemo<InstanceOrigin>;
   readonly now: number;
+  /** The handle, for the error when its domain does not answer. */
+  readonly handle: string;
+  /** The handle's own domain did not answer (network failure or timeout): not a missing account. */
+  unreachable?: BffError;
+}
+
+/** Failures that say the domain did not answer at all, rather than that it knows no such account. */
+const UNREACHABLE = new Set(["instance_unreachable", "instance_timeout"]);
+
+/** The domain's own failure, in words that name the handle and what to do. */
+function unreachable(error: BffError, walk: Walk): BffError {
+  const what = error.code === "instance_timeout" ? "did not answer in time" : "could not be reached";
+  return new BffError(
+    error.code,
+    `${walk.domain} ${what} to look up ${walk.handle}; check the name, or try again later.`,
+    {
+      internal: error.internal,
+    },
+  );
 }
 
 /** `@user@domain` or `user@domain` → Handle; null when the input is not a handle at all. */
@@ -71,6 +90,7 @@ export async function resolveHandle(
     const walk: Walk = {
       left: MAX_REQUESTS,
       domain: handle.domain.host,
+      handle: `@${handle.username}@${handle.domain.host}`,
       failed: new Set(),
       answeredBy: "",
       memo,
@@ -81,6 +101,7 @@ export async function resolveHandle(
     } finally {
       memo.recordFailure(walk.failed, now);
     }
+    if (host === null && walk.unreachable !== undefined) throw walk.unreachable;
     memo.remember(resource, host, now);
   }
   if (host === null) {
@@ -143,6 +164,8 @@ async function fetchChecked(
     } catch (error) {
       if (!isBffError(error)) throw error;
       failedAt(walk, checked.host);
+      if (checked.host === walk.domain && UNREACHABLE.has(error.code))
+        walk.unreachable ??= unreachable(error, walk);
       return null;
     }
     const location = res.headers.get("location");

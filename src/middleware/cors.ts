@@ -1,5 +1,5 @@
 /**
- * CORS for frontends on other origins (FRONTEND_ORIGINS, same site: see README). Preflights are
+ * CORS for frontends on other origins (FRONTEND_ORIGINS, same site: see docs/deploying.md). Preflights are
  * answered here and never forwarded; only listed origins get CORS headers, with credentials.
  * The proxy's fast path (proxy/entry.ts) applies the same rules through the exported functions.
  */

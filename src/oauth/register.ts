@@ -56,6 +56,26 @@ export async function processRegistrationResponse(res: Response, host: string): 
       internal: `POST apps answered ${res.status}`,
     });
   }
+  // A proxy in front of a server that is down answers for it: the server is unreachable, not refusing.
+  if (res.status === 502 || res.status === 503 || res.status === 504) {
+    await discard(res);
+    throw new BffError(
+      "instance_unreachable",
+      `${host} is not answering (HTTP ${res.status}); try again later.`,
+      {
+        internal: `POST apps answered ${res.status}`,
+      },
+    );
+  }
+  // A Mastodon-API server answers JSON, refusals included; an HTML page means no such API there.
+  if (/^text\/html\b/i.test(res.headers.get("content-type") ?? "") && res.status < 500) {
+    await discard(res);
+    throw new BffError(
+      "unsupported_instance",
+      `${host} answered with a web page, not the Mastodon client API: is it a Mastodon-compatible server?`,
+      { internal: `POST apps answered ${res.status} with an HTML page` },
+    );
+  }
   if (res.status !== 200 && res.status !== 201) {
     await discard(res);
     throw new BffError("registration_failed", `${host} refused to register the app.`, {

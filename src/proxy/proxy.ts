@@ -1,5 +1,5 @@
 /**
- * `ANY /api/*`: the authenticated API proxy (README "The API proxy"). The upstream is the signed-in
+ * `ANY /api/*`: the authenticated API proxy (docs/proxy.md). The upstream is the signed-in
  * account's instance — from the sealed session only, never from the request — and the path is the
  * request's own, checked raw (proxy/path.ts). The browser proves intent with `X-CSRF: 1`, or for
  * EventSource/WebSocket with its Origin (proxy/streaming.ts). Bodies stream both ways; only the

@@ -54,7 +54,7 @@ export async function publicProxy(c: AppContext): Promise<Response> {
   const { target, prefix, rest } = publicTarget(request.url, deps);
   const url = `${target.origin}${rest.path}${rest.query}`;
   // Asking the registrar may register an app on a host never seen: braked like a login start.
-  if (!hasAppToken(target.host)) await limitRegistrations(request, deps);
+  if (!hasAppToken(registrationRequest(deps, target))) await limitRegistrations(request, deps);
   const upstream = await fetchWithAppToken(request.method, url, target, deps);
   // The security headers and any CORS grant are added by the app's middleware.
   return forwardedResponse(upstream, request.method, {

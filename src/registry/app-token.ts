@@ -14,9 +14,17 @@ import type { RegistryDeps } from "./registry.ts";
 const MEMO_LIMIT = 500;
 const memo = new Map<string, { token: string; expiresAt: number }>();
 
-/** Whether this isolate holds a usable app token for `host` (no storage call needed). */
-export function hasAppToken(host: string): boolean {
-  const known = memo.get(host);
+/**
+ * The memo's key: one app per (redirect_uri, scopes) on a host, so two handlers in one isolate
+ * (their own PUBLIC_URL each) never use each other's app token.
+ */
+function memoKey(req: RegistrationRequest): string {
+  return `${req.host}\n${req.redirectUri}\n${req.scopes}`;
+}
+
+/** Whether this isolate holds a usable app token for `req`'s app (no storage call needed). */
+export function hasAppToken(req: RegistrationRequest): boolean {
+  const known = memo.get(memoKey(req));
   return known !== undefined && known.expiresAt > nowSeconds();
 }
 
@@ -26,11 +34,12 @@ export async function appTokenFor(
   req: RegistrationRequest,
   rejected: string | null = null,
 ): Promise<string> {
-  const known = memo.get(req.host);
+  const key = memoKey(req);
+  const known = memo.get(key);
   if (known !== undefined && known.token !== rejected && known.expiresAt > nowSeconds()) return known.token;
-  memo.delete(req.host);
+  memo.delete(key);
   const result = await callRegistrar<RegistrarResult>(deps.registrar, req.host, (stub) =>
-    stub.appToken(req, rejected),
+    stub.appToken(req, rejected, deps.settings),
   );
   const payload = await open(sealedOf(result), "app", deps.ring);
   const token = payload?.token;
@@ -39,6 +48,6 @@ export async function appTokenFor(
     throw new BffError("internal_error", "The app token could not be read.");
   }
   if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value as string);
-  memo.set(req.host, { token, expiresAt });
+  memo.set(key, { token, expiresAt });
   return token;
 }

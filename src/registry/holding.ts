@@ -123,7 +123,7 @@ async function queueRevoke(
   try {
     const sealed = await seal({ token }, "app", registry.ring, QUEUED_TOKEN_TTL);
     return await callRegistrar<boolean>(registry.registrar, registration.host, (stub) =>
-      stub.queueRevoke(registration.host, sealed, registration.clientId),
+      stub.queueRevoke(registration.host, sealed, registration.clientId, registry.settings),
     );
   } catch (error) {
     log("warn", "revoke_failed", { host: registration.host, internal: `not queued: ${String(error)}` });

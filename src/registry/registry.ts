@@ -8,7 +8,7 @@
 
 import { nowSeconds } from "../clock.ts";
 import type { Env } from "../config/env.ts";
-import type { RegistrarResult } from "../config/registrar-rpc.ts";
+import type { RegistrarResult, RegistrarSettings } from "../config/registrar-rpc.ts";
 import type { KeyRing } from "../crypto/key-ring.ts";
 import { open } from "../crypto/seal.ts";
 import { BffError } from "../errors.ts";
@@ -25,6 +25,8 @@ export interface RegistryDeps {
   readonly kv: KVNamespace | undefined;
   readonly registrar: Env["REGISTRAR"];
   readonly ring: KeyRing;
+  /** The handler's variables, sent with each call: the Registrar works with these. */
+  readonly settings: RegistrarSettings;
 }
 
 /**
@@ -40,7 +42,7 @@ export async function registrationForLogin(
   return fromResult(
     deps,
     req,
-    await callRegistrar<RegistrarResult>(deps.registrar, req.host, (stub) => stub.ensure(req)),
+    await callRegistrar<RegistrarResult>(deps.registrar, req.host, (stub) => stub.ensure(req, deps.settings)),
   );
 }
 
@@ -67,7 +69,7 @@ export async function replaceRegistration(
   deadClientId: string,
 ): Promise<Registration> {
   const result = await callRegistrar<RegistrarResult>(deps.registrar, req.host, (stub) =>
-    stub.replace(req, deadClientId),
+    stub.replace(req, deadClientId, deps.settings),
   );
   return fromResult(deps, req, result);
 }
@@ -83,7 +85,7 @@ export async function verifiedRegistration(
   clientId: string,
 ): Promise<Registration> {
   const result = await callRegistrar<RegistrarResult>(deps.registrar, req.host, (stub) =>
-    stub.verify(req, clientId),
+    stub.verify(req, clientId, deps.settings),
   );
   return fromResult(deps, req, result);
 }

@@ -23,7 +23,7 @@ export async function refreshThroughRegistrar(
   account: { readonly instance: string; readonly clientId: string; readonly refreshToken: string },
 ): Promise<RefreshedToken> {
   const result = await callRegistrar<RegistrarResult>(deps.registrar, account.instance, (stub) =>
-    stub.refresh(account.clientId, account.refreshToken),
+    stub.refresh(account.clientId, account.refreshToken, deps.settings),
   );
   if (!result.ok) throw new BffError(result.code, result.description, { internal: "refresh grant failed" });
   const claims = await open(result.sealed, "refresh", deps.ring);

@@ -1,9 +1,11 @@
 /**
  * What the registrar's parts share: the Durable Object's state (storage, waitUntil) and the
- * Worker's settings, read per call so a changed setting applies without a redeploy of the object.
+ * settings of the handler that called (src/registry/registrar.ts), with the object's bindings.
  */
 import { type Config, loadConfig } from "../config/config.ts";
 import type { Env } from "../config/env.ts";
+import type { RegistrarSettings } from "../config/registrar-rpc.ts";
+import { FEDI_BFF_BINDINGS } from "../config/variables.ts";
 import { getKeyRing, type KeyRing } from "../crypto/key-ring.ts";
 import { type UpstreamContext, userAgent } from "../http/upstream.ts";
 import type { Registration } from "../oauth/registration.ts";
@@ -19,6 +21,18 @@ export interface RegistrarScope {
 export interface Current {
   readonly registration: Registration;
   readonly sealed: string;
+}
+
+/**
+ * The env a handler's settings make: exactly those variables (none of the object's own), and the
+ * object's bindings, read at each use (a test may swap one on the object's env).
+ */
+export function settingsEnv(bindings: () => Env, settings: RegistrarSettings): Env {
+  const env = { ...settings } as Env;
+  for (const name of FEDI_BFF_BINDINGS) {
+    Object.defineProperty(env, name, { enumerable: true, get: () => bindings()[name] });
+  }
+  return env;
 }
 
 export function configOf(scope: RegistrarScope): Config {

@@ -1,6 +1,6 @@
 /**
  * Several accounts in one browser session. The cookie holds them all, so their number is capped
- * to keep it under a browser's ~4 KB (README: "Multiple accounts").
+ * to keep it under a browser's ~4 KB (docs/routes.md, "Multiple accounts").
  */
 import { accountBytes, SESSION_ACCOUNT_BYTES } from "./account-budget.ts";
 import { accountKey, MAX_ACCOUNTS, type Session, type SessionAccount } from "./session.ts";

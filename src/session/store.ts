@@ -1,7 +1,9 @@
 /**
  * Reads and writes the session cookie. Opened sessions are memoized per isolate (a bounded map
  * keyed by the sealed value, expiry re-checked on every hit): the proxy then pays for AES-GCM only
- * on the first request of a session in an isolate. The map lives in memory only.
+ * on the first request of a session in an isolate. The map lives in memory only. Each entry
+ * remembers the key ring that opened it: a handler with other keys in the same isolate (two
+ * `createFediBff` in one Worker) opens the cookie itself, and fails where its keys do.
  */
 
 import { nowSeconds } from "../clock.ts";
@@ -12,7 +14,7 @@ import { decodeSession, encodeSession, type Session, type SessionAccount } from 
 import { sessionLifetime } from "./token-life.ts";
 
 const MEMO_LIMIT = 1000;
-const memo = new Map<string, Session>();
+const memo = new Map<string, { readonly ring: KeyRing; readonly session: Session }>();
 
 /** The session carried by this Cookie header, or null ("not logged in") for any problem. */
 export async function readSession(cookieHeader: string | null, ring: KeyRing): Promise<Session | null> {
@@ -20,23 +22,23 @@ export async function readSession(cookieHeader: string | null, ring: KeyRing): P
   if (sealed === undefined) return null;
   const now = nowSeconds();
   const known = memo.get(sealed);
-  if (known !== undefined) {
-    if (known.exp > now) return known;
+  if (known !== undefined && known.ring === ring) {
+    if (known.session.exp > now) return known.session;
     memo.delete(sealed);
     return null;
   }
   const payload = await open(sealed, "session", ring, now);
   const session = payload === null ? null : decodeSession(payload);
-  if (session !== null) remember(sealed, session);
+  if (session !== null) remember(sealed, { ring, session });
   return session;
 }
 
-function remember(sealed: string, session: Session): void {
+function remember(sealed: string, entry: { ring: KeyRing; session: Session }): void {
   if (memo.size >= MEMO_LIMIT) {
     const oldest = memo.keys().next();
     if (!oldest.done) memo.delete(oldest.value);
   }
-  memo.set(sealed, session);
+  memo.set(sealed, entry);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { LEGACY_CALLBACK_PATH } from "../../src/app/deps.ts";
+import { buildDeps, LEGACY_CALLBACK_PATH } from "../../src/app/deps.ts";
 import { stateIn } from "../../src/auth/login/slots.ts";
 import { type LoginTransaction, transactionCookie } from "../../src/auth/login/transaction.ts";
 import { loadConfig } from "../../src/config/config.ts";
@@ -19,7 +19,7 @@ import { approve, fakeState, uniqueHost } from "../helpers/fake.ts";
 
 async function legacyLogin(host: string, jar: CookieJar): Promise<URL> {
   const ring = await getKeyRing(loadConfig(env as Env).sessionKeys);
-  const deps = { kv: env.APPS, registrar: env.REGISTRAR, ring };
+  const deps = (await buildDeps(env as Env, BFF)).registry;
   const request = {
     host,
     origin: `https://${host}`,

@@ -9,11 +9,10 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { REVOKE_HEADER } from "../../src/client/types.ts";
 import { REVOKE_RETRY_DELAYS } from "../../src/registry/revoke-queue.ts";
-import { bff, fullLogin } from "../helpers/bff.ts";
+import { bff, type CookieJar, fullLogin } from "../helpers/bff.ts";
 import { fakeState, injectFault, uniqueHost } from "../helpers/fake.ts";
 
-const logout = (jar: NonNullable<Parameters<typeof bff>[1]>["jar"]) =>
-  bff("/auth/logout", { method: "POST", jar, headers: { "x-csrf": "1" } });
+const logout = (jar: CookieJar) => bff("/auth/logout", { method: "POST", jar, headers: { "x-csrf": "1" } });
 
 function later(seconds: number): void {
   vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + seconds * 1000 });

@@ -83,11 +83,64 @@ describe("configuration", () => {
     } as Env);
     expect(problems).toEqual([
       'ENVIRONMENT: "prod" is not one of production, development',
-      "SESSION_KEYS: key #1 is not 32 bytes of base64url",
-      "PUBLIC_URL: missing (the BFF's own origin, e.g. https://bff.example.org)",
+      "SESSION_KEYS: key #1 is not 32 bytes of base64url (make one with `npx fedi-bff key --print`, in fedi-bff's repository `npm run -s key -- --print`)",
+      "PUBLIC_URL: missing (the BFF's own origin, e.g. https://bff.example.org; for local development, ENVIRONMENT=development)",
       'PUBLIC_PROXY: must be true or false, not "maybe"',
     ]);
     expect(configProblems({ SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" } as Env)).toEqual([]);
+  });
+
+  it("refuses a misspelled setting, naming the right one, and leaves the app's own names alone", () => {
+    const valid = { SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" };
+    const typos = {
+      INSTANCE_ALLOW_LIST: "mastodon.social",
+      SESSION_KEY: KEY,
+      PUBLIC_URl: "https://bff.example.org",
+      instance_denylist: "bad.example",
+      SCOPE: "read",
+      APP: "x",
+    };
+    expect(configProblems({ ...valid, ...typos } as unknown as Env)).toEqual([
+      "INSTANCE_ALLOW_LIST: not a setting of fedi-bff; did you mean INSTANCE_ALLOWLIST?",
+      "SESSION_KEY: not a setting of fedi-bff; did you mean SESSION_KEYS?",
+      "PUBLIC_URl: not a setting of fedi-bff; did you mean PUBLIC_URL?",
+      "instance_denylist: not a setting of fedi-bff; did you mean INSTANCE_DENYLIST?",
+      "SCOPE: not a setting of fedi-bff; did you mean SCOPES?",
+    ]);
+    const own = {
+      ASSETS: {},
+      APP_URL: "https://x.example",
+      MY_KV: {},
+      SESSION_SECRET: "x",
+      DEMO_PAGE: "true",
+    };
+    expect(configProblems({ ...valid, ...own } as unknown as Env)).toEqual([]);
+  });
+
+  it("refuses FRONTEND_ORIGINS on another site than PUBLIC_URL, naming why", () => {
+    const valid = { SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" };
+    expect(problemsOf({ ...valid, FRONTEND_ORIGINS: "https://app.example.org,https://example.org" })).toBe(
+      "",
+    );
+    const problems = problemsOf({ ...valid, FRONTEND_ORIGINS: "https://app.example.net" });
+    expect(problems).toContain(
+      'FRONTEND_ORIGINS: "https://app.example.net" is not on the same site as PUBLIC_URL https://bff.example.org',
+    );
+    expect(problemsOf({ ...valid, FRONTEND_ORIGINS: "http://app.example.org" })).toContain(
+      "must be https (for local http, ENVIRONMENT=development)",
+    );
+  });
+
+  it("names the fix in each message a newcomer meets first", () => {
+    expect(problemsOf({ SESSION_KEYS: KEY, PUBLIC_URL: "http://localhost:8787" })).toContain(
+      "PUBLIC_URL: must be https (for a local http origin, set ENVIRONMENT=development)",
+    );
+    expect(problemsOf({ PUBLIC_URL: "https://bff.example.org" })).toContain(
+      "npx fedi-bff key --print | npx wrangler secret put SESSION_KEYS",
+    );
+    expect(problemsOf({ SESSION_KEYS: "short", PUBLIC_URL: "https://bff.example.org" })).toContain(
+      "make one with `npx fedi-bff key --print`",
+    );
   });
 
   it("refuses weak or malformed session keys", () => {

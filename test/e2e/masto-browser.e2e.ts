@@ -1,6 +1,6 @@
 /**
- * The README's "Using masto.js" recipe in a real browser: its code (test/e2e/masto-page/masto.ts
- * and timeline.ts, which must equal the README's blocks byte for byte) is bundled with masto.js
+ * The masto.js recipe of docs/masto.md in a real browser: its code (test/e2e/masto-page/masto.ts
+ * and timeline.ts, which must equal that page's blocks byte for byte) is bundled with masto.js
  * by esbuild and served by `wrangler dev --assets` from the BFF's own origin, so the session
  * cookie, `Origin`, `Sec-Fetch-Site` and `X-CSRF` checks are the real ones. Debian's Chromium
  * signs in through the fake instance's HTML pages, then masto.js verifies credentials, pages
@@ -29,13 +29,9 @@ const PAGE_PATH = "/masto/";
 // Interrupted (Ctrl-C): exit normally, so the stack's exit hook stops wrangler and workerd.
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 
-/** The ```ts blocks of the README section "Using masto.js", in order. */
+/** The ```ts blocks of docs/masto.md, in order. */
 async function readmeBlocks(): Promise<string[]> {
-  const readme = await readFile(join(ROOT, "README.md"), "utf8");
-  const start = readme.indexOf("\n## Using masto.js\n");
-  assert.ok(start >= 0, "README has a section 'Using masto.js'");
-  const end = readme.indexOf("\n## ", start + 1);
-  const section = readme.slice(start, end < 0 ? undefined : end);
+  const section = await readFile(join(ROOT, "docs/masto.md"), "utf8");
   return [...section.matchAll(/\n```ts\n([\s\S]*?)\n```\n/g)].map((m) => `${m[1]}\n`);
 }
 
@@ -114,7 +110,7 @@ describe("masto.js in Chromium through fedi-bff", { timeout: 120_000 }, () => {
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
-  it("runs exactly the README's code", async () => {
+  it("runs exactly the code of docs/masto.md", async () => {
     const files = await Promise.all(
       ["masto.ts", "timeline.ts"].map((name) => readFile(join(PAGE_DIR, name), "utf8")),
     );

@@ -102,6 +102,8 @@ export async function startFakeServer(opts: {
   if (opts.stateFile !== undefined) persistTo(opts.stateFile);
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
+      // A client that went away mid-request (a test cutting a body short) is no failure of the fake.
+      if (req.destroyed && (error as { code?: string }).code === "ECONNRESET") return;
       console.error("fake instance: handler failed", error);
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "fake instance internal error" }));

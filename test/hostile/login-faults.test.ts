@@ -65,8 +65,10 @@ describe("faults at app registration (POST /api/v1/apps)", () => {
     // A lost connection is sent once more (a duplicate registration is harmless): reset twice.
     ["a connection reset", { kind: "reset", times: 2 }, 502, "instance_unreachable"],
     ["500 with JSON", { kind: "status", status: 500, body: { error: "boom" } }, 502, "registration_failed"],
-    ["502 with an HTML body", { kind: "status", status: 502 }, 502, "registration_failed"],
-    ["200 with an HTML body", { kind: "html200" }, 502, "registration_failed"],
+    // A proxy whose server is down: unreachable, not a refusal.
+    ["502 with an HTML body", { kind: "status", status: 502 }, 502, "instance_unreachable"],
+    // A web server, not a Mastodon-API server ("Welcome to nginx!").
+    ["200 with an HTML body", { kind: "html200" }, 422, "unsupported_instance"],
     ["truncated JSON", { kind: "truncated_json" }, 502, "registration_failed"],
     ["10 MB of JSON", { kind: "huge_json" }, 502, "registration_failed"],
     ["no client_id", { kind: "drop_field", field: "client_id" }, 502, "registration_failed"],

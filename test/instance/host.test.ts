@@ -125,6 +125,14 @@ describe("parseInstance: refusals", () => {
     expect(message).toMatch(/^instance ".*" is not accepted: /);
   });
 
+  it("names the setting that allows a local test server, for a port or plain http", () => {
+    const hint = "(a development server: name it in ALLOW_INSECURE_INSTANCES, with ENVIRONMENT=development)";
+    expect(refusal("example.org:8080").message).toBe(
+      `instance "example.org:8080" is not accepted: a port is not allowed; give the domain name only ${hint}`,
+    );
+    expect(refusal("http://example.org").message).toContain(`only https:// is allowed ${hint}`);
+  });
+
   it("quotes the input in the message, escaped and truncated", () => {
     expect(refusal("127.0.0.1").message).toBe(
       'instance "127.0.0.1" is not accepted: IP addresses are not allowed; give the server\'s domain name',

@@ -52,6 +52,32 @@ describe("one handle resolution", () => {
   });
 });
 
+describe("a handle's domain that does not answer", () => {
+  it("is instance_unreachable naming the domain, not a missing account, and is not remembered as one", async () => {
+    let calls = 0;
+    const fetch: FetchLike = async () => {
+      calls++;
+      throw new TypeError("Network connection lost.");
+    };
+    const ctx = { fetch, userAgent: "fedi-bff/test", timeoutMs: 1000 };
+    const memo = new HandleMemo<InstanceOrigin>();
+    const target = handle("alice@down.example.org");
+    let error: unknown;
+    try {
+      await resolveHandle(ctx, target, PUBLIC, memo);
+    } catch (e) {
+      error = e;
+    }
+    expect(isBffError(error) && [error.code, error.message]).toEqual([
+      "instance_unreachable",
+      "down.example.org could not be reached to look up @alice@down.example.org; check the name, or try again later.",
+    ]);
+    const before = calls;
+    expect((await errorOf(resolveHandle(ctx, target, PUBLIC, memo))).code).toBe("instance_unreachable");
+    expect(calls).toBeGreaterThan(before);
+  });
+});
+
 describe("the per-isolate memo", () => {
   it("answers a handle resolved a moment ago without a request", async () => {
     const { urls, ctx } = upstream(() => jrd("social.example.org"));

@@ -58,6 +58,27 @@ describe("registerApp", () => {
   it("names a server without the apps endpoint unsupported, and other refusals failed", async () => {
     expect((await failure(registerApp(scripted(empty(404)).ctx, INPUT))).code).toBe("unsupported_instance");
     expect((await failure(registerApp(scripted(empty(500)).ctx, INPUT))).code).toBe("registration_failed");
+    const refused = json(422, { error: "Validation failed: Redirect URI must be an absolute URI." });
+    expect((await failure(registerApp(scripted(refused).ctx, INPUT))).code).toBe("registration_failed");
+  });
+
+  it("names a server that answers with a web page unsupported, not a refusal", async () => {
+    const page = () =>
+      new Response("<h1>Welcome to nginx!</h1>", { status: 200, headers: { "content-type": "text/html" } });
+    const error = await failure(registerApp(scripted(page).ctx, INPUT));
+    expect([error.code, error.message]).toEqual([
+      "unsupported_instance",
+      "social.example answered with a web page, not the Mastodon client API: is it a Mastodon-compatible server?",
+    ]);
+    const forbidden = json(403, "<h1>403 Forbidden</h1>", "text/html");
+    expect((await failure(registerApp(scripted(forbidden).ctx, INPUT))).code).toBe("unsupported_instance");
+  });
+
+  it("names a server whose proxy says it is down unreachable", async () => {
+    for (const status of [502, 503, 504]) {
+      const error = await failure(registerApp(scripted(empty(status)).ctx, INPUT));
+      expect([error.code, error.status]).toEqual(["instance_unreachable", 502]);
+    }
   });
 
   it("refuses credentials that are missing or not visible ASCII", async () => {

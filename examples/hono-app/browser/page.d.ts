@@ -1,4 +1,4 @@
-// What the README's browser-client example assumes of the page around it.
+// What the browser-client example of docs/library.md assumes of the page around it.
 declare function show(code: string | null): void;
 interface Status {
   readonly id: string;

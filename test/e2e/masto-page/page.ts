@@ -1,8 +1,8 @@
 /**
- * The page script of the masto.js e2e test (masto-browser.e2e.ts): the README's "Using masto.js"
- * code (masto.ts, timeline.ts, checked against the README by the test), bundled by esbuild and
+ * The page script of the masto.js e2e test (masto-browser.e2e.ts): the "Using masto.js" (docs/masto.md)
+ * code (masto.ts, timeline.ts, checked against docs/masto.md by the test), bundled by esbuild and
  * served from the BFF's origin. The test calls what is on `window.mastoPage`; signing in is the
- * BFF's own flow (README "Frontends"), not masto.js.
+ * BFF's own flow (docs/deploying.md, "Frontends"), not masto.js.
  */
 import { masto } from "./masto.ts";
 import { homePages, nextUserEvent, post, signedInAccount } from "./timeline.ts";
