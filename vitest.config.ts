@@ -21,6 +21,7 @@ export default defineConfig({
           ENVIRONMENT: "production",
           SESSION_KEYS: "dGVzdC1rZXktMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA",
           PUBLIC_URL: "https://bff.example.com",
+          APP_WEBSITE: "https://app.example.com/about",
         },
         outboundService: OUTBOUND_ROUTER,
         workers: [outboundRouter(inject<number>("fakeInstancePort"))],

@@ -72,11 +72,27 @@ const config :Workerd.Config = (
     ${services.join(",\n    ")},
   ],
   sockets = [
-    (name = "http", address = ${str(settings.socketAddress)}, http = (), service = "fedi-bff"),
+    ${sockets(settings).join(",\n    ")},
   ],
 );
 `;
 }
+
+/**
+ * The public socket, and with ADMIN_TOKEN the loopback admin socket. Each sets the listener header
+ * (src/admin/guard.ts) on every request, replacing any value a client sent: the admin routes
+ * answer on the admin socket only.
+ */
+function sockets(settings: SelfHostSettings): string[] {
+  const socket = (name: string, address: string, listener: string) =>
+    `(name = ${str(name)}, address = ${str(address)}, http = (injectRequestHeaders = [ (name = ${str(LISTENER_HEADER)}, value = ${str(listener)}) ]), service = "fedi-bff")`;
+  const list = [socket("http", settings.socketAddress, "public")];
+  if (settings.adminSocketAddress !== null) list.push(socket("admin", settings.adminSocketAddress, "admin"));
+  return list;
+}
+
+/** The request header of src/admin/guard.ts (LISTENER_HEADER), named here to keep workerd's config self-contained. */
+export const LISTENER_HEADER = "x-fedi-bff-listener";
 
 function missingFront(): never {
   throw new Error("a frontend folder needs the front module");

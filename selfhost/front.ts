@@ -14,7 +14,9 @@
  * - Other methods off fedi-bff's paths: 405.
  *
  * The folder is a read-only workerd `disk` service (dotfiles hidden, `.`/`..` never reachable);
- * paths are checked here too, segment by segment, so no spelling leaves it. No dependencies.
+ * paths are checked here too, segment by segment, so no spelling leaves it, and a symlink (which
+ * the disk service would follow anywhere) is never served nor walked through. `_headers` rules
+ * match the decoded path that found the file. No dependencies.
  * selfhost/one-origin.ts runs it in the same isolate as fedi-bff's bundle.
  */
 
@@ -87,13 +89,21 @@ export async function serveFront(
     return new Response(null, { status: 405, headers: { allow: "GET, HEAD" } });
   }
   const segments = fileSegments(url.pathname);
-  const answer = segments === null ? null : await staticAnswer(segments, url, request.method, env);
+  // `_headers` rules match the path that finds the file: `/%75ploads/x` is `/uploads/x`, and gets
+  // its rules (a rule matched on the raw spelling would be skipped by a percent-encoded one).
+  const rulePath = segments === null ? url.pathname : decodedPath(segments, url.pathname.endsWith("/"));
+  const answer = segments === null ? null : await staticAnswer(segments, url, rulePath, request.method, env);
   if (answer !== null) return answer;
   if (request.headers.get("sec-fetch-mode") === "navigate") {
     const index = await file(["index.html"], request.method, env);
-    if (index !== null) return withHeaders(index, "index.html", url.pathname, env.HEADERS);
+    if (index !== null) return withHeaders(index, "index.html", rulePath, env.HEADERS);
   }
   return toBff(request);
+}
+
+/** The path as the folder sees it: decoded segments, with the request's trailing slash. */
+function decodedPath(segments: readonly string[], slash: boolean): string {
+  return `/${segments.join("/")}${slash && segments.length > 0 ? "/" : ""}`;
 }
 
 /**
@@ -125,35 +135,66 @@ export function fileSegments(pathname: string): string[] | null {
 async function staticAnswer(
   segments: readonly string[],
   url: URL,
+  rulePath: string,
   method: string,
   env: FilesEnv,
 ): Promise<Response | null> {
   if (url.pathname.endsWith("/")) {
     const index = await file([...segments, "index.html"], method, env);
-    return index === null ? null : withHeaders(index, "index.html", url.pathname, env.HEADERS);
+    return index === null ? null : withHeaders(index, "index.html", rulePath, env.HEADERS);
   }
-  const found = await env.FILES.fetch(diskRequest(segments, method));
-  if (found.status !== 200) {
-    await found.body?.cancel();
-    return null;
-  }
-  // The disk service answers a folder with a JSON listing (workerd.capnp, DiskDirectory): never
-  // shown; a folder with an index.html gets its slash, as Workers Static Assets does.
-  if (found.headers.get("content-type") === "application/json") {
-    await found.body?.cancel();
-    const index = await file([...segments, "index.html"], "HEAD", env);
-    if (index === null) return null;
+  const kind = await entryKind(segments, env);
+  if (kind === "directory") {
+    // A folder with an index.html gets its slash, as Workers Static Assets does.
+    const index = await entryKind([...segments, "index.html"], env);
+    if (index !== "file") return null;
     return new Response(null, { status: 307, headers: { location: `${url.pathname}/${url.search}` } });
   }
-  return withHeaders(found, segments.at(-1) as string, url.pathname, env.HEADERS);
+  const found = kind === "file" ? await file(segments, method, env) : null;
+  return found === null ? null : withHeaders(found, segments.at(-1) as string, rulePath, env.HEADERS);
 }
 
-/** A file (not a folder) of the folder, or null. */
+/** A file (not a folder, not reached through a symlink) of the folder, or null. */
 async function file(segments: readonly string[], method: string, env: FilesEnv): Promise<Response | null> {
+  if ((await entryKind(segments, env)) !== "file") return null;
   const found = await env.FILES.fetch(diskRequest(segments, method));
   if (found.status === 200 && found.headers.get("content-type") !== "application/json") return found;
   await found.body?.cancel();
   return null;
+}
+
+/**
+ * What `segments` names in the folder, read from the disk service's listings of each folder on
+ * the way (workerd.capnp, DiskDirectory: `[{"name":…,"type":"file"|"directory"|"symlink"|…}]`).
+ * The disk service follows symlinks wherever they lead, so an entry that is a symlink — or lies
+ * below one — is no file here: nothing leaves the folder through a link.
+ */
+async function entryKind(segments: readonly string[], env: FilesEnv): Promise<"file" | "directory" | null> {
+  if (segments.length === 0) return "directory";
+  const listings = await Promise.all(segments.map((_, i) => listing(segments.slice(0, i), env)));
+  let kind: string | undefined;
+  for (const [i, name] of segments.entries()) {
+    kind = listings[i]?.get(name);
+    if (i < segments.length - 1 && kind !== "directory") return null;
+  }
+  return kind === "file" || kind === "directory" ? kind : null;
+}
+
+/** A folder's entries by name → type, or null when it is no folder. */
+async function listing(segments: readonly string[], env: FilesEnv): Promise<Map<string, string> | null> {
+  const path = segments.length === 0 ? "" : `${segments.map(encodeURIComponent).join("/")}/`;
+  const res = await env.FILES.fetch(new Request(`http://files/${path}`));
+  if (res.status !== 200 || res.headers.get("content-type") !== "application/json") {
+    await res.body?.cancel();
+    return null;
+  }
+  const entries: unknown = await res.json();
+  const types = new Map<string, string>();
+  if (!Array.isArray(entries)) return null;
+  for (const entry of entries as { name?: unknown; type?: unknown }[]) {
+    if (typeof entry?.name === "string" && typeof entry.type === "string") types.set(entry.name, entry.type);
+  }
+  return types;
 }
 
 function diskRequest(segments: readonly string[], method: string): Request {

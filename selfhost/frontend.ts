@@ -3,8 +3,8 @@
  * default wrangler.toml's `[assets] directory` (which `[build]` makes during the bundle build, as
  * on Cloudflare), or `ASSETS_DIR`; `ASSETS_DIR=none` (or empty) serves fedi-bff alone.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { HeaderRule } from "./front.ts";
 import { parseHeadersFile } from "./headers-file.ts";
 import { wranglerAssetsDirectory } from "./workerd.ts";
@@ -37,6 +37,18 @@ const within = (parent: string, child: string) => {
 };
 
 /**
+ * The path a folder really is, symlinks resolved: the real path of its nearest existing ancestor
+ * with the rest appended (DATA_DIR may not exist yet). Two spellings of one folder — a symlink, a
+ * bind of `..` — compare equal only this way.
+ */
+export function realPath(path: string): string {
+  const absolute = resolve(path);
+  if (existsSync(absolute)) return realpathSync(absolute);
+  const parent = dirname(absolute);
+  return parent === absolute ? absolute : join(realPath(parent), basename(absolute));
+}
+
+/**
  * The folder's `_headers` rules, and every problem with the folder: it must exist, hold an
  * index.html (the single-page fallback) and stay apart from DATA_DIR (whose registrations and
  * config it would otherwise serve).
@@ -47,7 +59,8 @@ export function readFrontend(
 ): { readonly rules: HeaderRule[]; readonly problems: string[] } {
   const name = frontend.source === "ASSETS_DIR" ? "ASSETS_DIR" : "wrangler.toml [assets] directory";
   const at = `${name}: ${frontend.dir}`;
-  if (within(frontend.dir, dataDir) || within(dataDir, frontend.dir)) {
+  const [front, data] = [realPath(frontend.dir), realPath(dataDir)];
+  if (within(front, data) || within(data, front)) {
     return { rules: [], problems: [`${at} overlaps DATA_DIR (${dataDir}); keep them apart`] };
   }
   if (!existsSync(frontend.dir) || !statSync(frontend.dir).isDirectory()) {

@@ -53,8 +53,9 @@ function serve(configPath: string): { child: ChildProcess; listening: Promise<nu
   const listening = new Promise<number>((done, fail) => {
     const control = createInterface({ input: child.stdio[3] as NodeJS.ReadableStream });
     control.on("line", (line) => {
-      const event = JSON.parse(line) as { event?: string; port?: number };
-      if (event.event === "listen" && event.port !== undefined) done(event.port);
+      const event = JSON.parse(line) as { event?: string; port?: number; socket?: string };
+      // The public socket's port (the admin socket, when there is one, is on a fixed port).
+      if (event.event === "listen" && event.port !== undefined && event.socket !== "admin") done(event.port);
     });
     child.once("exit", (code) => fail(new Error(`workerd exited (${code}) before listening`)));
   });
@@ -99,6 +100,9 @@ async function main(): Promise<number> {
     say(
       `serving on http://${shown} (${settings.development ? "development" : "production"}; data in ${settings.dataDir}; ${settings.frontend === null ? "no frontend" : `frontend ${settings.frontend.dir}`})`,
     );
+    if (settings.adminSocketAddress !== null) {
+      say(`admin routes and metrics on http://${settings.adminSocketAddress}/_fedi-bff/ (loopback only)`);
+    }
   } catch {
     // workerd said why on stderr; its exit status is ours.
   }

@@ -26,11 +26,15 @@ const { configProblems } = (await import(CONFIG_MODULE)) as {
 export const WORKER_VARIABLES = FEDI_BFF_VARIABLES;
 
 /** The self-hosted server's own settings, beside the Worker's. */
-export const SERVER_VARIABLES = ["PORT", "LISTEN_ADDRESS", "DATA_DIR", "ASSETS_DIR"] as const;
+export const SERVER_VARIABLES = ["PORT", "LISTEN_ADDRESS", "DATA_DIR", "ASSETS_DIR", "ADMIN_PORT"] as const;
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_LISTEN_ADDRESS = "127.0.0.1";
 export const DEFAULT_DATA_DIR = "data";
+/** The admin listener's port when ADMIN_TOKEN is set and ADMIN_PORT is not. */
+export const DEFAULT_ADMIN_PORT = 8788;
+/** The admin listener's address: loopback only, whatever LISTEN_ADDRESS says. */
+export const ADMIN_LISTEN_ADDRESS = "127.0.0.1";
 
 export interface SelfHostSettings {
   /** The socket address for workerd: `127.0.0.1:8787`, `[::1]:8787`, `*:8787`. */
@@ -43,6 +47,11 @@ export interface SelfHostSettings {
   readonly development: boolean;
   /** The frontend folder served beside fedi-bff (selfhost/frontend.ts); null: fedi-bff alone. */
   readonly frontend: Frontend | null;
+  /**
+   * The loopback admin listener (`127.0.0.1:ADMIN_PORT`) for the admin routes and the metrics,
+   * when ADMIN_TOKEN is set; null otherwise (the admin routes then do not exist).
+   */
+  readonly adminSocketAddress: string | null;
 }
 
 /** The settings, or every problem with them. */
@@ -61,11 +70,20 @@ export function readSettings(
   const listen = parseListenAddress(environment.LISTEN_ADDRESS, development, problems);
   const dataDir = parseDataDir(environment.DATA_DIR, cwd, problems);
   const frontend = parseAssetsDir(environment.ASSETS_DIR, cwd, problems);
+  const adminPort = parseAdminPort(environment.ADMIN_PORT, vars.ADMIN_TOKEN, port, problems);
   // wrangler.toml's folder is built with the bundle and checked then; a folder set here must be ready.
   if (frontend?.source === "ASSETS_DIR") problems.push(...readFrontend(frontend, dataDir).problems);
   if (problems.length > 0) return { settings: null, problems };
   return {
-    settings: { socketAddress: `${listen}:${port}`, port, dataDir, variables, development, frontend },
+    settings: {
+      socketAddress: `${listen}:${port}`,
+      port,
+      dataDir,
+      variables,
+      development,
+      frontend,
+      adminSocketAddress: adminPort === null ? null : `${ADMIN_LISTEN_ADDRESS}:${adminPort}`,
+    },
     problems,
   };
 }
@@ -79,6 +97,31 @@ function parsePort(raw: string | undefined, problems: string[]): number {
     problems.push(`PORT: "${value}" is not a port number (0–65535)`);
     return DEFAULT_PORT;
   }
+  return port;
+}
+
+/**
+ * ADMIN_PORT: the loopback admin listener's port (DEFAULT_ADMIN_PORT when unset), only with
+ * ADMIN_TOKEN (the admin routes need it); null without ADMIN_TOKEN.
+ */
+function parseAdminPort(
+  raw: string | undefined,
+  adminToken: string | undefined,
+  publicPort: number,
+  problems: string[],
+): number | null {
+  const value = raw?.trim() ?? "";
+  if (!adminToken?.trim()) {
+    if (value !== "") problems.push("ADMIN_PORT: set, but ADMIN_TOKEN is not (the admin routes need it)");
+    return null;
+  }
+  if (value === "") return DEFAULT_ADMIN_PORT;
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(port >= 1 && port <= 65535)) {
+    problems.push(`ADMIN_PORT: "${value}" is not a port number (1–65535)`);
+    return null;
+  }
+  if (port === publicPort) problems.push(`ADMIN_PORT: ${port} is PORT too; give the admin listener its own`);
   return port;
 }
 

@@ -5,6 +5,10 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono/tiny";
+import { live, ready } from "./admin/health.ts";
+import { actOnInstance, listInstances, showInstance } from "./admin/instances.ts";
+import { countEvents } from "./admin/metrics.ts";
+import { metrics } from "./admin/metrics-route.ts";
 import { buildDeps } from "./app/deps.ts";
 import { renewToken } from "./app/renew.ts";
 import type { AppEnv } from "./app/types.ts";
@@ -13,14 +17,26 @@ import { configProblems } from "./config/config.ts";
 import type { Env } from "./config/env.ts";
 import { envWithOptions, type FediBffOptions, optionVars } from "./config/options.ts";
 import { BffError, errorResponse } from "./errors.ts";
+import { addEventSink, type BffEvent, trackRequest } from "./events.ts";
 import { cors } from "./middleware/cors.ts";
 import { errorToResponse } from "./middleware/errors.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { isFediBffPath } from "./paths.ts";
 import { isApiRequest, serveApi } from "./proxy/entry.ts";
 import { publicProxy } from "./public/route.ts";
+import { loginStartFailed } from "./session/login-events.ts";
 
+export type { BffEvent } from "./events.ts";
 export { FEDI_BFF_PATHS } from "./paths.ts";
+
+/** The handler's options: fedi-bff's settings (config/options.ts) and the events hook. */
+export interface FediBffHandlerOptions extends FediBffOptions {
+  /**
+   * Receives every event with an outcome (login started/completed/failed/abandoned, registrations,
+   * logouts, …; docs/operators.md has the schema), in this isolate. A hook that throws is ignored.
+   */
+  readonly onEvent?: (event: BffEvent) => void;
+}
 
 export interface FediBff {
   /** Answers a request on one of fedi-bff's paths (anything else: fedi-bff's JSON 404). */
@@ -38,8 +54,14 @@ export interface FediBff {
  * overriding them, from `options`; both are validated together on the first request, and any problem
  * makes every answer 500 `misconfigured` (details in the log). An option of the wrong type throws here.
  */
-export function createFediBff(options: FediBffOptions = {}): FediBff {
-  return fediBffHandler(envWithOptions(optionVars(options)));
+export function createFediBff(options: FediBffHandlerOptions = {}): FediBff {
+  const { onEvent, ...settings } = options;
+  if (onEvent !== undefined && typeof onEvent !== "function") {
+    throw new TypeError("fedi-bff options: onEvent: must be a function");
+  }
+  const handler = fediBffHandler(envWithOptions(optionVars(settings)));
+  if (onEvent !== undefined) addEventSink(onEvent);
+  return handler;
 }
 
 /**
@@ -47,6 +69,7 @@ export function createFediBff(options: FediBffOptions = {}): FediBff {
  * options code. `envFor` gives the env fedi-bff reads for the Worker's env.
  */
 export function fediBffHandler(envFor: (env: Env) => Env = (env) => env): FediBff {
+  countEvents();
   const app = router();
   const fetch = (request: Request, env: Env, ctx: ExecutionContext) => {
     const effective = envFor(env);
@@ -86,16 +109,26 @@ function pathOf(url: string): string {
   return start < 0 ? "/" : upToQuery.slice(start);
 }
 
+/** The operator's routes (src/admin/): health, instance status and repairs, metrics. */
+const OPS = "/_fedi-bff";
+
 function router(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   // The API proxy applies its own deps, CORS, security headers and errors (proxy/entry.ts); as the
   // first route it ends the chain, so the `*` middlewares below never run for it.
   app.all("/api/*", (c) => serveApi(c.req.raw, c.env, renewToken));
+  app.use("*", async function requestStart(c, next) {
+    trackRequest(c.req.raw, c.env.METRICS);
+    await next();
+  });
   // deps are missing only when building them failed (misconfigured): HTTPS is then assumed.
   app.use(
     "*",
     securityHeaders<AppEnv>((c) => c.get("deps")?.config.development !== true),
   );
+  // Health answers even when the settings are broken: before the deps, which need valid ones.
+  app.get(`${OPS}/live`, live);
+  app.get(`${OPS}/ready`, (c) => ready(c.req.raw, c.env));
   app.use("*", async function depsHandler(c, next) {
     c.set("deps", await buildDeps(c.env, c.req.url));
     await next();
@@ -110,7 +143,14 @@ function router(): Hono<AppEnv> {
   app.post("/auth/logout", logout);
   app.post("/auth/switch", switchTo);
   app.all("/instances/:host/api/*", publicProxy);
+  app.get(`${OPS}/instances`, listInstances);
+  app.get(`${OPS}/instances/:host`, showInstance);
+  app.post(`${OPS}/instances/:host/:action`, actOnInstance);
+  app.get(`${OPS}/metrics`, metrics);
   app.notFound(() => errorResponse(new BffError("not_found", "No such route.")));
-  app.onError((error, c) => errorToResponse(error, c.req.path));
+  app.onError(async (error, c) => {
+    if (c.req.path === "/auth/login") await loginStartFailed(c.req.raw, error);
+    return errorToResponse(error, c.req.path);
+  });
   return app;
 }

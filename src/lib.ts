@@ -9,5 +9,12 @@
 export type { Env as FediBffEnv } from "./config/env.ts";
 export type { FediBffOptions } from "./config/options.ts";
 export { ERROR_STATUS, type ErrorCode } from "./errors.ts";
-export { createFediBff, FEDI_BFF_PATHS, type FediBff } from "./fedi-bff.ts";
+export type { EventName, Outcome, Reason } from "./events.ts";
+export {
+  type BffEvent,
+  createFediBff,
+  FEDI_BFF_PATHS,
+  type FediBff,
+  type FediBffHandlerOptions,
+} from "./fedi-bff.ts";
 export { Registrar } from "./registry/registrar.ts";

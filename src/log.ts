@@ -26,6 +26,16 @@ export const LOG_EVENTS = [
   "ephemeral_session_key",
   /** A setting fedi-bff no longer reads (config.ts names what replaced it); the Worker serves on. */
   "setting_ignored",
+  // Events with outcomes (events.ts; docs/operators.md has their schema):
+  "login_started",
+  "login_completed",
+  "login_failed",
+  "login_abandoned",
+  "registration_created",
+  "registration_replaced",
+  "instance_throttled",
+  "logout",
+  "admin_action",
 ] as const;
 
 export type LogEvent = (typeof LOG_EVENTS)[number];

@@ -3,7 +3,7 @@
  * the handler's `handles`, the self-hosted front, wrangler.toml's `run_worker_first` (a test holds
  * it to this list) — reads one list.
  */
-export const FEDI_BFF_PATHS = ["/auth/", "/api/", "/instances/"] as const;
+export const FEDI_BFF_PATHS = ["/auth/", "/api/", "/instances/", "/_fedi-bff/"] as const;
 
 /** True when a raw path is under one of fedi-bff's prefixes. */
 export function isFediBffPath(path: string): boolean {

@@ -56,7 +56,18 @@ describe("the log", () => {
       expect(line).not.toMatch(SECRET_LIKE);
     }
     expect([...events]).toEqual(
-      expect.arrayContaining(["request_failed", "revoke_failed", "client_checked"]),
+      expect.arrayContaining([
+        "request_failed",
+        "revoke_failed",
+        "client_checked",
+        "login_started",
+        "login_completed",
+        "login_failed",
+        "login_abandoned",
+        "registration_created",
+        "registration_replaced",
+        "logout",
+      ]),
     );
   });
 });

@@ -130,8 +130,8 @@ export async function loginStart(
     name: "GET /auth/login",
     path: `/auth/login?instance=${encodeURIComponent(instance)}&return_to=%2F`,
     method: "GET",
-    // A start from the app's own page (an outside link would get the confirmation page instead).
-    headers: { "sec-fetch-site": "same-origin" },
+    // A start as the app makes it (a link would get the confirmation page instead).
+    headers: { "sec-fetch-site": "same-origin", "x-csrf": "1" },
     expectStatus: 302,
   };
   const first = await fetch(setup.urls.bffLogin + workload.path, {

@@ -116,6 +116,7 @@ export function workerdConfig(input: ConfigInput): string {
   const production = {
     ENVIRONMENT: "production",
     PUBLIC_URL: input.publicUrl,
+    APP_WEBSITE: input.publicUrl,
     APP_NAME: "fedi-bff",
     SCOPES: "read write push",
     SESSION_TTL: "2592000",

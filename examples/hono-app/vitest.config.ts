@@ -10,6 +10,7 @@ export default defineConfig({
         bindings: {
           SESSION_KEYS: "ZXhhbXBsZS1hcHAtdGVzdC1rZXktbm90LXNlY3JldCE",
           PUBLIC_URL: "https://client.example.com",
+          APP_WEBSITE: "https://client.example.com/about",
         },
         outboundService: () => new Response("no network in tests", { status: 599 }),
       },

@@ -12,6 +12,7 @@ import { asRecord } from "../http/upstream.ts";
 import { assertSameOriginAction } from "../middleware/origin.ts";
 import type { LogoutRevoke } from "../registry/holding.ts";
 import { findAccount } from "../session/accounts.ts";
+import { loggedOut } from "../session/login-events.ts";
 import type { Session, SessionAccount } from "../session/session.ts";
 import { clearSessionCookie, remainingLifetime, sessionSetCookie } from "../session/store.ts";
 import type { AuthRequest } from "./request.ts";
@@ -31,6 +32,7 @@ export async function logout(req: AuthRequest): Promise<Response> {
   const leaving = all ? session.accounts : session.accounts.filter((_, i) => i === session.active);
   const outcomes = await Promise.all(leaving.map((account) => revokeAccount(deps, account)));
   res.headers.set(REVOKE_HEADER, revokeSummary(outcomes));
+  for (const account of leaving) loggedOut(req.raw, account.instance);
   // Finished logins are settled here too: their tokens are in the session (revoked just now, or
   // staying) or were lost to a simultaneous login and are revoked.
   for (const line of await settleFinishedLogins(req, session.accounts)) {

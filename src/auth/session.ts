@@ -5,12 +5,14 @@
 
 import type { Account, Session as SessionAnswer } from "../client/types.ts";
 import { BffError } from "../errors.ts";
+import { refuseExcludedAccounts } from "../session/drop.ts";
 import { accountKey, activeAccount, type Session, type SessionAccount } from "../session/session.ts";
 import type { AuthRequest } from "./request.ts";
 import { settleFinishedLogins } from "./settle-logins.ts";
 
 export async function sessionInfo(req: AuthRequest): Promise<Response> {
   const session = await requireSession(req);
+  await refuseExcludedAccounts(session, req.deps);
   const active = activeAccount(session);
   // The first call after a login (the frontend asks who signed in) settles finished logins.
   const settled = await settleFinishedLogins(req, session.accounts);

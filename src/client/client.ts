@@ -130,11 +130,15 @@ export function createClient(options: ClientOptions = {}): FediBffClient {
       return url;
     },
     async session() {
-      try {
-        return (await (await call("/auth/session")).json()) as Session;
-      } catch (error) {
-        if ((error as { code?: unknown }).code === "not_authenticated") return null;
-        throw error;
+      // A refused account (its instance now excluded) has left the cookie: ask once more.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return (await (await call("/auth/session")).json()) as Session;
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          if (code === "not_authenticated") return null;
+          if (code !== "instance_not_allowed" || attempt > 0) throw error;
+        }
       }
     },
     async logout({ all = false } = {}) {

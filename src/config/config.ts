@@ -5,7 +5,7 @@
  */
 
 import { BffError } from "../errors.ts";
-import { type IpRange, parseIpRange } from "../http/client-ip.ts";
+import { type IpRange, parseIpRange, trustsTooMuch, WIDEST_PROXY_PREFIX } from "../http/client-ip.ts";
 import { type HostPattern, parseHostList } from "../instance/policy.ts";
 import { log } from "../log.ts";
 import type { Env } from "./env.ts";
@@ -33,6 +33,8 @@ export interface Config {
   readonly upstreamTimeoutMs: number;
   /** Reverse proxies whose X-Forwarded-For names the client (self-hosted only; src/http/client-ip.ts). */
   readonly trustedProxies: readonly IpRange[];
+  /** The operator's Bearer token for the admin routes; null: they answer 404 (src/admin/). */
+  readonly adminToken: string | null;
 }
 
 /** The values ENVIRONMENT may take; unset means production. */
@@ -94,12 +96,12 @@ function readConfig(env: Env): { config: Config; problems: string[] } {
   const { allow, deny } = parseInstanceLists(env, insecureHosts, problems);
   const frontendOrigins = parseOrigins(env.FRONTEND_ORIGINS, development, publicUrl, problems);
   const proxyPrefixes = parsePrefixes(env.PROXY_PATH_PREFIXES, problems);
-  const appWebsite = env.APP_WEBSITE?.trim() || null;
-  if (appWebsite !== null && !isHttpUrl(appWebsite)) problems.push("APP_WEBSITE: not an http(s) URL");
+  const appWebsite = parseAppWebsite(env.APP_WEBSITE, development, problems);
   const upstreamTimeoutMs = 1000 * parseSeconds(env.UPSTREAM_TIMEOUT, 10, "UPSTREAM_TIMEOUT", problems);
   const publicProxy = parseFlag(env.PUBLIC_PROXY, "PUBLIC_PROXY", problems);
   const trustedProxies = parseTrustedProxies(env.TRUSTED_PROXIES, problems);
   problems.push(...misspelledSettings(Object.keys(env)));
+  const adminToken = parseAdminToken(env.ADMIN_TOKEN, problems);
   const config: Config = {
     development,
     sessionKeys,
@@ -116,6 +118,7 @@ function readConfig(env: Env): { config: Config; problems: string[] } {
     publicProxy,
     upstreamTimeoutMs,
     trustedProxies,
+    adminToken,
   };
   return { config, problems };
 }
@@ -129,6 +132,41 @@ function parseEnvironment(raw: string | undefined, problems: string[]): string {
   const value = raw?.trim() || "production";
   if (!(ENVIRONMENTS as readonly string[]).includes(value)) {
     problems.push(`ENVIRONMENT: "${value}" is not one of ${ENVIRONMENTS.join(", ")}`);
+  }
+  return value;
+}
+
+/**
+ * APP_WEBSITE: where instance admins learn who runs this deployment. It is in every request
+ * fedi-bff makes itself (the User-Agent) and on the instances' app records, so it is required
+ * outside development.
+ */
+function parseAppWebsite(raw: string | undefined, development: boolean, problems: string[]): string | null {
+  const value = raw?.trim() || null;
+  if (value === null) {
+    if (!development) {
+      problems.push(
+        "APP_WEBSITE: missing (a page that says who runs this deployment and how to reach them; instance admins see it)",
+      );
+    }
+    return null;
+  }
+  if (!isHttpUrl(value)) problems.push("APP_WEBSITE: not an http(s) URL");
+  return value;
+}
+
+/** The shortest ADMIN_TOKEN accepted (characters): a guessable one would open the admin routes. */
+export const ADMIN_TOKEN_MIN = 32;
+
+/** ADMIN_TOKEN: unset, or at least ADMIN_TOKEN_MIN visible ASCII characters (never quoted in a problem). */
+function parseAdminToken(raw: string | undefined, problems: string[]): string | null {
+  const value = raw?.trim() ?? "";
+  if (value === "") return null;
+  if (value.length < ADMIN_TOKEN_MIN || !/^[\x21-\x7e]+$/.test(value) || new Set(value).size < 10) {
+    problems.push(
+      `ADMIN_TOKEN: must be at least ${ADMIN_TOKEN_MIN} random visible characters (e.g. \`openssl rand -base64 32\`)`,
+    );
+    return null;
   }
   return value;
 }
@@ -148,7 +186,12 @@ function parseTrustedProxies(raw: string | undefined, problems: string[]): IpRan
   for (const entry of list(raw)) {
     const range = parseIpRange(entry);
     if (range === null) problems.push(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range`);
-    else ranges.push(range);
+    else if (trustsTooMuch(range)) {
+      const { v4, v6 } = WIDEST_PROXY_PREFIX;
+      problems.push(
+        `TRUSTED_PROXIES: "${entry}" trusts nearly every address (every client could pick its own); name the proxies, no range wider than /${v4} (IPv4) or /${v6} (IPv6)`,
+      );
+    } else ranges.push(range);
   }
   return ranges;
 }

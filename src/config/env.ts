@@ -11,6 +11,11 @@ export type EnvVariables = { [K in VariableName]?: string };
 
 export interface Env extends EnvVariables {
   /**
+   * Secret: the operator's Bearer token for the admin routes under /_fedi-bff/ (instance status
+   * and repairs, readiness details, metrics). Unset: those routes answer 404.
+   */
+  ADMIN_TOKEN?: string;
+  /**
    * App registrations, read on the login hot path. Absent when self-hosted: the registry then
    * reads through the Registrar (src/registry/registry.ts).
    */
@@ -19,6 +24,8 @@ export interface Env extends EnvVariables {
   REGISTRAR: DurableObjectNamespace<RegistrarRpc>;
   /** Login starts per client IP. Absent when self-hosted: an in-isolate window stands in (src/http/rate-limit.ts). */
   LOGIN_LIMITER?: RateLimit;
+  /** Optional Workers Analytics Engine dataset: one data point per event (docs/operators.md). */
+  METRICS?: AnalyticsEngineDataset;
 }
 
 /** The bindings above are exactly FEDI_BFF_BINDINGS: the list and the type cannot drift apart. */

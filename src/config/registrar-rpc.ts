@@ -4,6 +4,7 @@
  */
 import type { ErrorCode } from "../errors.ts";
 import type { RegistrationRequest } from "../oauth/registration.ts";
+import type { AdminAction, AdminResult, InstanceStatus } from "./registrar-admin.ts";
 import type { VariableName } from "./variables.ts";
 
 /**
@@ -42,6 +43,15 @@ export interface RegistrarRpc extends Rpc.DurableObjectBranded {
   /** A session let go of the token; true when no other session holds it (it may be revoked). */
   releaseToken(hash: string, holder: string | undefined, clientId: string): Promise<boolean>;
   refresh(clientId: string, refreshToken: string, settings?: RegistrarSettings): Promise<RegistrarResult>;
+  /** The operator's view of this instance (src/registry/status.ts). */
+  status(req: RegistrationRequest, settings?: RegistrarSettings): Promise<InstanceStatus>;
+  /** An operator's repair, bounded like the automatic ones. */
+  operate(req: RegistrationRequest, action: AdminAction, settings?: RegistrarSettings): Promise<AdminResult>;
+  /** On the index object only: remembers a host with a registration / lists them. */
+  indexHost(host: string): Promise<void>;
+  indexedHosts(): Promise<string[]>;
+  /** Readiness: touches this object's storage (a write and a read). */
+  ping(): Promise<boolean>;
   /** A revoke that failed: tried again later, a few times (false: the queue is full). */
   queueRevoke(
     host: string,

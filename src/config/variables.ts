@@ -22,12 +22,13 @@ export const FEDI_BFF_VARIABLES = [
   "PROXY_PATH_PREFIXES",
   "PUBLIC_PROXY",
   "TRUSTED_PROXIES",
+  "ADMIN_TOKEN",
 ] as const;
 
 export type VariableName = (typeof FEDI_BFF_VARIABLES)[number];
 
-/** The bindings fedi-bff uses (wrangler.toml): KV, the Durable Object, the rate limiter. */
-export const FEDI_BFF_BINDINGS = ["APPS", "REGISTRAR", "LOGIN_LIMITER"] as const;
+/** The bindings fedi-bff uses (wrangler.toml): KV, the Durable Object, the rate limiter, metrics. */
+export const FEDI_BFF_BINDINGS = ["APPS", "REGISTRAR", "LOGIN_LIMITER", "METRICS"] as const;
 
 /** Settings fedi-bff no longer reads; an env that sets one is told so once (never an error). */
 export const RETIRED_SETTINGS = ["DEMO_PAGE"] as const;

@@ -81,6 +81,22 @@ export function parseIpRange(text: string): IpRange | null {
   return { groups, bits: v4 ? 96 + length : length };
 }
 
+/** The narrowest prefix a trusted proxy range may have: IPv4 /8 (as 10.0.0.0/8), IPv6 /7 (as fc00::/7). */
+export const WIDEST_PROXY_PREFIX = { v4: 8, v6: 7 } as const;
+
+const V4_MAPPED: readonly number[] = [0, 0, 0, 0, 0, 0xffff, 0, 0];
+
+/**
+ * True when trusting `range` would trust (nearly) every address: `0.0.0.0/0`, `::/0`, or any range
+ * wider than WIDEST_PROXY_PREFIX, or an IPv6 range that holds every IPv4 address (`::/8` holds
+ * `::ffff:0:0/96`). Every client would then choose its own address with X-Forwarded-For.
+ */
+export function trustsTooMuch(range: IpRange): boolean {
+  const v4 = range.bits >= 96 && inRange(range.groups, { groups: V4_MAPPED, bits: 96 });
+  if (v4) return range.bits - 96 < WIDEST_PROXY_PREFIX.v4;
+  return range.bits < WIDEST_PROXY_PREFIX.v6 || (range.bits <= 96 && inRange(V4_MAPPED, range));
+}
+
 /** Whether the address (8 groups) lies in the range. */
 export function inRange(groups: readonly number[], range: IpRange): boolean {
   for (let i = 0, left = range.bits; left > 0; i++, left -= 16) {

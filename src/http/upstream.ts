@@ -19,8 +19,13 @@ export interface UpstreamContext {
 /** fedi-bff's version, as package.json says (held equal by test/http/upstream.test.ts). */
 export const VERSION = "0.1.0";
 
-export function userAgent(publicUrl: string | null): string {
-  return `fedi-bff/${VERSION} (+${publicUrl ?? "https://github.com/fedi-bff/fedi-bff"})`;
+/**
+ * The User-Agent of every request fedi-bff makes itself: fedi-bff, its version, and where an
+ * instance's admin learns who runs this deployment (APP_WEBSITE; required outside development,
+ * where the BFF's own origin stands in). GoToSocial answers 418 to a request without one.
+ */
+export function userAgent(website: string | null): string {
+  return `fedi-bff/${VERSION} (+${website ?? "https://github.com/fedi-bff/fedi-bff"})`;
 }
 
 /** Methods whose repetition changes nothing on the server (RFC 9110, section 9.2.1). */

@@ -79,3 +79,28 @@ export function checkContactedUrl(
   assertHostAllowed(url.host, policy);
   return url;
 }
+
+/** Hosts remembered by `exclusionCheck`'s predicate, per isolate; a full memo is emptied. */
+const EXCLUSION_MEMO_LIMIT = 1000;
+
+/**
+ * A predicate for "the operator's lists exclude this canonical host", for every request of a
+ * session: with no list it is a constant, otherwise each host's answer is worked out once and then
+ * a Map lookup (the lists are fixed for the isolate's life).
+ */
+export function exclusionCheck(lists: {
+  allow: readonly HostPattern[];
+  deny: readonly HostPattern[];
+}): (host: string) => boolean {
+  if (lists.allow.length === 0 && lists.deny.length === 0) return () => false;
+  const memo = new Map<string, boolean>();
+  return (host) => {
+    let excluded = memo.get(host);
+    if (excluded === undefined) {
+      excluded = hostMatches(host, lists.deny) || (lists.allow.length > 0 && !hostMatches(host, lists.allow));
+      if (memo.size >= EXCLUSION_MEMO_LIMIT) memo.clear();
+      memo.set(host, excluded);
+    }
+    return excluded;
+  };
+}

@@ -1,6 +1,8 @@
 /** Token revocation (RFC 7009, Mastodon `POST /oauth/revoke`). Best effort: never throws. */
+
+import { isBffError } from "../errors.ts";
+import { emit } from "../events.ts";
 import { discard, type UpstreamContext } from "../http/upstream.ts";
-import { log } from "../log.ts";
 import { postForm } from "./form.ts";
 import type { Registration } from "./registration.ts";
 
@@ -24,10 +26,15 @@ export async function revoke(
     });
     await discard(res);
     if (res.status === 200) return "revoked";
-    log("warn", "revoke_failed", { host: registration.host, status: res.status });
+    emit(null, { ...failed(registration), reason: "upstream_status", detail: `status ${res.status}` });
     return res.status === 429 || res.status >= 500 ? "failed" : "refused";
   } catch (error) {
-    log("warn", "revoke_failed", { host: registration.host, internal: String(error) });
+    const timeout = isBffError(error) && error.code === "instance_timeout";
+    emit(null, {
+      ...failed(registration),
+      reason: timeout ? "upstream_timeout" : "upstream_network",
+      detail: String(error),
+    });
     return "failed";
   }
 }
@@ -39,4 +46,13 @@ export async function revokeToken(
   token: string,
 ): Promise<boolean> {
   return (await revoke(ctx, registration, token)) === "revoked";
+}
+
+function failed(registration: Registration) {
+  return {
+    event: "revoke_failed",
+    instance: registration.host,
+    software: registration.software || null,
+    outcome: "failed",
+  } as const;
 }

@@ -10,6 +10,7 @@ import type { Env } from "../config/env.ts";
 import { getKeyRing, type KeyRing } from "../crypto/key-ring.ts";
 import { type FetchLike, type UpstreamContext, userAgent } from "../http/upstream.ts";
 import type { HostPolicy } from "../instance/host.ts";
+import { exclusionCheck } from "../instance/policy.ts";
 
 /** The settings the proxy reads (CORS, origin checks, path prefixes). */
 export type ProxyConfig = Pick<Config, "frontendOrigins" | "proxyPrefixes">;
@@ -20,6 +21,8 @@ export interface ProxyDeps {
   /** The BFF's own origin (PUBLIC_URL; in development without it, the request's origin). */
   readonly publicOrigin: string;
   readonly policy: HostPolicy;
+  /** True when the operator's lists exclude a canonical host: a constant or a memo lookup. */
+  readonly excluded: (host: string) => boolean;
   readonly upstream: UpstreamContext;
 }
 
@@ -41,7 +44,12 @@ export async function getProxyDeps(env: Env, requestUrl: string): Promise<ProxyD
     ring: await getKeyRing(config.sessionKeys),
     publicOrigin,
     policy: { insecureHosts: config.insecureHosts, allow: config.allowlist, deny: config.denylist },
-    upstream: { fetch: globalFetch, userAgent: userAgent(publicOrigin), timeoutMs: config.upstreamTimeoutMs },
+    excluded: exclusionCheck({ allow: config.allowlist, deny: config.denylist }),
+    upstream: {
+      fetch: globalFetch,
+      userAgent: userAgent(config.appWebsite ?? publicOrigin),
+      timeoutMs: config.upstreamTimeoutMs,
+    },
   };
   if (byOrigin === undefined) {
     byOrigin = new Map();

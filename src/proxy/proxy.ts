@@ -12,6 +12,7 @@ import { discard } from "../http/upstream.ts";
 import { assertCsrfHeader } from "../middleware/origin.ts";
 import { securityHeaderRecord } from "../middleware/security-headers.ts";
 import { findAccount } from "../session/accounts.ts";
+import { instanceExcluded } from "../session/drop.ts";
 import type { Session, SessionAccount } from "../session/session.ts";
 import { readSession } from "../session/store.ts";
 import { isTokenDead, maySignalDeadToken } from "./dead-token.ts";
@@ -46,6 +47,10 @@ export async function proxy(
   if (session === null) throw new BffError("not_authenticated", "Sign in first: the API needs a session.");
   const index = accountIndex(session, headers.get("x-account"));
   let account = session.accounts[index] as SessionAccount;
+  // The lists apply to sessions made before them (in memory: a constant or a map lookup).
+  if (deps.excluded(account.instance)) {
+    throw await instanceExcluded(session, (_, i) => i === index, deps.ring, account.instance);
+  }
   let own = cors;
   // Only tokens that end take this path (renewal.ts): the others cost one property read.
   if (account.tokenEnd !== undefined && env !== undefined) {

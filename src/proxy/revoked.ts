@@ -7,8 +7,8 @@
  */
 
 import { BffError } from "../errors.ts";
+import { cookieWithout } from "../session/drop.ts";
 import { accountKey, type Session } from "../session/session.ts";
-import { clearSessionCookie, remainingLifetime, sessionSetCookie } from "../session/store.ts";
 import type { ProxyDeps } from "./deps.ts";
 
 /** The error to throw when the instance refused the token of `session.accounts[index]`. */
@@ -29,19 +29,11 @@ export async function accountEnded(
   code: keyof typeof DESCRIPTIONS,
   internal?: string,
 ): Promise<BffError> {
-  const staying = session.accounts.filter((_, i) => i !== index);
-  let cookie: string;
-  if (staying.length === 0) {
-    cookie = clearSessionCookie();
-  } else {
-    const active =
-      session.active === index ? 0 : session.active > index ? session.active - 1 : session.active;
-    const ttl = remainingLifetime(session);
-    cookie = await sessionSetCookie(staying, active, deps.ring, ttl);
-  }
+  const cookie = await cookieWithout(session, (_, i) => i === index, deps.ring);
   const account = session.accounts[index];
+  const why = internal ?? (code === "session_revoked" ? "upstream refused the token" : "token ended");
   return new BffError(code, DESCRIPTIONS[code], {
-    internal: `${internal ?? (code === "session_revoked" ? "upstream refused the token" : "token ended")} for ${account?.instance ?? "?"}`,
+    internal: `${why} for ${account?.instance ?? "?"}`,
     headers: { "set-cookie": cookie },
     ...(account === undefined ? {} : { account: accountKey(account) }),
   });

@@ -5,11 +5,12 @@
  */
 import { nowSeconds } from "../clock.ts";
 import { open, seal } from "../crypto/seal.ts";
-import { log } from "../log.ts";
+import { emit } from "../events.ts";
 import { grantAppToken } from "../oauth/client-credentials.ts";
 import type { Registration } from "../oauth/registration.ts";
 import { revokeToken } from "../oauth/revoke.ts";
-import { configOf, keyRingOf, type RegistrarScope, upstreamContext } from "./scope.ts";
+import { configOf, eventPlace, keyRingOf, type RegistrarScope, upstreamContext } from "./scope.ts";
+import { recordCheck } from "./stats.ts";
 import { doAppTokenKey, doCheckedKey } from "./storage-keys.ts";
 
 /** The app token that anchors a registration (and serves the public proxy). */
@@ -68,7 +69,15 @@ export async function mintAnchor(
   const ctx = upstreamContext(configOf(scope));
   const grant = await grantAppToken(ctx, registration, now);
   const detail = grant.status === "unknown" ? grant.detail.slice(0, 200) : undefined;
-  log("info", "client_checked", { host: registration.host, status: grant.status, internal: detail });
+  emit(eventPlace(scope), {
+    event: "client_checked",
+    instance: registration.host,
+    software: registration.software || null,
+    outcome: grant.status === "unknown" ? "failed" : "ok",
+    reason: `client_${grant.status}`,
+    ...(detail === undefined ? {} : { detail }),
+  });
+  await recordCheck(scope, fp, grant.status);
   if (grant.status !== "alive") return grant.status;
   const previous = await readAnchor(scope, fp, registration, now - ANCHOR_GRACE);
   const anchor: Anchor = { ...grant.token, clientId: registration.clientId, mintedAt: now };

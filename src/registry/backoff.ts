@@ -6,8 +6,8 @@
 import { nowSeconds } from "../clock.ts";
 import type { RegistrarResult } from "../config/registrar-rpc.ts";
 import type { BffError, ErrorCode } from "../errors.ts";
-import { log } from "../log.ts";
-import type { RegistrarScope } from "./scope.ts";
+import { emit, outcomeOfCode, reasonOfCode } from "../events.ts";
+import { eventPlace, type RegistrarScope } from "./scope.ts";
 import { doBackoffKey } from "./storage-keys.ts";
 
 interface Backoff {
@@ -44,7 +44,15 @@ export async function backOff(
   host: string,
   error: BffError,
 ): Promise<RegistrarResult> {
-  log("warn", "registration_failed", { host, error: error.code, internal: error.internal });
+  const facts = { instance: host, error: error.code, reason: reasonOfCode(error.code) };
+  emit(eventPlace(scope), {
+    event: "registration_failed",
+    outcome: outcomeOfCode(error.code),
+    ...facts,
+    detail: error.internal,
+  });
+  if (error.code === "registration_rate_limited")
+    emit(eventPlace(scope), { event: "instance_throttled", outcome: "refused", ...facts });
   const retryAfter = Number(error.headers["retry-after"] ?? BACKOFF_SECONDS[error.code] ?? 60);
   const backoff: Backoff = { until: nowSeconds() + retryAfter, code: error.code, description: error.message };
   await scope.state.storage.put(doBackoffKey(fp), backoff);

@@ -11,9 +11,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { nowSeconds } from "../clock.ts";
 import type { Env } from "../config/env.ts";
+import type { AdminAction, AdminResult, InstanceStatus } from "../config/registrar-admin.ts";
 import type { RegistrarResult, RegistrarRpc, RegistrarSettings } from "../config/registrar-rpc.ts";
 import { seal } from "../crypto/seal.ts";
 import { isBffError } from "../errors.ts";
+import type { Reason } from "../events.ts";
 import type { RegistrationRequest } from "../oauth/registration.ts";
 import { checkedAt, mintAnchor, readAnchor, sealedAnchor } from "./anchor.ts";
 import { activeBackoff, backOff } from "./backoff.ts";
@@ -32,7 +34,8 @@ import { KvPublisher } from "./publish.ts";
 import { RefreshGrants } from "./refresh.ts";
 import { queueRevoke, retryRevokes } from "./revoke-queue.ts";
 import { type Current, configOf, keyRingOf, type RegistrarScope, settingsEnv } from "./scope.ts";
-import { doProbeKey, doReplacedKey, registrationFingerprint } from "./storage-keys.ts";
+import { indexedHosts, indexHost, instanceStatus, noteRegistered, operate } from "./status.ts";
+import { doProbeKey, doReplacedKey, doStatsKey, registrationFingerprint } from "./storage-keys.ts";
 import { addHolder, removeHolder } from "./token-holders.ts";
 
 /** What a caller knows of the registration it asks about. */
@@ -174,6 +177,39 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
     await retryRevokes(this.#scoped(this.#alarmSettings).scope);
   }
 
+  /** The operator's view of this instance (src/registry/status.ts). */
+  async status(req: RegistrationRequest, settings?: RegistrarSettings): Promise<InstanceStatus> {
+    return instanceStatus(this.#scoped(settings).scope, req, await registrationFingerprint(req));
+  }
+
+  /** An operator's repair (src/registry/status.ts), bounded like the automatic ones. */
+  async operate(
+    req: RegistrationRequest,
+    action: AdminAction,
+    settings?: RegistrarSettings,
+  ): Promise<AdminResult> {
+    const s = this.#scoped(settings);
+    const fp = await registrationFingerprint(req);
+    return operate(s.scope, req, fp, action, (current) =>
+      this.#register(s, req, fp, current, "operator_forced"),
+    );
+  }
+
+  async indexHost(host: string): Promise<void> {
+    await indexHost(this.#scoped(undefined).scope, host);
+  }
+
+  async indexedHosts(): Promise<string[]> {
+    return indexedHosts(this.#scoped(undefined).scope);
+  }
+
+  /** Readiness: this object's storage takes a write and gives it back. */
+  async ping(): Promise<boolean> {
+    const now = nowSeconds();
+    await this.ctx.storage.put(doStatsKey("ping"), now);
+    return (await this.ctx.storage.get<number>(doStatsKey("ping"))) === now;
+  }
+
   async #run(s: Scoped, req: RegistrationRequest, ask: Ask): Promise<RegistrarResult> {
     const fp = await registrationFingerprint(req);
     const blocked = await activeBackoff(s.scope, fp);
@@ -311,6 +347,7 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
     req: RegistrationRequest,
     fp: string,
     previous: Current | null,
+    reason?: Reason,
   ): Promise<RegistrarResult> {
     const config = configOf(s.scope);
     try {
@@ -320,6 +357,13 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
       await storeCurrent(s.scope, fp, next, previous, config.sessionTtl);
       s.kv.forget(fp);
       await pruneClients(s.scope, nowSeconds());
+      await noteRegistered(
+        s.scope,
+        fp,
+        registration,
+        previous,
+        reason ?? registrationReason(registration, previous),
+      );
       if (keepingOf(registration.software) === "per-login") {
         const reusable = reusesPerLoginApps(registration.software);
         await recordPerLogin(s.scope, registration.clientId, req.client ?? "", reusable);
@@ -332,6 +376,12 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
       return backOff(s.scope, fp, req.host, error);
     }
   }
+}
+
+/** Why a registration was made, when no operator asked for it. */
+function registrationReason(registration: { software: string }, previous: Current | null): Reason {
+  if (previous === null) return "new_instance";
+  return keepingOf(registration.software) === "per-login" ? "per_login" : "dead_client";
 }
 
 function unreadable(): RegistrarResult {

@@ -7,6 +7,7 @@ import type { Env } from "../config/env.ts";
 import type { RegistrarSettings } from "../config/registrar-rpc.ts";
 import { FEDI_BFF_BINDINGS } from "../config/variables.ts";
 import { getKeyRing, type KeyRing } from "../crypto/key-ring.ts";
+import type { EventPlace } from "../events.ts";
 import { type UpstreamContext, userAgent } from "../http/upstream.ts";
 import type { Registration } from "../oauth/registration.ts";
 
@@ -39,6 +40,11 @@ export function configOf(scope: RegistrarScope): Config {
   return loadConfig(scope.env());
 }
 
+/** Where the registrar's events happen: its own env's Analytics Engine dataset. */
+export function eventPlace(scope: RegistrarScope): EventPlace {
+  return { dataset: scope.env().METRICS };
+}
+
 export function keyRingOf(scope: RegistrarScope): Promise<KeyRing> {
   return getKeyRing(configOf(scope).sessionKeys);
 }
@@ -47,7 +53,7 @@ export function keyRingOf(scope: RegistrarScope): Promise<KeyRing> {
 export function upstreamContext(config: Config): UpstreamContext {
   return {
     fetch: (input, init) => fetch(input, init),
-    userAgent: userAgent(config.publicUrl),
+    userAgent: userAgent(config.appWebsite ?? config.publicUrl),
     timeoutMs: config.upstreamTimeoutMs,
   };
 }

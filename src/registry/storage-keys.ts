@@ -111,6 +111,20 @@ export async function doRefreshKey(clientId: string, refreshToken: string): Prom
 
 export const DO_REFRESH_PREFIX = "refresh:v1:";
 
+/** Durable Object storage: the operator's view of one fingerprint (last check, replacements, per hour). */
+export function doStatsKey(fingerprint: string): string {
+  return `stats:v1:${fingerprint}`;
+}
+
+/** The name of the one Registrar object that indexes the hosts with a registration (no host has it). */
+export const REGISTRAR_INDEX = "~index";
+
+/** Durable Object storage, on the index object: a host with a registration → when it was named. */
+export function doIndexedHostKey(host: string): string {
+  return `${INDEXED_HOST_PREFIX}${host}`;
+}
+
+export const INDEXED_HOST_PREFIX = "host:v1:";
 /** Durable Object storage: a revocation that failed, retried later (the token sealed, never in clear). */
 export function doRevokeKey(id: string): string {
   return `${DO_REVOKE_PREFIX}${id}`;

@@ -54,6 +54,10 @@ function starterToml(edit: (toml: string) => string = (t) => t): string {
       '# PUBLIC_URL = "https://my-fedi-app.example.workers.dev"',
       'PUBLIC_URL = "https://app.example.org"',
     )
+    .replace(
+      '# APP_WEBSITE = "https://my-fedi-app.example.org/about"',
+      'APP_WEBSITE = "https://app.example.org/about"',
+    )
     .replace('id = "00000000000000000000000000000000"', 'id = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"');
   return edit(toml);
 }
@@ -69,7 +73,8 @@ describe("fedi-bff check", () => {
     const toml = readFileSync(join(ROOT, "examples/starter/wrangler.toml"), "utf8");
     const run = fediBff(project({ "wrangler.toml": toml, "src/index.ts": "" }), "check");
     assert.equal(run.status, 1);
-    assert.match(run.err, /2 problem\(s\)/);
+    assert.match(run.err, /3 problem\(s\)/);
+    assert.match(run.err, /APP_WEBSITE: missing \(a page that says who runs this deployment/);
     assert.match(
       run.err,
       /PUBLIC_URL: not set in \[vars\]; the https origin users will reach: https:\/\/my-fedi-app\./,
@@ -161,6 +166,7 @@ describe("npm run self-host -- --check: the settings", () => {
     );
     assert.deepEqual(problems, [
       "PUBLIC_URL: missing (the BFF's own origin, e.g. https://bff.example.org; for local development, ENVIRONMENT=development)",
+      "APP_WEBSITE: missing (a page that says who runs this deployment and how to reach them; instance admins see it)",
       "INSTANCE_ALLOW_LIST: not a setting of fedi-bff; did you mean INSTANCE_ALLOWLIST?",
       "PUBLIC_URl: not a setting of fedi-bff; did you mean PUBLIC_URL?",
     ]);

@@ -11,6 +11,7 @@ import {
   FediBffError,
   type Session,
 } from "../../src/client/index.ts";
+import type { Env } from "../../src/config/env.ts";
 import { BFF, bff, CookieJar } from "../helpers/bff.ts";
 import { approve, fakeState, uniqueHost } from "../helpers/fake.ts";
 
@@ -24,7 +25,7 @@ interface Browser {
 }
 
 /** A page on fedi-bff's origin: the client's requests reach the Worker with the jar's cookies. */
-function browser(jar = new CookieJar()): Browser {
+function browser(jar = new CookieJar(), env: Partial<Env> = {}): Browser {
   const sent: Browser["sent"] = [];
   const visited: string[] = [];
   const client = createClient({
@@ -33,7 +34,7 @@ function browser(jar = new CookieJar()): Browser {
       sent.push({ url, init });
       // workerd's Request has no `credentials`; the jar plays the browser sending the cookie.
       const { credentials: _, ...rest } = init;
-      return bff(url, { ...rest, jar });
+      return bff(url, { ...rest, jar, env });
     },
     navigate: (url) => visited.push(url),
   });
@@ -250,5 +251,18 @@ describe("browser client: API calls", () => {
 
   it("needs a base URL outside a page", () => {
     expect(() => createClient()).toThrow(/baseUrl/);
+  });
+
+  it("drops an account whose instance the operator excluded since, and shows the others", async () => {
+    const first = await signedIn();
+    const second = uniqueHost("mastodon");
+    await first.client.login({ instance: second });
+    await comeBack(first, "bob");
+    const listed = browser(first.jar, { INSTANCE_DENYLIST: second });
+    const left = (await listed.client.session()) as Session;
+    expect(left.accounts.map((a) => a.instance)).toEqual([first.host]);
+    expect(listed.sent.map((r) => new URL(r.url).pathname)).toEqual(["/auth/session", "/auth/session"]);
+    const none = browser(first.jar, { INSTANCE_DENYLIST: `${first.host},${second}` });
+    expect(await none.client.session()).toBeNull();
   });
 });

@@ -1,9 +1,10 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { configProblems, loadConfig } from "../../src/config/config.ts";
+import { ADMIN_TOKEN_MIN, configProblems, loadConfig } from "../../src/config/config.ts";
 import type { Env } from "../../src/config/env.ts";
 import { BffError } from "../../src/errors.ts";
+import { WIDEST_PROXY_PREFIX } from "../../src/http/client-ip.ts";
 import app from "../../src/index.ts";
 
 const KEY = "dGVzdC1rZXktMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA";
@@ -75,6 +76,43 @@ describe("configuration", () => {
     expect(problems).not.toContain('"127.0.0.1"');
   });
 
+  it("takes ADMIN_TOKEN only long and random, and never quotes it in a problem", () => {
+    const valid = { SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" };
+    for (const token of ["short-token", "a".repeat(ADMIN_TOKEN_MIN), `${"ab".repeat(ADMIN_TOKEN_MIN)} x`]) {
+      const problems = problemsOf({ ...valid, ADMIN_TOKEN: token });
+      expect(problems, token).toContain("ADMIN_TOKEN: must be at least");
+      expect(problems).not.toContain(token);
+    }
+    const token = "q8Vd1kR0-x7Lw3Zp_Nc5Ty2Hb9Mf4Ja6Ue";
+    expect(loadConfig({ ...env, ...valid, ADMIN_TOKEN: token } as Env).adminToken).toBe(token);
+    expect(loadConfig({ ...env, ...valid } as Env).adminToken).toBeNull();
+  });
+
+  it("refuses a TRUSTED_PROXIES range that trusts (nearly) every address", () => {
+    const valid = { SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" };
+    const { v4, v6 } = WIDEST_PROXY_PREFIX;
+    for (const entry of [
+      "0.0.0.0/0",
+      "::/0",
+      `10.0.0.0/${v4 - 1}`,
+      `fc00::/${v6 - 1}`,
+      "::/8",
+      "::ffff:0:0/96",
+    ]) {
+      const problems = problemsOf({ ...valid, TRUSTED_PROXIES: `127.0.0.1,${entry}` });
+      expect(problems, entry).toContain(`TRUSTED_PROXIES: "${entry}" trusts nearly every address`);
+    }
+    for (const entry of [
+      `10.0.0.0/${v4}`,
+      `fc00::/${v6}`,
+      "2001:db8::/32",
+      "::ffff:10.0.0.0/104",
+      "192.0.2.1",
+    ]) {
+      expect(problemsOf({ ...valid, TRUSTED_PROXIES: entry }), entry).not.toContain("TRUSTED_PROXIES");
+    }
+  });
+
   it("lists every problem of one env with configProblems (the self-host command's startup check)", () => {
     const problems = configProblems({
       ENVIRONMENT: "prod",
@@ -85,13 +123,26 @@ describe("configuration", () => {
       'ENVIRONMENT: "prod" is not one of production, development',
       "SESSION_KEYS: key #1 is not 32 bytes of base64url (make one with `npx fedi-bff key --print`, in fedi-bff's repository `npm run -s key -- --print`)",
       "PUBLIC_URL: missing (the BFF's own origin, e.g. https://bff.example.org; for local development, ENVIRONMENT=development)",
+      "APP_WEBSITE: missing (a page that says who runs this deployment and how to reach them; instance admins see it)",
       'PUBLIC_PROXY: must be true or false, not "maybe"',
     ]);
-    expect(configProblems({ SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" } as Env)).toEqual([]);
+    const valid = {
+      SESSION_KEYS: KEY,
+      PUBLIC_URL: "https://bff.example.org",
+      APP_WEBSITE: "https://bff.example.org",
+    };
+    expect(configProblems(valid as Env)).toEqual([]);
+    expect(configProblems({ ...valid, APP_WEBSITE: undefined, ENVIRONMENT: "development" } as Env)).toEqual(
+      [],
+    );
   });
 
   it("refuses a misspelled setting, naming the right one, and leaves the app's own names alone", () => {
-    const valid = { SESSION_KEYS: KEY, PUBLIC_URL: "https://bff.example.org" };
+    const valid = {
+      SESSION_KEYS: KEY,
+      PUBLIC_URL: "https://bff.example.org",
+      APP_WEBSITE: "https://bff.example.org",
+    };
     const typos = {
       INSTANCE_ALLOW_LIST: "mastodon.social",
       SESSION_KEY: KEY,

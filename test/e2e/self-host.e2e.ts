@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { selfHostConfig } from "../../selfhost/config.ts";
-import { readSettings } from "../../selfhost/settings.ts";
+import { DEFAULT_ADMIN_PORT, readSettings } from "../../selfhost/settings.ts";
 import { startFakeServer } from "../fake-instance/server.ts";
 import { type Site, siteFor } from "../fake-instance/state.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
@@ -27,6 +27,11 @@ import { freePort } from "./stack.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const START_TIMEOUT_MS = 120_000;
+/** APP_WEBSITE of the production settings (required outside development). */
+const WEBSITE = "https://bff.example.org/about";
+/** The public socket as the generated config names it: every request marked as the public listener's. */
+const PUBLIC_SOCKET =
+  'http = (injectRequestHeaders = [ (name = "x-fedi-bff-listener", value = "public") ]), service = "fedi-bff")';
 
 // Interrupted (Ctrl-C): exit normally, so the exit hook below stops the server.
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
@@ -40,6 +45,23 @@ interface Run {
   readonly child: ChildProcess;
   readonly output: () => string;
   readonly exited: Promise<number | null>;
+}
+
+/** `node scripts/admin.mjs` — what `npm run admin` runs — with `vars` as its environment. */
+function runAdmin(
+  args: string[],
+  vars: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["scripts/admin.mjs", ...args], {
+      cwd: ROOT,
+      env: environment(vars),
+    });
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("exit", (code) => resolve({ code, output }));
+  });
 }
 
 /** `node selfhost/main.ts` — what `npm run self-host` runs — in its own process group. */
@@ -202,12 +224,16 @@ describe("npm run self-host: bad configuration", { timeout: 60_000 }, () => {
   }
 
   it("without a key", async () => {
-    await refused({ PUBLIC_URL: "https://bff.example.org" }, ["SESSION_KEYS: missing"]);
+    await refused({ PUBLIC_URL: "https://bff.example.org", APP_WEBSITE: WEBSITE }, ["SESSION_KEYS: missing"]);
   });
 
   it("with a bad key", async () => {
     await refused(
-      { PUBLIC_URL: "https://bff.example.org", SESSION_KEYS: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" },
+      {
+        PUBLIC_URL: "https://bff.example.org",
+        APP_WEBSITE: WEBSITE,
+        SESSION_KEYS: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+      },
       ["SESSION_KEYS: key #1 is not random"],
     );
   });
@@ -219,6 +245,7 @@ describe("npm run self-host: bad configuration", { timeout: 60_000 }, () => {
         ENVIRONMENT: "prod",
         SESSION_KEYS: key,
         PUBLIC_URL: "http://bff.example.org",
+        APP_WEBSITE: WEBSITE,
         PUBLIC_PROXY: "maybe",
         TRUSTED_PROXIES: "proxy.example.org",
         ALLOW_INSECURE_INSTANCES: "127.0.0.1:3999",
@@ -271,7 +298,7 @@ describe("npm run self-host: bad configuration", { timeout: 60_000 }, () => {
       "https://app.example.org/*\n  X-Frame-Options: DENY\n/*\n  nonsense\n",
     );
     try {
-      const base = { SESSION_KEYS: newKey(), PUBLIC_URL: "https://bff.example.org" };
+      const base = { SESSION_KEYS: newKey(), PUBLIC_URL: "https://bff.example.org", APP_WEBSITE: WEBSITE };
       await refused({ ...base, ASSETS_DIR: folder }, [
         `ASSETS_DIR: ${folder} has no index.html`,
         `ASSETS_DIR: ${folder}/_headers line 1: "https://app.example.org/*" is not a path starting with / (absolute URLs are not supported)`,
@@ -286,9 +313,40 @@ describe("npm run self-host: bad configuration", { timeout: 60_000 }, () => {
   });
 
   it("with the frontend folder around the data folder", async () => {
-    await refused({ SESSION_KEYS: newKey(), PUBLIC_URL: "https://bff.example.org", ASSETS_DIR: tmpdir() }, [
-      `ASSETS_DIR: ${tmpdir()} overlaps DATA_DIR`,
-    ]);
+    await refused(
+      {
+        SESSION_KEYS: newKey(),
+        PUBLIC_URL: "https://bff.example.org",
+        APP_WEBSITE: WEBSITE,
+        ASSETS_DIR: tmpdir(),
+      },
+      [`ASSETS_DIR: ${tmpdir()} overlaps DATA_DIR`],
+    );
+  });
+
+  it("with the data folder inside the frontend folder by another spelling (a symlink)", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "fedi-bff-assets-"));
+    const link = `${folder}-link`;
+    await writeFile(join(folder, "index.html"), "<!doctype html>");
+    await symlink(folder, link);
+    try {
+      const { problems } = readSettings(
+        {
+          SESSION_KEYS: newKey(),
+          PUBLIC_URL: "https://bff.example.org",
+          APP_WEBSITE: WEBSITE,
+          ASSETS_DIR: folder,
+          DATA_DIR: join(link, "data"),
+        },
+        ROOT,
+      );
+      assert.deepEqual(problems, [
+        `ASSETS_DIR: ${folder} overlaps DATA_DIR (${join(link, "data")}); keep them apart`,
+      ]);
+    } finally {
+      await rm(link, { force: true });
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });
 
@@ -305,7 +363,11 @@ describe("the generated workerd config", () => {
   };
 
   it("in production: named bindings only, no KV, no limiter, the Registrar on disk, public outbound only", () => {
-    const text = config({ PUBLIC_URL: "https://bff.example.org", TRUSTED_PROXIES: "127.0.0.1" });
+    const text = config({
+      PUBLIC_URL: "https://bff.example.org",
+      APP_WEBSITE: WEBSITE,
+      TRUSTED_PROXIES: "127.0.0.1",
+    });
     assert.ok(!text.includes(key));
     assert.ok(!text.includes("bff.example.org"), "values stay in the environment");
     for (const name of ["SESSION_KEYS", "PUBLIC_URL", "TRUSTED_PROXIES"]) {
@@ -321,7 +383,7 @@ describe("the generated workerd config", () => {
   });
 
   it("by default: the front and fedi-bff's bundle in one Worker, wrangler.toml's folder read-only, the _headers rules", () => {
-    const text = config({ PUBLIC_URL: "https://bff.example.org" });
+    const text = config({ PUBLIC_URL: "https://bff.example.org", APP_WEBSITE: WEBSITE });
     // One isolate: the front module first (the main module), the production bundle beside it.
     assert.ok(
       text.includes(
@@ -333,15 +395,44 @@ describe("the generated workerd config", () => {
     assert.ok(
       text.includes(`(name = "frontend-files", disk = (path = ${JSON.stringify(DIST)}, writable = false))`),
     );
-    assert.match(text, /http = \(\), service = "fedi-bff"\)/);
+    assert.ok(text.includes(PUBLIC_SOCKET), text);
   });
 
   it("with ASSETS_DIR=none: fedi-bff alone on the socket", () => {
     for (const value of ["none", "", " "]) {
-      const text = config({ PUBLIC_URL: "https://bff.example.org", ASSETS_DIR: value });
+      const text = config({ PUBLIC_URL: "https://bff.example.org", APP_WEBSITE: WEBSITE, ASSETS_DIR: value });
       assert.ok(!text.includes("front") && !text.includes("frontend-files"), value);
-      assert.match(text, /http = \(\), service = "fedi-bff"\)/);
+      assert.ok(text.includes(PUBLIC_SOCKET), text);
     }
+  });
+
+  it("with ADMIN_TOKEN: a loopback admin socket; its header replaces any a client sends on either", () => {
+    const token = "t0k3n-Adm1n_9f8e7d6c5b4a3Z2Y1X0WvU";
+    const text = config({ PUBLIC_URL: "https://bff.example.org", APP_WEBSITE: WEBSITE, ADMIN_TOKEN: token });
+    assert.ok(!text.includes(token));
+    assert.ok(text.includes('(name = "ADMIN_TOKEN", fromEnvironment = "ADMIN_TOKEN")'));
+    assert.ok(text.includes(PUBLIC_SOCKET));
+    assert.ok(
+      text.includes(
+        `(name = "admin", address = "127.0.0.1:${DEFAULT_ADMIN_PORT}", http = (injectRequestHeaders = [ (name = "x-fedi-bff-listener", value = "admin") ]), service = "fedi-bff")`,
+      ),
+    );
+    const moved = config({
+      PUBLIC_URL: "https://bff.example.org",
+      APP_WEBSITE: WEBSITE,
+      ADMIN_TOKEN: token,
+      ADMIN_PORT: "9999",
+      LISTEN_ADDRESS: "*",
+    });
+    assert.ok(moved.includes('(name = "admin", address = "127.0.0.1:9999"'));
+    assert.ok(
+      !config({ PUBLIC_URL: "https://bff.example.org", APP_WEBSITE: WEBSITE }).includes('name = "admin"'),
+    );
+    const { problems } = readSettings(
+      { SESSION_KEYS: key, PUBLIC_URL: "https://bff.example.org", APP_WEBSITE: WEBSITE, ADMIN_PORT: "9999" },
+      "/srv",
+    );
+    assert.deepEqual(problems, ["ADMIN_PORT: set, but ADMIN_TOKEN is not (the admin routes need it)"]);
   });
 
   it("in development: loopback instances are reachable; addresses as workerd reads them", () => {
@@ -360,8 +451,11 @@ describe("npm run self-host: login, proxy, logout, restart", { timeout: 4 * STAR
   let run: Run | undefined;
   let origin = "";
   let jar = new CookieJar();
+  let adminPort = 0;
+  const adminToken = "t0k3n-Adm1n_9f8e7d6c5b4a3Z2Y1X0WvU";
 
   before(async () => {
+    adminPort = await freePort();
     fake = await startFakeServer({ port: 0, host: "127.0.0.1" });
     instance = `127.0.0.1:${fake.port}`;
     site = siteFor(`http://${instance}`, "mastodon");
@@ -375,6 +469,8 @@ describe("npm run self-host: login, proxy, logout, restart", { timeout: 4 * STAR
       ALLOW_INSECURE_INSTANCES: instance,
       PORT: String(port),
       DATA_DIR: dataDir,
+      ADMIN_TOKEN: adminToken,
+      ADMIN_PORT: String(adminPort),
     };
   });
 
@@ -407,6 +503,46 @@ describe("npm run self-host: login, proxy, logout, restart", { timeout: 4 * STAR
     assert.equal(out.status, 204);
     assert.equal((await verifyCredentials(origin, other)).status, 401);
     assert.equal(site.registrations, 1);
+  });
+
+  it("answers the admin routes and the metrics on the loopback admin listener only", async () => {
+    const bearer = { authorization: `Bearer ${adminToken}` };
+    const admin = `http://127.0.0.1:${adminPort}`;
+    const list = await fetch(`${admin}/_fedi-bff/instances`, { headers: bearer });
+    assert.equal(list.status, 200);
+    assert.deepEqual(((await list.json()) as { instances: string[] }).instances, [instance]);
+    const metrics = await fetch(`${admin}/_fedi-bff/metrics`, { headers: bearer });
+    assert.equal(metrics.status, 200);
+    assert.match(
+      await metrics.text(),
+      /fedi_bff_events_total\{instance="127\.0\.0\.1:\d+",event="login_completed",outcome="ok",reason=""\} 2/,
+    );
+    assert.equal((await fetch(`${admin}/_fedi-bff/metrics`)).status, 401);
+    // The public listener: no admin route, whatever a client claims to be.
+    for (const path of ["/_fedi-bff/instances", "/_fedi-bff/metrics"]) {
+      const res = await fetch(`${origin}${path}`, { headers: { ...bearer, "x-fedi-bff-listener": "admin" } });
+      assert.equal(res.status, 404, path);
+    }
+    const ready = await fetch(`${origin}/_fedi-bff/ready`, { headers: bearer });
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { ready: true });
+    const detailed = await fetch(`${admin}/_fedi-bff/ready`, { headers: bearer });
+    assert.equal(((await detailed.json()) as { checks: unknown[] }).checks.length, 3);
+    assert.equal((await fetch(`${origin}/_fedi-bff/live`)).status, 200);
+    // The operator's command, as `npm run admin -- status <host>` runs it.
+    const status = await runAdmin(["status", instance], {
+      ADMIN_TOKEN: adminToken,
+      ADMIN_PORT: String(adminPort),
+    });
+    assert.equal(status.code, 0, status.output);
+    assert.match(status.output, /"registered": true/);
+    assert.ok(!status.output.includes(adminToken));
+    const refused = await runAdmin(["list"], {
+      ADMIN_TOKEN: `${adminToken}x`,
+      ADMIN_PORT: String(adminPort),
+    });
+    assert.equal(refused.code, 1);
+    assert.match(refused.output, /not_authenticated/);
   });
 
   it("serves the demo's files and fedi-bff on one origin", async () => {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { BffError } from "../../src/errors.ts";
-import { assertInstanceAllowed, hostMatches, parseHostList } from "../../src/instance/policy.ts";
+import {
+  assertInstanceAllowed,
+  exclusionCheck,
+  hostMatches,
+  parseHostList,
+} from "../../src/instance/policy.ts";
 
 function patternsOf(raw: string) {
   const { patterns, problems } = parseHostList(raw);
@@ -110,5 +115,27 @@ describe("assertInstanceAllowed", () => {
   it("names the host in the message", () => {
     const lists = { allow: patternsOf("a.example.org"), deny: [] };
     expect(() => assertInstanceAllowed("b.example.org", lists)).toThrow("b.example.org");
+  });
+});
+
+describe("exclusionCheck (the lists applied to existing sessions)", () => {
+  it("agrees with assertInstanceAllowed on every host, asked once or many times", () => {
+    const lists = {
+      allow: patternsOf("*.example.org, solo.example.net"),
+      deny: patternsOf("bad.example.org"),
+    };
+    const excluded = exclusionCheck(lists);
+    const hosts = ["a.example.org", "bad.example.org", "solo.example.net", "example.org", "x.example.net"];
+    for (let round = 0; round < 2; round++) {
+      for (const host of hosts) {
+        const refused = refusalOf(() => assertInstanceAllowed(host, lists)) !== undefined;
+        expect(excluded(host), host).toBe(refused);
+      }
+    }
+  });
+
+  it("excludes nothing without lists", () => {
+    const excluded = exclusionCheck({ allow: [], deny: [] });
+    expect(excluded("anything.example")).toBe(false);
   });
 });

@@ -92,3 +92,24 @@ export class TextStream {
     return this.reader.cancel();
   }
 }
+
+/** The env with every binding (KV, Durable Objects, rate limiter) wrapped to record each call. */
+export function countedEnv(base: Env = env as Env): { env: Env; calls: string[] } {
+  const calls: string[] = [];
+  const wrap = (name: string, binding: object): object =>
+    new Proxy(binding, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          calls.push(`${name}.${String(prop)}`);
+          return value.apply(target, args);
+        };
+      },
+    });
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(base)) {
+    wrapped[name] = typeof value === "object" && value !== null ? wrap(name, value) : value;
+  }
+  return { env: wrapped as unknown as Env, calls };
+}

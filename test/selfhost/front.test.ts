@@ -22,24 +22,50 @@ const FILES: Record<string, string> = {
   "logo.svg": "<svg/>",
   "data.bin": "\u0001",
   "docs/index.html": "<p>docs</p>",
+  "uploads/page.html": "<script>alert(1)</script>",
   _headers: "/*\n  X-Secret: no",
 };
-const FOLDERS = new Set(["", "docs", "empty"]);
+const FOLDERS = new Set(["", "docs", "empty", "uploads"]);
+/** Symlinks in the folder, which workerd's disk service follows wherever they lead. */
+const LINKS: Record<string, string> = {
+  "link.txt": "a file outside the folder",
+  "linkdir/workerd.capnp": "DATA_DIR's config",
+  "docs/inner.html": "<p>docs</p>",
+};
+const LINK_NAMES = new Set(["link.txt", "linkdir", "docs/inner.html"]);
+
+/** The entries directly in `folder` with their type, as workerd lists them (lstat: a link is "symlink"). */
+function listingOf(folder: string): { name: string; type: string }[] {
+  const prefix = folder === "" ? "" : `${folder}/`;
+  const entries = new Map<string, string>();
+  for (const path of [...Object.keys(FILES), ...FOLDERS, ...LINK_NAMES]) {
+    if (path === "" || !path.startsWith(prefix) || path.slice(prefix.length).includes("/")) continue;
+    const name = path.slice(prefix.length);
+    if (name.startsWith(".")) continue;
+    entries.set(name, LINK_NAMES.has(path) ? "symlink" : FOLDERS.has(path) ? "directory" : "file");
+  }
+  return [...entries].map(([name, type]) => ({ name, type }));
+}
 
 /** workerd's disk service over FILES: octet-stream files, JSON listings for folders, 404 else. */
 function disk(seen: string[]) {
   return {
     async fetch(request: Request): Promise<Response> {
-      const path = decodeURIComponent(new URL(request.url).pathname.slice(1));
+      const path = decodeURIComponent(new URL(request.url).pathname.slice(1)).replace(/\/$/, "");
       seen.push(path);
       if (path.split("/").some((s) => s === ".." || s === "." || s.startsWith("."))) {
         return new Response("Not Found", { status: 404 });
       }
-      const body = request.method === "HEAD" ? null : FILES[path];
-      if (path in FILES) {
+      const content = FILES[path] ?? LINKS[path];
+      if (content !== undefined) {
+        const body = request.method === "HEAD" ? null : content;
         return new Response(body, { headers: { "content-type": "application/octet-stream" } });
       }
-      if (FOLDERS.has(path)) return new Response("[]", { headers: { "content-type": "application/json" } });
+      if (FOLDERS.has(path) || path === "linkdir") {
+        return Response.json(
+          path === "linkdir" ? [{ name: "workerd.capnp", type: "file" }] : listingOf(path),
+        );
+      }
       return new Response("Not Found", { status: 404 });
     },
   };
@@ -205,6 +231,44 @@ describe("the self-hosted front module", () => {
         path,
       ).toBe(true);
     }
+  });
+});
+
+describe("the self-hosted front module and the folder's edges", () => {
+  it("applies a rule to every spelling of the path that finds the file", async () => {
+    const { get } = setUp([
+      {
+        path: "/uploads/*",
+        set: [
+          ["Content-Security-Policy", "sandbox"],
+          ["Content-Disposition", "attachment"],
+        ],
+        detach: [],
+      },
+    ]);
+    for (const path of [
+      "/uploads/page.html",
+      "/%75ploads/page.html",
+      "/uploads/%70age.html",
+      "/%75ploads/",
+    ]) {
+      const res = await get(path, navigate);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-security-policy"), path).toBe("sandbox");
+      expect(res.headers.get("content-disposition"), path).toBe("attachment");
+    }
+  });
+
+  it("serves nothing through a symlink, whether it names a file or a folder on the way", async () => {
+    const { get, toBff } = setUp();
+    for (const path of ["/link.txt", "/linkdir/workerd.capnp", "/docs/inner.html", "/linkdir", "/linkdir/"]) {
+      const res = await get(path);
+      expect(res.status, path).toBe(404);
+      expect(await res.json()).toEqual({ error: "not_found", error_description: "No such route." });
+      const page = await get(path, navigate);
+      expect(await page.text(), path).toBe(FILES["index.html"]);
+    }
+    expect(toBff).toHaveLength(5);
   });
 });
 

@@ -13,6 +13,7 @@
 import { loginRedirectUri } from "../../app/deps.ts";
 import { timingSafeEqual } from "../../crypto/compare.ts";
 import { BffError, isBffError, logError } from "../../errors.ts";
+import { callbackUnmatched, loginFailed } from "../../session/login-events.ts";
 import { onlyPendingLogin, pendingLogin } from "../login/slots.ts";
 import {
   clearLoginCookie,
@@ -43,6 +44,7 @@ export async function callback(req: AuthRequest): Promise<Response> {
   } catch (error) {
     if (!isBffError(error)) throw error;
     logError(error, "callback");
+    await loginFailed(req.raw, tx, error);
     const res = redirectTo(withAuthError(tx.returnTo, error.code, req.deps));
     res.headers.append("set-cookie", clearLoginCookie(state));
     return res;
@@ -109,6 +111,7 @@ async function unmatched(req: AuthRequest, hasState: boolean): Promise<Response>
   const query = req.url.searchParams;
   const error = fallback(query.get("error"), hasState);
   logError(error, "callback");
+  callbackUnmatched(req.raw, error);
   const pending = onlyPendingLogin(await req.slots());
   const res = redirectTo(withAuthError(pending?.tx.returnTo ?? "/", error.code, req.deps));
   if (pending !== null && !hasState && query.has("error")) {

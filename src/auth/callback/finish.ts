@@ -17,6 +17,7 @@ import { exchangeCode, isDeadClient, type TokenSet } from "../../oauth/token.ts"
 import { isTokenSyntax } from "../../oauth/token-syntax.ts";
 import { holdToken, revokeUnlessHeld } from "../../registry/holding.ts";
 import { registrationForClient, replaceRegistration } from "../../registry/registry.ts";
+import { loginCompleted } from "../../session/login-events.ts";
 import type { SessionAccount } from "../../session/session.ts";
 import { remainingLifetime } from "../../session/store.ts";
 import { lifetimeFields } from "../../session/token-life.ts";
@@ -39,7 +40,12 @@ export async function finishLogin(req: AuthRequest, tx: LoginTransaction): Promi
   }
   const issued = await exchangeOrRestart(req, tx, registration, callbackCode(query));
   if (issued instanceof Response) return issued;
-  return signIn(req, tx, await sessionAccount(req, tx, registration, issued));
+  return loginCompleted(
+    req.raw,
+    tx,
+    registration,
+    await signIn(req, tx, await sessionAccount(req, tx, registration, issued)),
+  );
 }
 
 /** The instance's OAuth error response (RFC 6749 §4.1.2.1), as ours. */

@@ -9,6 +9,7 @@ import { authorizeUrl } from "../../oauth/authorize.ts";
 import { codeChallenge, randomToken } from "../../oauth/pkce.ts";
 import type { Registration } from "../../oauth/registration.ts";
 import { clearCookie } from "../../session/cookies.ts";
+import { loginStarted } from "../../session/login-events.ts";
 import type { AuthRequest } from "../request.ts";
 import { pickSlot, staleLoginCookies, stateIn } from "./slots.ts";
 import { type LoginTransaction, transactionCookie } from "./transaction.ts";
@@ -29,6 +30,7 @@ export async function startAuthorization(
   const [random = 0] = crypto.getRandomValues(new Uint8Array(1));
   const slot = pickSlot(await req.slots(), random, replaces);
   const tx: LoginTransaction = { ...base, state: stateIn(slot, randomToken()), verifier: randomToken() };
+  await loginStarted(req.raw, tx, registration);
   const url = authorizeUrl(registration, {
     state: tx.state,
     codeChallenge: await codeChallenge(tx.verifier),

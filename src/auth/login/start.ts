@@ -14,6 +14,7 @@ import type { InstanceOrigin } from "../../instance/host.ts";
 import { loginStart } from "../../middleware/origin.ts";
 import type { Registration } from "../../oauth/registration.ts";
 import { registrationForLogin, verifiedRegistration } from "../../registry/registry.ts";
+import { noteAbandonedLogin } from "../../session/login-events.ts";
 import type { AuthRequest } from "../request.ts";
 import { parseReturnTo } from "../return-to.ts";
 import { type LoginBase, startAuthorization } from "./authorize.ts";
@@ -33,6 +34,7 @@ export async function startLogin(req: AuthRequest): Promise<Response> {
   // A second account on the same server needs force_login, or the instance reuses its own session.
   const sameInstance = (await req.session())?.accounts.some((a) => a.instance === target.host) ?? false;
   const registration = await usableRegistration(req, target);
+  await noteAbandonedLogin(req.raw, await req.slots(), target.host);
   const tx: LoginBase = {
     host: target.host,
     origin: target.origin,
