@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   "too_many_accounts",
   "not_authenticated",
   "session_revoked",
+  "reauth_required",
   "access_denied",
   "authorization_failed",
   "csrf_required",

@@ -3,6 +3,7 @@
  * client) and the one error type every module throws. Clients get `{ error, error_description }`;
  * `internal` detail goes to the log only (never a token, secret or code in either).
  */
+import { OWN_ERROR_HEADER } from "./client/types.ts";
 import type { ErrorCode } from "./error-codes.ts";
 import { log } from "./log.ts";
 
@@ -22,6 +23,7 @@ export const ERROR_STATUS = {
   too_many_accounts: 400,
   not_authenticated: 401,
   session_revoked: 401,
+  reauth_required: 401,
   access_denied: 403,
   authorization_failed: 400,
   csrf_required: 403,
@@ -58,7 +60,12 @@ export interface BffErrorOptions {
   cause?: unknown;
   /** A reason a caller acts on (the code alone is what the client sees). */
   reason?: ErrorReason;
+  /** The session account the error is about (`<id>@<instance>`), sent as the body's `account`. */
+  account?: string;
 }
+
+/** The header that marks fedi-bff's own error answers (defined beside the client that reads it). */
+export { OWN_ERROR_HEADER };
 
 /** A failure with a stable code; thrown anywhere, turned into a response by `errorResponse`. */
 export class BffError extends Error {
@@ -68,6 +75,7 @@ export class BffError extends Error {
   readonly internal: string | undefined;
   readonly headers: Record<string, string>;
   readonly reason: ErrorReason | undefined;
+  readonly account: string | undefined;
 
   constructor(code: ErrorCode, description: string, options: BffErrorOptions = {}) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause });
@@ -76,6 +84,7 @@ export class BffError extends Error {
     this.internal = options.internal;
     this.headers = options.headers ?? {};
     this.reason = options.reason;
+    this.account = options.account;
   }
 }
 
@@ -88,8 +97,10 @@ export function errorResponse(error: BffError, extraHeaders?: HeadersInit): Resp
   const headers = new Headers(extraHeaders);
   headers.set("content-type", "application/json; charset=utf-8");
   headers.set("cache-control", "no-store");
+  headers.set(OWN_ERROR_HEADER, "1");
   for (const [name, value] of Object.entries(error.headers)) headers.set(name, value);
-  const body = JSON.stringify({ error: error.code, error_description: error.message });
+  const fields = { error: error.code, error_description: error.message };
+  const body = JSON.stringify(error.account === undefined ? fields : { ...fields, account: error.account });
   return new Response(body, { status: error.status, headers });
 }
 

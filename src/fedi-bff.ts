@@ -10,6 +10,7 @@ import { actOnInstance, listInstances, showInstance } from "./admin/instances.ts
 import { countEvents } from "./admin/metrics.ts";
 import { metrics } from "./admin/metrics-route.ts";
 import { buildDeps } from "./app/deps.ts";
+import { renewToken } from "./app/renew.ts";
 import type { AppEnv } from "./app/types.ts";
 import { authCallback, login, logout, session, switchTo } from "./auth/routes.ts";
 import { configProblems } from "./config/config.ts";
@@ -72,7 +73,9 @@ export function fediBffHandler(envFor: (env: Env) => Env = (env) => env): FediBf
   const app = router();
   const fetch = (request: Request, env: Env, ctx: ExecutionContext) => {
     const effective = envFor(env);
-    return isApiRequest(request.url) ? serveApi(request, effective) : app.fetch(request, effective, ctx);
+    return isApiRequest(request.url)
+      ? serveApi(request, effective, renewToken)
+      : app.fetch(request, effective, ctx);
   };
   return {
     fetch,
@@ -113,7 +116,7 @@ function router(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   // The API proxy applies its own deps, CORS, security headers and errors (proxy/entry.ts); as the
   // first route it ends the chain, so the `*` middlewares below never run for it.
-  app.all("/api/*", (c) => serveApi(c.req.raw, c.env));
+  app.all("/api/*", (c) => serveApi(c.req.raw, c.env, renewToken));
   app.use("*", async function requestStart(c, next) {
     trackRequest(c.req.raw, c.env.METRICS);
     await next();

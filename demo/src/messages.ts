@@ -17,6 +17,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   too_many_accounts: "This browser already holds the most accounts allowed. Log one out first.",
   not_authenticated: "You are signed out. Log in to continue.",
   session_revoked: "Your instance ended this session. Please log in again.",
+  reauth_required: "Your sign-in with this instance has expired. Please log in again.",
   access_denied: "You cancelled the sign-in on your instance.",
   authorization_failed: "Your instance refused the sign-in.",
   csrf_required: "The request lacked the X-CSRF header (a bug in this page).",

@@ -5,7 +5,7 @@
  * The page never holds a token: the session is an HttpOnly cookie only fedi-bff reads.
  */
 import type { ErrorCode } from "../error-codes.ts";
-import { errorFrom, isErrorCode } from "./error.ts";
+import { errorFrom, type FediBffError, isErrorCode } from "./error.ts";
 import { type PageLinks, parseLinks } from "./links.ts";
 import {
   type AuthorizeAnswer,
@@ -25,6 +25,12 @@ export interface ClientOptions {
   readonly fetch?: (url: string, init: BrowserRequestInit) => Promise<Response>;
   /** How `login` leaves the page for the instance; default: `location.assign`. */
   readonly navigate?: (url: string) => void;
+  /**
+   * Called before a call rejects because an account's sign-in ended on its instance (`code`
+   * `session_revoked` or `reauth_required`; `error.account` names it, and it has already left the
+   * session): the place to send the user to sign in again. The call still rejects.
+   */
+  readonly onSignInEnded?: (error: FediBffError) => void;
 }
 
 /** A request's options as a browser reads them (the Workers types leave out `credentials`). */
@@ -101,7 +107,12 @@ export function createClient(options: ClientOptions = {}): FediBffClient {
     if (account !== undefined) headers.set("X-Account", account);
     // `include`: a frontend on another origin of the site sends the cookie too (CORS, FRONTEND_ORIGINS).
     const res = await send(url.href, { ...rest, headers, credentials: "include" });
-    if (!res.ok) throw await errorFrom(res);
+    if (!res.ok) {
+      const error = await errorFrom(res);
+      if (error.code === "session_revoked" || error.code === "reauth_required")
+        options.onSignInEnded?.(error);
+      throw error;
+    }
     return res;
   }
 

@@ -42,6 +42,13 @@ export interface AuthorizeAnswer {
 /** The callback's note on `return_to` when the account that signed in is not the handle typed. */
 export type AuthWarning = "account_mismatch";
 
+/**
+ * Set (to "1") on every error answer fedi-bff builds itself. The proxy never passes an instance's
+ * header of this name (its response headers are an allow-list), so `FediBffError.code` is taken
+ * only from answers that carry it: an instance's `{"error":"session_revoked"}` is the instance's.
+ */
+export const OWN_ERROR_HEADER = "fedi-bff-error";
+
 /** `POST /auth/logout` names in this header what became of the tokens upstream. */
 export const REVOKE_HEADER = "fedi-bff-revoke";
 

@@ -42,6 +42,7 @@ export interface RegistrarRpc extends Rpc.DurableObjectBranded {
   holdToken(hash: string, holder: string, until: number, clientId: string): Promise<void>;
   /** A session let go of the token; true when no other session holds it (it may be revoked). */
   releaseToken(hash: string, holder: string | undefined, clientId: string): Promise<boolean>;
+  refresh(clientId: string, refreshToken: string, settings?: RegistrarSettings): Promise<RegistrarResult>;
   /** The operator's view of this instance (src/registry/status.ts). */
   status(req: RegistrationRequest, settings?: RegistrarSettings): Promise<InstanceStatus>;
   /** An operator's repair, bounded like the automatic ones. */

@@ -8,7 +8,7 @@ import { CompactEncrypt, compactDecrypt } from "jose";
 import { nowSeconds } from "../clock.ts";
 import type { KeyRing } from "./key-ring.ts";
 
-export type SealPurpose = "session" | "login" | "app";
+export type SealPurpose = "session" | "login" | "app" | "refresh";
 export type Claims = Record<string, unknown> & { readonly exp: number; readonly iat: number };
 
 /** Larger inputs are refused before any parsing (a cookie is at most ~4 KB anyway). */

@@ -6,7 +6,7 @@
 import type { MiddlewareHandler } from "hono";
 import { REVOKE_HEADER } from "../client/types.ts";
 import type { Config } from "../config/config.ts";
-import { BffError, errorResponse } from "../errors.ts";
+import { BffError, errorResponse, OWN_ERROR_HEADER } from "../errors.ts";
 import { FEDI_BFF_REQUEST_HEADERS } from "./origin.ts";
 
 /**
@@ -26,8 +26,8 @@ export const FRONTEND_REQUEST_HEADERS = [
 ] as const;
 const ALLOW_HEADERS = FRONTEND_REQUEST_HEADERS.join(", ");
 const ALLOW_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
-/** What a frontend must read: pagination and rate-limit state. */
-const EXPOSE_HEADERS = `link, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, ${REVOKE_HEADER}`;
+/** What a frontend must read: pagination, rate-limit state, a failed revoke, and which errors are fedi-bff's own. */
+const EXPOSE_HEADERS = `link, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, ${REVOKE_HEADER}, ${OWN_ERROR_HEADER}`;
 
 /** The origin to grant CORS to: the request's Origin when it is a listed frontend, else null. */
 export function corsOrigin(headers: Headers, config: Pick<Config, "frontendOrigins">): string | null {

@@ -12,6 +12,10 @@ import { isTokenSyntax } from "./token-syntax.ts";
 export interface TokenSet {
   readonly accessToken: string;
   readonly scope: string;
+  /** `expires_in` (RFC 6749 §5.1) when the server sent a positive number of seconds. */
+  readonly expiresIn?: number;
+  /** `refresh_token` (RFC 6749 §5.1, §6) when the server sent one of token syntax. */
+  readonly refreshToken?: string;
 }
 
 /** POSTs the code with its PKCE verifier (RFC 6749 §4.1.3, RFC 7636 §4.5) and checks the answer. */
@@ -53,14 +57,26 @@ export async function processTokenResponse(res: Response, registration: Registra
     throw exchangeFailed(registration.host, `token endpoint answered ${res.status}`);
   }
   const record = asRecord(await readJson(res, "token_exchange_failed")) ?? {};
-  const { access_token: accessToken, token_type: tokenType, scope } = record;
+  const { access_token: accessToken, token_type: tokenType, scope, expires_in, refresh_token } = record;
   if (!isTokenSyntax(accessToken)) {
     throw exchangeFailed(registration.host, "no usable access_token in the token response");
   }
   if (typeof tokenType === "string" && tokenType.toLowerCase() !== "bearer") {
     throw exchangeFailed(registration.host, "token_type is not Bearer");
   }
-  return { accessToken, scope: typeof scope === "string" ? scope.slice(0, 512) : registration.scopes };
+  return {
+    accessToken,
+    scope: typeof scope === "string" ? scope.slice(0, 512) : registration.scopes,
+    ...lifetimeOf(expires_in, refresh_token),
+  };
+}
+
+/** The token's lifetime fields, each kept only when it is well-formed (anything else: absent). */
+function lifetimeOf(expiresIn: unknown, refreshToken: unknown): Pick<TokenSet, "expiresIn" | "refreshToken"> {
+  const out: { expiresIn?: number; refreshToken?: string } = {};
+  if (typeof expiresIn === "number" && Number.isFinite(expiresIn) && expiresIn > 0) out.expiresIn = expiresIn;
+  if (isTokenSyntax(refreshToken)) out.refreshToken = refreshToken;
+  return out;
 }
 
 /** Whether `failure` says the instance no longer knows the client: its registration must be replaced. */

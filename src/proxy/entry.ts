@@ -18,6 +18,7 @@ import { errorToResponse } from "../middleware/errors.ts";
 import { applySecurityHeaders } from "../middleware/security-headers.ts";
 import { getProxyDeps, type ProxyDeps } from "./deps.ts";
 import { proxy } from "./proxy.ts";
+import type { RenewToken } from "./renewal.ts";
 
 const API_ROOT = "/api/";
 
@@ -28,8 +29,11 @@ export function isApiRequest(url: string): boolean {
   return start >= 0 && url.startsWith(API_ROOT, start);
 }
 
-/** Answers one `/api/*` request: every failure becomes a JSON error here, nothing is thrown. */
-export async function serveApi(request: Request, env: Env): Promise<Response> {
+/**
+ * Answers one `/api/*` request: every failure becomes a JSON error here, nothing is thrown.
+ * `renew` renews tokens that end (proxy/renewal.ts); the app injects it (it reaches storage).
+ */
+export async function serveApi(request: Request, env: Env, renew?: RenewToken): Promise<Response> {
   let deps: ProxyDeps;
   try {
     deps = await getProxyDeps(env, request.url);
@@ -40,7 +44,7 @@ export async function serveApi(request: Request, env: Env): Promise<Response> {
   if (isPreflight(request.method, request.headers)) return finish(request, preflightResponse(origin));
   try {
     // The proxy's own answers carry the security headers and the CORS grant already.
-    return await proxy(request, deps, origin === null ? null : corsGrant(origin));
+    return await proxy(request, deps, origin === null ? null : corsGrant(origin), env, renew);
   } catch (error) {
     const res = failure(error, request);
     if (origin !== null) applyCorsHeaders(res.headers, origin);

@@ -6,6 +6,7 @@
  * response head has a timeout. No storage is touched on this path (a KV read or Durable Object call
  * per request would cost latency and money): the session is the cookie, opened once per isolate.
  */
+import type { Env } from "../config/env.ts";
 import { BffError } from "../errors.ts";
 import { discard } from "../http/upstream.ts";
 import { assertCsrfHeader } from "../middleware/origin.ts";
@@ -14,10 +15,12 @@ import { findAccount } from "../session/accounts.ts";
 import { instanceExcluded } from "../session/drop.ts";
 import type { Session, SessionAccount } from "../session/session.ts";
 import { readSession } from "../session/store.ts";
+import { isTokenDead, maySignalDeadToken } from "./dead-token.ts";
 import type { ProxyDeps } from "./deps.ts";
 import { fetchWithHeadTimeout, type HeadFetch } from "./fetch-head.ts";
 import { forwardedResponse } from "./forward.ts";
 import { parseProxyTarget } from "./path.ts";
+import { type RenewToken, usableAccount } from "./renewal.ts";
 import { forwardedBody } from "./request-body.ts";
 import { upstreamHeaderRecord } from "./request-headers.ts";
 import type { HeaderRecord } from "./response-headers.ts";
@@ -28,7 +31,13 @@ import { assertStreamOrigin, failedUpgrade, streamKind, websocketUpstreamUrl } f
  * Proxies one `/api/*` request. `cors` is the CORS grant for a listed frontend (or null), added to
  * every answer; errors are thrown, and answered by the caller (entry.ts).
  */
-export async function proxy(request: Request, deps: ProxyDeps, cors: HeaderRecord | null): Promise<Response> {
+export async function proxy(
+  request: Request,
+  deps: ProxyDeps,
+  cors: HeaderRecord | null,
+  env?: Env,
+  renew?: RenewToken,
+): Promise<Response> {
   const { headers, method } = request;
   const target = parseProxyTarget(request.url, deps.config.proxyPrefixes);
   const kind = streamKind(method, target.path, headers);
@@ -37,10 +46,17 @@ export async function proxy(request: Request, deps: ProxyDeps, cors: HeaderRecor
   const session = await readSession(headers.get("cookie"), deps.ring);
   if (session === null) throw new BffError("not_authenticated", "Sign in first: the API needs a session.");
   const index = accountIndex(session, headers.get("x-account"));
-  const account = session.accounts[index] as SessionAccount;
+  let account = session.accounts[index] as SessionAccount;
   // The lists apply to sessions made before them (in memory: a constant or a map lookup).
   if (deps.excluded(account.instance)) {
     throw await instanceExcluded(session, (_, i) => i === index, deps.ring, account.instance);
+  }
+  let own = cors;
+  // Only tokens that end take this path (renewal.ts): the others cost one property read.
+  if (account.tokenEnd !== undefined && env !== undefined) {
+    const usable = await usableAccount(session, index, deps, env, request, renew);
+    account = usable.account;
+    if (usable.cookie !== null) own = { ...cors, "set-cookie": usable.cookie };
   }
   const head: HeadFetch = {
     fetch: deps.upstream.fetch,
@@ -55,7 +71,7 @@ export async function proxy(request: Request, deps: ProxyDeps, cors: HeaderRecor
     upstream = await upgrade(head, url, upstreamHeaders);
     // Returned as it is, wrapped only to drop the instance's headers (`init.webSocket` keeps the socket).
     if (upstream.webSocket !== null) {
-      return new Response(null, { status: 101, webSocket: upstream.webSocket, headers: cors ?? {} });
+      return new Response(null, { status: 101, webSocket: upstream.webSocket, headers: own ?? {} });
     }
   } else {
     url = `${account.origin}${target.path}${target.query}`;
@@ -63,11 +79,24 @@ export async function proxy(request: Request, deps: ProxyDeps, cors: HeaderRecor
     const body = safe ? null : await forwardedBody(request);
     upstream = await fetchWithHeadTimeout(head, url, { method, headers: upstreamHeaders, body }, safe);
   }
-  if (upstream.status === 401) {
+  const status = upstream.status;
+  if (status >= 300 && (status === 401 || (await refusedAsDead(upstream, status, account, head, deps)))) {
     await discard(upstream);
     throw await sessionRevoked(session, index, deps);
   }
-  return proxiedResponse(upstream, method, url, account, deps, cors);
+  return proxiedResponse(upstream, method, url, account, deps, own);
+}
+
+/** A 403 / 422 / 500 / redirect to the sign-in page that a check of the token proves dead (dead-token.ts). */
+function refusedAsDead(
+  upstream: Response,
+  status: number,
+  account: SessionAccount,
+  head: HeadFetch,
+  deps: ProxyDeps,
+): boolean | Promise<boolean> {
+  if (!maySignalDeadToken(status, status < 400 ? upstream.headers.get("location") : null)) return false;
+  return isTokenDead(account, head, deps);
 }
 
 /**

@@ -31,6 +31,7 @@ import {
 } from "./keeping.ts";
 import { heldPerLogin, recordPerLogin, releasedPerLogin, startPerLogin } from "./per-login.ts";
 import { KvPublisher } from "./publish.ts";
+import { RefreshGrants } from "./refresh.ts";
 import { queueRevoke, retryRevokes } from "./revoke-queue.ts";
 import { type Current, configOf, keyRingOf, type RegistrarScope, settingsEnv } from "./scope.ts";
 import { indexedHosts, indexHost, instanceStatus, noteRegistered, operate } from "./status.ts";
@@ -51,6 +52,7 @@ interface Scoped {
   readonly kv: KvPublisher;
   readonly inflight: Map<string, Promise<RegistrarResult>>;
   readonly tokenInflight: Map<string, Promise<RegistrarResult>>;
+  readonly refreshes: RefreshGrants;
 }
 
 /** Distinct settings an object keeps a scope for; past that each call builds its own. */
@@ -71,7 +73,13 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
     if (known !== undefined) return known;
     const env = settings === undefined ? null : settingsEnv(() => this.env, settings);
     const scope: RegistrarScope = { state: this.ctx, env: () => env ?? this.env };
-    const scoped = { scope, kv: new KvPublisher(scope), inflight: new Map(), tokenInflight: new Map() };
+    const scoped = {
+      scope,
+      kv: new KvPublisher(scope),
+      inflight: new Map(),
+      tokenInflight: new Map(),
+      refreshes: new RefreshGrants(scope),
+    };
     if (this.#scopes.size < SCOPES_KEPT) this.#scopes.set(id, scoped);
     return scoped;
   }
@@ -120,6 +128,15 @@ export class Registrar extends DurableObject<Env> implements RegistrarRpc {
     const attempt = this.#appToken(s, req, fp, rejected).finally(() => s.tokenInflight.delete(fp));
     s.tokenInflight.set(fp, attempt);
     return attempt;
+  }
+
+  /** A refresh grant for a session's token, once per refresh token (src/registry/refresh.ts). */
+  async refresh(
+    clientId: string,
+    refreshToken: string,
+    settings?: RegistrarSettings,
+  ): Promise<RegistrarResult> {
+    return this.#scoped(settings).refreshes.refresh(clientId, refreshToken);
   }
 
   /** Any registration of this host by client_id, including replaced ones (sealed), or null. */

@@ -98,6 +98,19 @@ export function doHoldersSweepKey(): string {
   return "holders-sweep:v1";
 }
 
+/**
+ * Durable Object storage: the latest refresh grant made with one refresh token (its SHA-256, never
+ * the token), sealed, kept for REFRESH_MEMO so other tabs holding the old cookie get the same
+ * result instead of a second grant that a rotating server (Pixelfed) refuses.
+ */
+export async function doRefreshKey(clientId: string, refreshToken: string): Promise<string> {
+  const data = new TextEncoder().encode(`${clientId}\n${refreshToken}`);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+  return `${DO_REFRESH_PREFIX}${base64url.encode(digest)}`;
+}
+
+export const DO_REFRESH_PREFIX = "refresh:v1:";
+
 /** Durable Object storage: the operator's view of one fingerprint (last check, replacements, per hour). */
 export function doStatsKey(fingerprint: string): string {
   return `stats:v1:${fingerprint}`;

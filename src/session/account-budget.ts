@@ -50,7 +50,8 @@ export function fitAccount(
   fallback: { readonly scope: string; readonly streaming: string },
 ): SessionAccount {
   if (jsonBytes(account.clientId) > FIELD_BYTES.clientId) throw tooLarge("client_id");
-  const budget = MAX_ACCOUNT_BYTES + Math.max(0, jsonBytes(account.token) - FIELD_BYTES.token);
+  const budget =
+    MAX_ACCOUNT_BYTES + Math.max(0, jsonBytes(account.token) - FIELD_BYTES.token) + endBytes(account);
   let fitted: SessionAccount = {
     ...account,
     scope: jsonBytes(account.scope) > FIELD_BYTES.scope ? fallback.scope : account.scope,
@@ -66,6 +67,16 @@ export function fitAccount(
   }
   if (accountBytes(fitted) <= budget) return fitted;
   throw tooLarge(`${accountBytes(fitted)} bytes without its profile fields`);
+}
+
+/**
+ * What a token's end and refresh token add (`,"e":…,"r":"…"`): like a long token, it widens its
+ * own account's budget, and leaves less room for other accounts (`SESSION_ACCOUNT_BYTES`).
+ */
+function endBytes(account: SessionAccount): number {
+  if (account.tokenEnd === undefined) return 0;
+  const { tokenEnd: _end, refreshToken: _refresh, ...rest } = account;
+  return accountBytes(account) - accountBytes(rest);
 }
 
 /** The bytes this account takes in the sealed session's JSON. */

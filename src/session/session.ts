@@ -20,6 +20,13 @@ export interface SessionAccount extends AccountInfo {
   /** Base URL of the instance's streaming API (may be another host), checked at login. */
   readonly streaming: string;
   /**
+   * When the token ends (seconds since epoch), for a server that says so (`expires_in`); absent
+   * for tokens without a usable end (session/token-life.ts).
+   */
+  readonly tokenEnd?: number;
+  /** The refresh token, kept only beside a `tokenEnd` (the cookie is sealed: never in clear). */
+  readonly refreshToken?: string;
+  /**
    * This session's hold on the token (src/registry/holding.ts): a logout revokes the token only
    * when no other session holds it. Absent in sessions signed in before holdings were kept.
    */
@@ -48,7 +55,10 @@ export function activeAccount(session: Session): SessionAccount {
   return account;
 }
 
-const WIRE: Record<keyof SessionAccount, string> = {
+/** The string fields of an account (the token's end and refresh token follow them on the wire: `e`, `r`). */
+type StringField = Exclude<keyof SessionAccount, "tokenEnd" | "refreshToken">;
+
+const WIRE: Record<StringField, string> = {
   instance: "i",
   origin: "o",
   token: "t",
@@ -63,17 +73,31 @@ const WIRE: Record<keyof SessionAccount, string> = {
   streaming: "w",
   holder: "h",
 };
-const FIELDS = Object.keys(WIRE) as (keyof SessionAccount)[];
-const OPTIONAL: ReadonlySet<keyof SessionAccount> = new Set(["holder"]);
+const FIELDS = Object.keys(WIRE) as StringField[];
+const OPTIONAL: ReadonlySet<StringField> = new Set(["holder"]);
+/** A token end on the wire: whole seconds, after 2001 and before 2286 (ten digits). */
+const END = (value: unknown): value is number =>
+  typeof value === "number" && Number.isInteger(value) && value >= 1e9 && value < 1e10;
 
 /** The claims sealed into the cookie (format version 1). */
 export function encodeSession(accounts: readonly SessionAccount[], active: number): Record<string, unknown> {
   return { v: 1, x: active, z: accounts.map(wireAccount) };
 }
 
-/** One account as the cookie carries it (short names; an absent optional field is left out). */
-export function wireAccount(account: SessionAccount): Record<string, string> {
-  return Object.fromEntries(FIELDS.flatMap((f) => (account[f] === undefined ? [] : [[WIRE[f], account[f]]])));
+/**
+ * One account as the cookie carries it (short names; an absent optional field is left out). `e`
+ * and `r` appear only when the token has an end: cookies sealed before they existed read as
+ * tokens without one (no migration needed).
+ */
+export function wireAccount(account: SessionAccount): Record<string, string | number> {
+  const wire: Record<string, string | number> = Object.fromEntries(
+    FIELDS.flatMap((f) => (account[f] === undefined ? [] : [[WIRE[f], account[f]]])),
+  );
+  if (account.tokenEnd !== undefined) {
+    wire.e = account.tokenEnd;
+    if (account.refreshToken !== undefined) wire.r = account.refreshToken;
+  }
+  return wire;
 }
 
 /** Opened claims → Session, or null if anything is off (an old or foreign format is "no session"). */
@@ -102,5 +126,9 @@ function decodeAccount(item: unknown): SessionAccount | null {
     if (typeof value !== "string") return null;
     account[field] = value;
   }
-  return account as unknown as SessionAccount;
+  const { e, r } = wire;
+  if (e === undefined) return r === undefined ? (account as unknown as SessionAccount) : null;
+  if (!END(e) || (r !== undefined && typeof r !== "string")) return null;
+  const ends = { tokenEnd: e, ...(r === undefined ? {} : { refreshToken: r }) };
+  return { ...(account as unknown as SessionAccount), ...ends };
 }

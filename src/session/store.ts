@@ -11,6 +11,7 @@ import type { KeyRing } from "../crypto/key-ring.ts";
 import { open, seal } from "../crypto/seal.ts";
 import { clearCookie, cookieValue, SESSION_COOKIE, serializeCookie } from "./cookies.ts";
 import { decodeSession, encodeSession, type Session, type SessionAccount } from "./session.ts";
+import { sessionLifetime } from "./token-life.ts";
 
 const MEMO_LIMIT = 1000;
 const memo = new Map<string, { readonly ring: KeyRing; readonly session: Session }>();
@@ -40,15 +41,19 @@ function remember(sealed: string, entry: { ring: KeyRing; session: Session }): v
   memo.set(sealed, entry);
 }
 
-/** Set-Cookie value for a session holding `accounts`, valid for `ttl` seconds. */
+/**
+ * Set-Cookie value for a session holding `accounts`, valid for `ttl` seconds — or less: never
+ * past the end of its accounts' tokens (token-life.ts), and at least a minute.
+ */
 export async function sessionSetCookie(
   accounts: readonly SessionAccount[],
   active: number,
   ring: KeyRing,
   ttl: number,
 ): Promise<string> {
-  const sealed = await seal(encodeSession(accounts, active), "session", ring, ttl);
-  return serializeCookie(SESSION_COOKIE, sealed, ttl);
+  const lifetime = Math.max(60, sessionLifetime(accounts, ttl, nowSeconds()));
+  const sealed = await seal(encodeSession(accounts, active), "session", ring, lifetime);
+  return serializeCookie(SESSION_COOKIE, sealed, lifetime);
 }
 
 /**

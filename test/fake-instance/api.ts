@@ -9,6 +9,14 @@ export function verifyCredentials(ctx: Ctx) {
   if (token?.user) sendJson(ctx, 200, accountJson(ctx.site, token.user, true));
 }
 
+/**
+ * GET /api/v1/admin/accounts: Mastodon's admin API. A live token without the admin scope gets 403
+ * (Doorkeeper's scope check), and so does a user who is no admin (Pundit): none of the seeded are.
+ */
+export function adminAccounts(ctx: Ctx) {
+  if (authenticate(ctx, "admin:read:accounts")) sendJson(ctx, 403, { error: "This action is not allowed" });
+}
+
 /** GET /oauth/userinfo (Mastodon 4.4, needs the profile scope). */
 export function userinfo(ctx: Ctx) {
   const token = authenticate(ctx, "profile");

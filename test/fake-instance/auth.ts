@@ -1,18 +1,15 @@
-import { FRIENDICA_FORBIDDEN } from "./friendica.ts";
+import { refuseToken } from "./dead-token.ts";
 import { bearer, type Ctx, hasScope, sendJson } from "./http.ts";
 import { liveToken, type Token } from "./state.ts";
 
-const INVALID = { error: "The access token is invalid" };
-
-/** A token-protected endpoint: sends 401 / 403 / 422 exactly as Mastodon does and returns undefined. */
+/**
+ * A token-protected endpoint: a dead token is refused as the site's server does (dead-token.ts),
+ * a missing scope or an app token as Mastodon does (403 / 422); returns undefined then.
+ */
 export function authenticate(ctx: Ctx, scope: string, userOnly = true): Token | undefined {
   const token = liveToken(ctx.site, bearer(ctx));
-  if (!token && ctx.site.flavour === "friendica") {
-    sendJson(ctx, 403, FRIENDICA_FORBIDDEN);
-    return undefined;
-  }
   if (!token) {
-    sendJson(ctx, 401, INVALID, { "www-authenticate": 'Bearer realm="Doorkeeper", error="invalid_token"' });
+    refuseToken(ctx);
     return undefined;
   }
   if (!hasScope(token, scope)) {
@@ -27,15 +24,17 @@ export function authenticate(ctx: Ctx, scope: string, userOnly = true): Token | 
 }
 
 /**
- * A public endpoint: no token needed, but a bad token is still refused. GoToSocial requires some
- * valid token (app or user) on these.
+ * A public endpoint: no token needed, but a bad token is still refused (Pleroma/Akkoma: served as
+ * anonymous). GoToSocial requires some valid token (app or user) on these.
  */
 export function publicAccess(ctx: Ctx): { ok: boolean; viewer?: string } {
   const raw = bearer(ctx);
   if (!raw && ctx.site.flavour !== "gts") return { ok: true };
   const token = liveToken(ctx.site, raw);
+  // Pleroma/Akkoma serve a public endpoint to a dead token as to nobody.
+  if (!token && ctx.site.flavour === "akkoma") return { ok: true };
   if (!token) {
-    sendJson(ctx, 401, INVALID);
+    refuseToken(ctx);
     return { ok: false };
   }
   return token.user ? { ok: true, viewer: token.user } : { ok: true };

@@ -43,6 +43,7 @@ function stateOf(s: Site): unknown {
       .length,
     tokensIssued: s.tokensIssued,
     revokedTokens: s.revokedTokens,
+    refreshes: s.refreshes,
     codesIssued: s.codesIssued,
     requests: s.requests,
     uploads: s.uploads,

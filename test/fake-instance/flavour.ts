@@ -1,5 +1,15 @@
 /** Which server software a fake origin imitates, chosen by the first label of its hostname. */
-export type Flavour = "mastodon" | "oldmasto" | "gts" | "akkoma" | "snac" | "hollo" | "friendica" | "misskey";
+export type Flavour =
+  | "mastodon"
+  | "oldmasto"
+  | "gts"
+  | "akkoma"
+  | "snac"
+  | "hollo"
+  | "friendica"
+  | "misskey"
+  | "pixelfed"
+  | "mitra";
 
 /** The hostname of the control API. */
 export const CONTROL_HOST = "control.fake";
@@ -14,6 +24,8 @@ const PREFIXES: ReadonlyArray<readonly [string, Flavour]> = [
   ["hollo", "hollo"],
   ["friendica", "friendica"],
   ["misskey", "misskey"],
+  ["pixelfed", "pixelfed"],
+  ["mitra", "mitra"],
 ];
 
 /** The flavour for a hostname, or undefined when the fake must refuse the host (fail closed). */
@@ -33,6 +45,8 @@ export const SOFTWARE: Record<Flavour, { name: string; version: string; apiVersi
   hollo: { name: "hollo", version: "0.9.4", apiVersion: "4.0.0 (compatible; Hollo 0.9.4)" },
   friendica: { name: "friendica", version: "2024.12", apiVersion: "2.8.0 (compatible; Friendica 2024.12)" },
   misskey: { name: "misskey", version: "2025.4.1", apiVersion: "2025.4.1" },
+  pixelfed: { name: "pixelfed", version: "0.12.5", apiVersion: "2.7.2 (compatible; Pixelfed 0.12.5)" },
+  mitra: { name: "mitra", version: "4.4.0", apiVersion: "4.0.0 (compatible; Mitra 4.4.0)" },
 };
 
 /** Mastodon-API servers that publish RFC 8414 metadata. */

@@ -1,5 +1,6 @@
 import {
   account,
+  adminAccounts,
   homeTimeline,
   postStatus,
   publicTimeline,
@@ -68,6 +69,7 @@ const ROUTES: ReadonlyArray<readonly [string, string, Handler]> = [
   ["POST", "/oauth/revoke", (ctx) => (REVOKE[ctx.site.flavour] ?? revoke)(ctx)],
   ["GET", "/oauth/userinfo", onlyMastodon(userinfo)],
   ["GET", "/api/v1/accounts/verify_credentials", verifyCredentials],
+  ["GET", "/api/v1/admin/accounts", onlyMastodon(adminAccounts)],
   ["GET", "/api/v1/accounts/lookup", (ctx) => account(ctx)],
   ["GET", "/api/v1/accounts/:id", (ctx, id) => account(ctx, id)],
   ["GET", "/api/v2/instance", withV2Instance(instanceV2)],

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Flavour } from "./flavour.ts";
+import { accessTokenValue, userTokenLifetime } from "./lifetimes.ts";
 import { restore } from "./persist.ts";
 import { seedStatuses, USERS } from "./seed.ts";
 import type { Site, Token } from "./types.ts";
@@ -59,6 +60,7 @@ function newSite(origin: string, flavour: Flavour): Site {
     registrations: 0,
     tokensIssued: 0,
     revokedTokens: 0,
+    refreshes: 0,
     codesIssued: 0,
     requests: [],
     uploads: [],
@@ -69,20 +71,31 @@ function newSite(origin: string, flavour: Flavour): Site {
   };
 }
 
-/** Issues a token and counts it. */
+/** Issues a token (a user token with its server's lifetime and refresh token) and counts it. */
 export function issueToken(site: Site, clientId: string, scopes: string[], user?: string): Token {
-  const token: Token = { token: randomToken(), clientId, scopes, revoked: false, createdAt: siteNow(site) };
-  if (user) token.user = user;
+  const now = siteNow(site);
+  const token: Token = {
+    token: accessTokenValue(site.flavour),
+    clientId,
+    scopes,
+    revoked: false,
+    createdAt: now,
+  };
+  if (user) {
+    token.user = user;
+    Object.assign(token, userTokenLifetime(site.flavour, now));
+  }
   site.tokens.set(token.token, token);
   site.tokensIssued++;
   return token;
 }
 
-/** The live token for a raw bearer value: known, not revoked, and its app still exists. */
+/** The live token for a raw bearer value: known, not revoked, not expired, and its app still exists. */
 export function liveToken(site: Site, raw: string | undefined): Token | undefined {
   if (!raw) return undefined;
   const token = site.tokens.get(raw);
   if (!token || token.revoked || !site.apps.has(token.clientId)) return undefined;
+  if (token.expiresAt !== undefined && siteNow(site) >= token.expiresAt) return undefined;
   return token;
 }
 

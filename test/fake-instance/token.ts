@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { parseScopes } from "./apps.ts";
 import { reusesAccessTokens, userTokenCreatedAtMs } from "./flavour.ts";
 import { type Body, type Ctx, readBody, sendJson, str } from "./http.ts";
-import { type App, type Code, issueToken, type Token } from "./state.ts";
+import { expiresIn } from "./lifetimes.ts";
+import { refreshes, refreshGrant } from "./refresh.ts";
+import { type App, type Code, issueToken, siteNow, type Token } from "./state.ts";
 
 const INVALID_CLIENT =
   "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.";
@@ -39,13 +41,10 @@ function tokenJson(ctx: Ctx, token: Token): Record<string, unknown> {
     created_at:
       token.user && userTokenCreatedAtMs(ctx.site.flavour) ? token.createdAt * 1000 : token.createdAt,
   };
-  if (ctx.site.flavour === "akkoma" && token.user) {
-    Object.assign(json, {
-      refresh_token: `r-${token.token}`,
-      expires_in: 3600 * 24 * 30,
-      me: `${ctx.site.origin}/users/${token.user}`,
-    });
-  }
+  const lifetime = expiresIn(ctx.site.flavour, token, siteNow(ctx.site));
+  if (lifetime !== undefined) json.expires_in = lifetime;
+  if (token.refresh) json.refresh_token = token.refresh.token;
+  if (ctx.site.flavour === "akkoma" && token.user) json.me = `${ctx.site.origin}/users/${token.user}`;
   return json;
 }
 
@@ -115,7 +114,8 @@ export async function token(ctx: Ctx) {
   const body = await readBody(ctx.req);
   if (body === "invalid") return fail(ctx, "request", "malformed body");
   const grant = str(body, "grant_type");
-  if (grant !== "authorization_code" && grant !== "client_credentials") {
+  const refresh = grant === "refresh_token" && refreshes(ctx.site.flavour);
+  if (grant !== "authorization_code" && grant !== "client_credentials" && !refresh) {
     if (ctx.site.flavour === "gts" || ctx.site.flavour === "akkoma")
       return fail(ctx, "request", "grant_type");
     return sendJson(ctx, 400, {
@@ -126,6 +126,10 @@ export async function token(ctx: Ctx) {
   const app = authenticateClient(ctx, body);
   if (!app) return fail(ctx, "client", "client authentication failed");
   if (grant === "authorization_code") return exchangeCode(ctx, body, app);
+  if (refresh) {
+    const fresh = refreshGrant(ctx, body, app);
+    return fresh && sendJson(ctx, 200, tokenJson(ctx, fresh));
+  }
   clientCredentials(ctx, body, app);
 }
 

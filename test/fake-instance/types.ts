@@ -38,6 +38,10 @@ export interface Token {
   user?: string;
   revoked: boolean;
   createdAt: number;
+  /** When the token stops working (site clock, seconds); absent: never (fake-instance/lifetimes.ts). */
+  expiresAt?: number;
+  /** The refresh token issued with it, and until when that works. */
+  refresh?: { token: string; expiresAt: number; revoked: boolean };
 }
 
 /** A status on the fake's single home timeline. */
@@ -96,6 +100,8 @@ export interface Site {
   registrations: number;
   tokensIssued: number;
   revokedTokens: number;
+  /** Successful refresh grants. */
+  refreshes: number;
   codesIssued: number;
   requests: LoggedRequest[];
   uploads: Upload[];

@@ -3,7 +3,17 @@
  * Every call goes through the outbound router like the Worker's own fetches (host control.fake).
  */
 
-export type Flavour = "mastodon" | "oldmasto" | "gts" | "akkoma" | "snac" | "hollo" | "friendica" | "misskey";
+export type Flavour =
+  | "mastodon"
+  | "oldmasto"
+  | "gts"
+  | "akkoma"
+  | "snac"
+  | "hollo"
+  | "friendica"
+  | "misskey"
+  | "pixelfed"
+  | "mitra";
 
 const CONTROL = "http://control.fake";
 
@@ -41,6 +51,8 @@ export interface FakeState {
   liveUserTokens: number;
   tokensIssued: number;
   revokedTokens: number;
+  /** Successful refresh grants (Pixelfed, Pleroma/Akkoma). */
+  refreshes: number;
   codesIssued: number;
   requests: FakeRequest[];
   uploads: FakeUpload[];

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { BffError } from "../../src/errors.ts";
+import { BffError, OWN_ERROR_HEADER } from "../../src/errors.ts";
 import { errorToResponse } from "../../src/middleware/errors.ts";
 
 /** The log lines written while `run` runs. */
@@ -46,6 +46,19 @@ describe("errors into answers", () => {
     const res = errorToResponse(error, "/api/v1/timelines/home");
     expect(res.status).toBe(401);
     expect(res.headers.get("set-cookie")).toBe("__Host-fedi-bff-session=; Max-Age=0");
+  });
+
+  it("marks every answer it builds as fedi-bff's own, and names the account an error is about", async () => {
+    const error = new BffError("reauth_required", "Sign in again.", { account: "1@pixelfed.example" });
+    const res = errorToResponse(error, "/api/v1/timelines/home");
+    expect(res.headers.get(OWN_ERROR_HEADER)).toBe("1");
+    expect(await res.json()).toEqual({
+      error: "reauth_required",
+      error_description: "Sign in again.",
+      account: "1@pixelfed.example",
+    });
+    const generic = errorToResponse(new BffError("not_found", "No such route."), "/x");
+    expect(generic.headers.get(OWN_ERROR_HEADER)).toBe("1");
   });
 
   it("turns any other exception into a generic 500 internal_error; the detail goes to the log only", async () => {

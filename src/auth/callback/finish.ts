@@ -13,22 +13,20 @@ import { type AccountInfo, verifyCredentials } from "../../oauth/account.ts";
 import { assertIssuer } from "../../oauth/issuer.ts";
 import type { Registration, RegistrationRequest } from "../../oauth/registration.ts";
 import { revokeToken } from "../../oauth/revoke.ts";
-import { exchangeCode, isDeadClient } from "../../oauth/token.ts";
+import { exchangeCode, isDeadClient, type TokenSet } from "../../oauth/token.ts";
 import { isTokenSyntax } from "../../oauth/token-syntax.ts";
 import { holdToken, revokeUnlessHeld } from "../../registry/holding.ts";
 import { registrationForClient, replaceRegistration } from "../../registry/registry.ts";
 import { loginCompleted } from "../../session/login-events.ts";
 import type { SessionAccount } from "../../session/session.ts";
 import { remainingLifetime } from "../../session/store.ts";
+import { lifetimeFields } from "../../session/token-life.ts";
 import { restartAuthorization } from "../login/authorize.ts";
 import type { LoginTransaction } from "../login/transaction.ts";
 import type { AuthRequest } from "../request.ts";
 import { signIn } from "./sign-in.ts";
 
-interface Issued {
-  readonly accessToken: string;
-  readonly scope: string;
-}
+type Issued = TokenSet;
 
 /** The callback's answer for the login `tx`; every failure is thrown as a BffError. */
 export async function finishLogin(req: AuthRequest, tx: LoginTransaction): Promise<Response> {
@@ -110,8 +108,9 @@ async function sessionAccount(
   req: AuthRequest,
   tx: LoginTransaction,
   registration: Registration,
-  { accessToken, scope }: Issued,
+  issued: Issued,
 ): Promise<SessionAccount> {
+  const { accessToken, scope } = issued;
   const { upstream, registry, config } = req.deps;
   // Held for as long as the session it joins can last (its lifetime runs from its first sign-in).
   const session = await req.session();
@@ -134,6 +133,7 @@ async function sessionAccount(
     clientId: registration.clientId,
     ...account,
     streaming: registration.streaming,
+    ...lifetimeFields(issued),
   };
 }
 
