@@ -31,7 +31,7 @@ export async function seal(
   const payload = JSON.stringify({ ...claims, aud: `fedi-bff:${purpose}`, iat: now, exp: now + ttlSeconds });
   return new CompactEncrypt(encoder.encode(payload))
     .setProtectedHeader({ alg: ALG, enc: ENC, kid: ring.current.kid })
-    .encrypt(ring.current.secret);
+    .encrypt(ring.current.key);
 }
 
 /**
@@ -55,7 +55,7 @@ export async function open(
         if (header.zip !== undefined) throw new Error("compressed JWE");
         const key = typeof header.kid === "string" ? ring.byKid.get(header.kid) : undefined;
         if (key === undefined) throw new Error("unknown kid");
-        return key.secret;
+        return key.key;
       },
       { keyManagementAlgorithms: [ALG], contentEncryptionAlgorithms: [ENC], maxDecompressedLength: 0 },
     ));

@@ -32,6 +32,23 @@ describe("sealed values", () => {
     expect(await open(sealed, "session", ring)).toBeNull();
   });
 
+  it("holds each key imported once, as a non-extractable AES-256-GCM CryptoKey that opens raw-key JWEs", async () => {
+    const ring = await getKeyRing([keyB, keyA]);
+    expect(await getKeyRing([keyB, keyA])).toBe(ring);
+    for (const key of ring.byKid.values()) {
+      expect(key.key.extractable).toBe(false);
+      expect(key.key.algorithm).toMatchObject({ name: "AES-GCM", length: 256 });
+      expect([...key.key.usages].sort()).toEqual(["decrypt", "encrypt"]);
+    }
+    // Sealed with the raw bytes, as jose does for any holder of the key: the CryptoKey opens it.
+    const now = nowSeconds();
+    const claims = { n: 3, aud: "fedi-bff:app", iat: now, exp: now + 60 };
+    const sealed = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(claims)))
+      .setProtectedHeader({ alg: "dir", enc: "A256GCM", kid: ring.current.kid })
+      .encrypt(ring.current.secret);
+    expect((await open(sealed, "app", ring))?.n).toBe(3);
+  });
+
   it("opens values sealed with an older key after rotation, and seals with the first key", async () => {
     const old = await getKeyRing([keyA]);
     const rotated = await getKeyRing([keyB, keyA]);
