@@ -60,7 +60,8 @@ export async function open(
   if (key === undefined) return null;
   let plaintext: ArrayBuffer;
   try {
-    const ivBytes = base64url.decode(iv);
+    // A fresh buffer of its own (never shared memory), as WebCrypto's BufferSource requires.
+    const ivBytes = base64url.decode(iv) as Uint8Array<ArrayBuffer>;
     const tagBytes = base64url.decode(tag);
     if (ivBytes.length !== IV_BYTES || tagBytes.length !== TAG_BYTES) return null;
     const cipherBytes = base64url.decode(ciphertext);
