@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --rounds N --duration S --connections C]`: fedi-bff side by side
- * with the runtime's limits on this machine (README "Performance"). Drives `workerd serve` directly
+ * with the runtime's limits on this machine (docs/performance.md). Drives `workerd serve` directly
  * — `wrangler dev` puts a Node proxy in front of workerd that would hide the cost being measured —
  * on loopback only; every child process is stopped at the end.
  *
