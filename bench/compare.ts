@@ -10,8 +10,9 @@
  * hot path needs none.
  */
 import { execFileSync, execSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { WORKERD } from "../selfhost/workerd.ts";
 import { median, runLoad, type Workload } from "./lib/load.ts";
@@ -30,19 +31,27 @@ const { values: args } = parseArgs({
 });
 const OUT = resolve(ROOT, "bench/out/compare");
 
-/** The base commit's bundle, built in a copy of its tree; returns the bundle's path. */
+/**
+ * The base commit's bundle, built in a copy of its tree outside the project (so no checker of
+ * this tree reads it) and removed afterwards; returns the bundle's path.
+ */
 function buildBase(commit: string): string {
-  const tree = resolve(OUT, "tree");
+  const tree = mkdtempSync(join(tmpdir(), "fedi-bff-compare-"));
   rmSync(OUT, { recursive: true, force: true });
-  mkdirSync(tree, { recursive: true });
-  execSync(`git archive ${JSON.stringify(commit)} | tar -x -C ${JSON.stringify(tree)}`, { cwd: ROOT });
-  symlinkSync(resolve(ROOT, "node_modules"), resolve(tree, "node_modules"));
-  const wrangler = resolve(ROOT, "node_modules/wrangler/bin/wrangler.js");
-  execFileSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", resolve(OUT, "bundle")], {
-    cwd: tree,
-    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
-    stdio: "ignore",
-  });
+  try {
+    execSync(`git archive ${JSON.stringify(commit)} | tar -x -C ${JSON.stringify(tree)}`, { cwd: ROOT });
+    symlinkSync(resolve(ROOT, "node_modules"), resolve(tree, "node_modules"));
+    const wrangler = resolve(ROOT, "node_modules/wrangler/bin/wrangler.js");
+    execFileSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", resolve(OUT, "bundle")], {
+      cwd: tree,
+      env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+      stdio: "ignore",
+    });
+  } finally {
+    // The link first, so that removing the copy can never reach this tree's node_modules.
+    rmSync(resolve(tree, "node_modules"), { force: true });
+    rmSync(tree, { recursive: true, force: true });
+  }
   return resolve(OUT, "bundle/index.js");
 }
 
