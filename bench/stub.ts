@@ -8,6 +8,9 @@
  *   POST /api/v2/media           the large-body endpoint: counts bytes, records first/last byte time
  *   POST /api/v1/apps            app registration (the login benchmark's first, uncached login)
  *   GET  /__bench/stats          request counts and the last upload's timing (harness only)
+ *   GET  /__bench/hang?count&ms  the next `count` timeline requests wait `ms` before their answer
+ *                                (harness only: how `npm run bench -- --inject-timeout` makes the
+ *                                load generator time out)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -23,6 +26,7 @@ interface UploadRecord {
 }
 
 const counts = new Map<string, number>();
+const hang = { count: 0, ms: 0 };
 let lastUpload: UploadRecord | null = null;
 
 function count(key: string): void {
@@ -54,6 +58,12 @@ function upstream(origin: () => string): (req: IncomingMessage, res: ServerRespo
     count(`${req.method} ${path}`);
     if (req.method === "GET" && path === "/api/v1/timelines/home") {
       page ??= timelinePage(origin());
+      const answer = page;
+      if (hang.count > 0) {
+        hang.count--;
+        setTimeout(() => json(res, 200, answer.body, { link: answer.link }), hang.ms);
+        return;
+      }
       return json(res, 200, page.body, {
         link: page.link,
         "x-ratelimit-limit": "300",
@@ -85,6 +95,12 @@ function upstream(origin: () => string): (req: IncomingMessage, res: ServerRespo
           JSON.stringify({ client_id: "bench-client-id", client_secret: "bench-client-secret" }),
         ),
       );
+    }
+    if (req.method === "GET" && path === "/__bench/hang") {
+      const query = new URL(req.url ?? "/", "http://stub").searchParams;
+      hang.count = Number(query.get("count") ?? 0);
+      hang.ms = Number(query.get("ms") ?? 0);
+      return json(res, 200, JSON.stringify(hang));
     }
     if (req.method === "GET" && path === "/__bench/stats") {
       return json(res, 200, JSON.stringify({ counts: Object.fromEntries(counts), lastUpload }));

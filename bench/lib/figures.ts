@@ -6,7 +6,15 @@
  * the bare pass-through is reported beside them as a figure.
  */
 import { median } from "./load.ts";
-import { med, type Rounds, TARGETS, type Target, type TargetRun } from "./phases.ts";
+import {
+  completeRounds,
+  med,
+  onlyComplete,
+  type Rounds,
+  TARGETS,
+  type Target,
+  type TargetRun,
+} from "./phases.ts";
 import { budgeted, type Figure, figure, fmt } from "./report.ts";
 
 export const BUDGETS = {
@@ -34,7 +42,10 @@ export const spreadOf = (xs: readonly number[], f: (n: number) => string) =>
 export const perRound = (a: TargetRun[], b: TargetRun[], f: (x: TargetRun, y: TargetRun) => number) =>
   a.map((x, i) => f(x, b[i] as TargetRun));
 
-/** A figure with a budget when `gated`, the same figure with none otherwise. */
+/**
+ * A figure with a budget when `gated`, the same figure with none otherwise. `values` come from the
+ * complete rounds only; with none there is no verdict (`pass` null), never a guess.
+ */
 function maybeBudgeted(
   gated: boolean,
   name: string,
@@ -43,14 +54,61 @@ function maybeBudgeted(
   f: (n: number) => string,
   budget: string,
   passes: (n: number) => boolean,
+  judged: string,
 ): Figure {
+  if (values.length === 0) {
+    const shown = `no complete round (${judged})`;
+    return gated
+      ? budgeted(name, Number.NaN, unit, shown, budget, null)
+      : figure(name, Number.NaN, unit, shown);
+  }
   const value = median(values);
-  const shown = spreadOf(values, f);
+  const shown = `${spreadOf(values, f)}${judged === "" ? "" : ` (${judged})`}`;
   return gated ? budgeted(name, value, unit, shown, budget, passes(value)) : figure(name, value, unit, shown);
 }
 
-function perTarget(label: string, rounds: Rounds): Figure[] {
+/** "" when every round was complete, else "5 of 7 rounds": what a ratio was judged on. */
+function judgedOn(rounds: Rounds): string {
+  const complete = completeRounds(rounds);
+  const n = complete.filter(Boolean).length;
+  return n === complete.length ? "" : `${n} of ${complete.length} rounds`;
+}
+
+/**
+ * What the load generator could not get, per target, summed over the rounds: requests that timed
+ * out, connection errors and answers with another status. All zero in a healthy run; never a crash.
+ */
+export function problemFigure(label: string, rounds: Rounds): Figure {
+  const parts: string[] = [];
+  let total = 0;
+  for (const target of TARGETS) {
+    const runs = rounds[target];
+    if (runs.length === 0) continue;
+    const sum = (key: "timeouts" | "errors" | "unexpected") => runs.reduce((n, r) => n + r[key], 0);
+    const broken = runs.filter((r) => r.broken !== undefined).length;
+    const [timeouts, errors, unexpected] = [sum("timeouts"), sum("errors"), sum("unexpected")];
+    total += timeouts + errors + unexpected + broken;
+    if (timeouts + errors + unexpected + broken > 0)
+      parts.push(
+        `${NAMES[target]} ${timeouts}/${errors}/${unexpected}${broken > 0 ? ` (${broken} runs lost)` : ""}`,
+      );
+  }
+  const complete = completeRounds(rounds);
+  return figure(
+    `${label}: load-generator timeouts / errors / unexpected statuses`,
+    total,
+    "requests",
+    total === 0
+      ? `none (${complete.length} of ${complete.length} rounds complete)`
+      : `${parts.join(", ")}; ${complete.filter(Boolean).length} of ${complete.length} rounds complete`,
+  );
+}
+
+/** Per-target figures over every run that produced figures (a lost run has none). */
+function perTarget(label: string, all: Rounds): Figure[] {
   const out: Figure[] = [];
+  const measured = (target: Target) => all[target].filter((r) => r.broken === undefined);
+  const rounds = Object.fromEntries(TARGETS.map((t) => [t, measured(t)])) as Rounds;
   for (const target of TARGETS) {
     const runs = rounds[target];
     if (runs.length === 0) continue;
@@ -82,17 +140,19 @@ function perTarget(label: string, rounds: Rounds): Figure[] {
  * Figures for one workload run on pass, newHead and bff (direct optional). `gated` false reports
  * the same ratios with no budget (a workload the budgets do not cover yet).
  */
-export function throughputFigures(label: string, rounds: Rounds, gated: boolean): Figure[] {
+export function throughputFigures(label: string, all: Rounds, gated: boolean): Figure[] {
+  const rounds = onlyComplete(all);
   const { bff, newHead, pass } = rounds;
   return [
-    ...perTarget(label, rounds),
-    ...budgetFigures(label, rounds, "bff", gated),
+    ...perTarget(label, all),
+    problemFigure(label, all),
+    ...budgetFigures(label, rounds, "bff", gated, judgedOn(all)),
     ratioFigure(`${label}: fedi-bff ÷ pass-through req/s`, bff, pass),
     ratioFigure(`${label}: new-head ÷ pass-through req/s`, newHead, pass),
     // fedi-bff as a library mounted in a Hono app answers to the same budgets, when it ran.
     ...(rounds.mounted.length > 0
       ? [
-          ...budgetFigures(label, rounds, "mounted", gated),
+          ...budgetFigures(label, rounds, "mounted", gated, judgedOn(all)),
           ratioFigure(`${label}: fedi-bff mounted ÷ fedi-bff req/s`, rounds.mounted, bff),
         ]
       : []),
@@ -100,7 +160,7 @@ export function throughputFigures(label: string, rounds: Rounds, gated: boolean)
     // it costs over the Cloudflare-like copy in the same rounds (the same code: about 1).
     ...(rounds.self.length > 0
       ? [
-          ...budgetFigures(label, rounds, "self", gated),
+          ...budgetFigures(label, rounds, "self", gated, judgedOn(all)),
           ratioFigure(`${label}: self-hosted ÷ fedi-bff req/s`, rounds.self, bff),
         ]
       : []),
@@ -113,6 +173,7 @@ function budgetFigures(
   rounds: Rounds,
   target: "bff" | "mounted" | "self",
   gated: boolean,
+  judged: string,
 ): Figure[] {
   const { newHead, pass } = rounds;
   const runs = rounds[target];
@@ -130,6 +191,7 @@ function budgetFigures(
       fmt.ratio,
       `≥ ${BUDGETS.rpsOverNewHead.toFixed(2)}`,
       (r) => r >= BUDGETS.rpsOverNewHead,
+      judged,
     ),
     maybeBudgeted(
       gated,
@@ -139,6 +201,7 @@ function budgetFigures(
       fmt.ratio,
       `≤ ${BUDGETS.cpuOverNewHead.toFixed(2)}`,
       (r) => r <= BUDGETS.cpuOverNewHead,
+      judged,
     ),
     maybeBudgeted(
       gated,
@@ -148,38 +211,43 @@ function budgetFigures(
       ms,
       `≤ ${BUDGETS.addedP50Ms} ms`,
       (d) => d <= BUDGETS.addedP50Ms,
+      judged,
     ),
   ];
 }
 
 function ratioFigure(name: string, a: TargetRun[], b: TargetRun[]): Figure {
   const ratios = perRound(a, b, (x, y) => x.rps / y.rps);
+  if (ratios.length === 0) return figure(name, Number.NaN, "ratio", "no complete round");
   return figure(name, median(ratios), "ratio", spreadOf(ratios, fmt.ratio));
 }
 
 /** fedi-bff with one session against fedi-bff with many: what a busy deployment loses. */
-export function manySessionsFigures(label: string, one: Rounds, many: Rounds, count: string): Figure[] {
+export function manySessionsFigures(label: string, oneAll: Rounds, manyAll: Rounds, count: string): Figure[] {
+  const [one, many] = [onlyComplete(oneAll), onlyComplete(manyAll)];
+  const names = [
+    `${label}: fedi-bff req/s, 1 session → ${count} sessions`,
+    `${label}: fedi-bff workerd CPU per request, 1 session → ${count} sessions`,
+    `${label}: fedi-bff p50, 1 session → ${count} sessions`,
+  ];
+  if (one.bff.length === 0 || many.bff.length === 0)
+    return names.map((name) => figure(name, Number.NaN, "", "no complete round on one side"));
   const rps = (r: Rounds) => med(r.bff, "rps");
   const cpu = (r: Rounds) => med(r.bff, "workerdUsPerRequest");
   const p50 = (r: Rounds) => med(r.bff, "p50");
   return [
     figure(
-      `${label}: fedi-bff req/s, 1 session → ${count} sessions`,
+      names[0] as string,
       rps(many),
       "req/s",
       `${fmt.int(rps(one))} → ${fmt.int(rps(many))} (${fmt.ratio(rps(many) / rps(one))} ×)`,
     ),
     figure(
-      `${label}: fedi-bff workerd CPU per request, 1 session → ${count} sessions`,
+      names[1] as string,
       cpu(many),
       "µs",
       `${fmt.us(cpu(one))} → ${fmt.us(cpu(many))} (+${fmt.us(cpu(many) - cpu(one))})`,
     ),
-    figure(
-      `${label}: fedi-bff p50, 1 session → ${count} sessions`,
-      p50(many),
-      "ms",
-      `${fmt.ms(p50(one))} → ${fmt.ms(p50(many))}`,
-    ),
+    figure(names[2] as string, p50(many), "ms", `${fmt.ms(p50(one))} → ${fmt.ms(p50(many))}`),
   ];
 }

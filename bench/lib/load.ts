@@ -23,6 +23,8 @@ export interface Workload {
 export interface LoadOptions {
   readonly connections: number;
   readonly durationSeconds: number;
+  /** Seconds the load generator waits for an answer before it counts a timeout (default 10). */
+  readonly timeoutSeconds?: number;
 }
 
 export interface RunResult {
@@ -30,9 +32,33 @@ export interface RunResult {
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
-  /** Answers with another status than expected, plus connection errors and timeouts: must be 0. */
+  /** unexpected + errors + timeouts: a run is complete only when this is 0. */
   readonly failures: number;
+  /** Answers with another status than expected. */
+  readonly unexpected: number;
+  /** Connection errors in the load generator (timeouts not included). */
+  readonly errors: number;
+  /** Requests the load generator gave up waiting for. */
+  readonly timeouts: number;
   readonly statuses: Readonly<Record<number, number>>;
+  /** Set when the load generator itself failed: the run has no figures, only this reason. */
+  readonly broken?: string;
+}
+
+/** A run that produced nothing because the load generator failed (never thrown: counted). */
+export function brokenRun(reason: string): RunResult {
+  return {
+    requests: 0,
+    rps: Number.NaN,
+    p50: Number.NaN,
+    p99: Number.NaN,
+    failures: 1,
+    unexpected: 0,
+    errors: 1,
+    timeouts: 0,
+    statuses: {},
+    broken: reason,
+  };
 }
 
 /** Latencies kept at most per run; beyond it every other one is sampled (bounded memory). */
@@ -61,7 +87,19 @@ function rotating(headers: Record<string, string>, cookies: readonly string[]): 
   };
 }
 
+/**
+ * One autocannon run. Timeouts, connection errors and unexpected statuses are counted, never
+ * thrown; a load generator that fails outright yields a `brokenRun`.
+ */
 export async function runLoad(baseUrl: string, workload: Workload, options: LoadOptions): Promise<RunResult> {
+  try {
+    return await load(baseUrl, workload, options);
+  } catch (error) {
+    return brokenRun(error instanceof Error ? error.message : String(error));
+  }
+}
+
+async function load(baseUrl: string, workload: Workload, options: LoadOptions): Promise<RunResult> {
   const latencies: number[] = [];
   let seen = 0;
   let unexpected = 0;
@@ -76,7 +114,7 @@ export async function runLoad(baseUrl: string, workload: Workload, options: Load
       headers: workload.headers,
       connections: options.connections,
       duration: options.durationSeconds,
-      timeout: 10,
+      timeout: options.timeoutSeconds ?? 10,
     };
     if (workload.body !== undefined) settings.body = workload.body;
     if (workload.cookies !== undefined) settings.requests = [rotating(workload.headers, workload.cookies)];
@@ -96,7 +134,11 @@ export async function runLoad(baseUrl: string, workload: Workload, options: Load
     rps: requests / (result.duration || options.durationSeconds),
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
-    failures: unexpected + result.errors + result.timeouts,
+    // autocannon counts a timeout among its errors as well.
+    failures: unexpected + result.errors,
+    unexpected,
+    errors: Math.max(0, result.errors - result.timeouts),
+    timeouts: result.timeouts,
     statuses,
   };
 }

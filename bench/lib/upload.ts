@@ -3,7 +3,8 @@
  * 256 KiB chunks with backpressure. The stub records when its first and last body bytes arrived;
  * here we record when the client had written half and all of it. Streaming means the upstream's
  * first byte comes long before the client's halfway mark; a buffering proxy would show it only
- * after the client finished.
+ * after the client finished. `chunked` sends the same body without a Content-Length
+ * (Transfer-Encoding: chunked), as a client that streams a body of unknown length does.
  */
 import { request } from "node:http";
 
@@ -32,6 +33,7 @@ export async function upload(
   fileBytes: number,
   headers: Record<string, string>,
   stubStatsUrl: string,
+  chunked = false,
 ): Promise<UploadTiming> {
   const boundary = "----fedibffbench7MA4YWxkTrZu0gW";
   const head = Buffer.from(
@@ -46,7 +48,7 @@ export async function upload(
     headers: {
       ...headers,
       "content-type": `multipart/form-data; boundary=${boundary}`,
-      "content-length": String(total),
+      ...(chunked ? { "transfer-encoding": "chunked" } : { "content-length": String(total) }),
     },
   });
   const response = new Promise<{ status: number; at: number }>((resolve, reject) => {

@@ -9,6 +9,8 @@ import { log } from "../log.ts";
 export interface SealKey {
   readonly kid: string;
   readonly secret: Uint8Array;
+  /** `secret` as a non-extractable AES-GCM key (A256GCM with `dir`: the key is the CEK). */
+  readonly key: CryptoKey;
 }
 
 export interface KeyRing {
@@ -42,8 +44,11 @@ async function buildRing(encodedKeys: readonly string[]): Promise<KeyRing> {
 
 async function importKey(encoded: string): Promise<SealKey> {
   const secret = new Uint8Array(base64url.decode(encoded));
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", secret));
-  return { kid: base64url.encode(digest.slice(0, 6)), secret };
+  const [digest, key] = await Promise.all([
+    crypto.subtle.digest("SHA-256", secret),
+    crypto.subtle.importKey("raw", secret, "AES-GCM", false, ["encrypt", "decrypt"]),
+  ]);
+  return { kid: base64url.encode(new Uint8Array(digest).slice(0, 6)), secret, key };
 }
 
 /** Only reached with ENVIRONMENT=development and no SESSION_KEYS: sessions last as long as the isolate. */

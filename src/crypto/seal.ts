@@ -3,10 +3,16 @@
  * claims set (RFC 7519) with a purpose bound into `aud`, so a login cookie can never be replayed
  * as a session or a stored registration. The claims are checked here (exp, iat, aud) instead of
  * with jose's JWT layer: the same checks, and a smaller bundle.
+ *
+ * jose writes every sealed value. Opening runs on every request that misses the session memo, so
+ * it accepts only what `seal` writes — the protected header byte for byte as sealed under one of
+ * the ring's keys — and then takes RFC 7516 §5.2's steps for that one header itself: AES-GCM with
+ * the key, the 96-bit IV, the 128-bit tag and the header segment as additional data. No header is
+ * parsed, so no algorithm, `zip`, `crit` or key-management path exists to be chosen by the sender.
  */
-import { CompactEncrypt, compactDecrypt } from "jose";
+import { base64url, CompactEncrypt } from "jose";
 import { nowSeconds } from "../clock.ts";
-import type { KeyRing } from "./key-ring.ts";
+import type { KeyRing, SealKey } from "./key-ring.ts";
 
 export type SealPurpose = "session" | "login" | "app" | "refresh";
 export type Claims = Record<string, unknown> & { readonly exp: number; readonly iat: number };
@@ -18,6 +24,9 @@ const ALG = "dir";
 const ENC = "A256GCM";
 /** Five compact segments, the second (encrypted key) empty for `dir`. */
 const COMPACT_DIR = /^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** A256GCM's IV and tag sizes (RFC 7518 §5.3): 96 and 128 bits. */
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -31,13 +40,14 @@ export async function seal(
 ): Promise<string> {
   const payload = JSON.stringify({ ...claims, aud: `fedi-bff:${purpose}`, iat: now, exp: now + ttlSeconds });
   return new CompactEncrypt(encoder.encode(payload))
-    .setProtectedHeader({ alg: ALG, enc: ENC, kid: ring.current.kid })
-    .encrypt(ring.current.secret);
+    .setProtectedHeader(protectedHeader(ring.current.kid))
+    .encrypt(ring.current.key);
 }
 
 /**
- * Opens a sealed value as of `now`; any failure (size, format, unknown kid, another alg — no PBES2
- * or RSA, a known denial of service —, compression, tampering, expiry, wrong purpose) yields null, never a throw.
+ * Opens a sealed value as of `now`; any failure (size, format, a header `seal` did not write — an
+ * unknown kid, another alg such as PBES2 or RSA, a known denial of service, compression —,
+ * tampering, expiry, wrong purpose) yields null, never a throw.
  */
 export async function open(
   sealed: string,
@@ -46,24 +56,49 @@ export async function open(
   now: number = nowSeconds(),
 ): Promise<Claims | null> {
   if (sealed.length === 0 || sealed.length > MAX_SEALED_LENGTH || !COMPACT_DIR.test(sealed)) return null;
-  let plaintext: Uint8Array;
+  const [header, , iv, ciphertext, tag] = sealed.split(".") as [string, string, string, string, string];
+  const key = keysByHeader(ring).get(header);
+  if (key === undefined) return null;
+  let plaintext: ArrayBuffer;
   try {
-    ({ plaintext } = await compactDecrypt(
-      sealed,
-      (header) => {
-        // Compressed plaintext (RFC 7516 §4.1.3 "zip") is never sealed here: refuse it before any
-        // decryption, as jose would otherwise inflate up to 250 KB of it.
-        if (header.zip !== undefined) throw new Error("compressed JWE");
-        const key = typeof header.kid === "string" ? ring.byKid.get(header.kid) : undefined;
-        if (key === undefined) throw new Error("unknown kid");
-        return key.secret;
-      },
-      { keyManagementAlgorithms: [ALG], contentEncryptionAlgorithms: [ENC], maxDecompressedLength: 0 },
-    ));
+    // A fresh buffer of its own (never shared memory), as WebCrypto's BufferSource requires.
+    const ivBytes = base64url.decode(iv) as Uint8Array<ArrayBuffer>;
+    const tagBytes = base64url.decode(tag);
+    if (ivBytes.length !== IV_BYTES || tagBytes.length !== TAG_BYTES) return null;
+    const cipherBytes = base64url.decode(ciphertext);
+    // WebCrypto takes the tag appended to the ciphertext; the AAD is the header segment's ASCII.
+    const data = new Uint8Array(cipherBytes.length + TAG_BYTES);
+    data.set(cipherBytes);
+    data.set(tagBytes, cipherBytes.length);
+    plaintext = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: ivBytes, additionalData: encoder.encode(header), tagLength: TAG_BYTES * 8 },
+      key.key,
+      data,
+    );
   } catch {
     return null;
   }
-  return checkClaims(plaintext, purpose, now);
+  return checkClaims(new Uint8Array(plaintext), purpose, now);
+}
+
+/** The protected header `seal` writes for `kid` (jose serializes it as given, in this order). */
+function protectedHeader(kid: string): { alg: string; enc: string; kid: string } {
+  return { alg: ALG, enc: ENC, kid };
+}
+
+const headerIndex = new WeakMap<KeyRing, ReadonlyMap<string, SealKey>>();
+
+/** The ring's keys by the exact header segment a value sealed under each carries (built once per ring). */
+function keysByHeader(ring: KeyRing): ReadonlyMap<string, SealKey> {
+  let index = headerIndex.get(ring);
+  if (index === undefined) {
+    const entries = [...ring.byKid.values()].map(
+      (key) => [base64url.encode(JSON.stringify(protectedHeader(key.kid))), key] as const,
+    );
+    index = new Map(entries);
+    headerIndex.set(ring, index);
+  }
+  return index;
 }
 
 function checkClaims(plaintext: Uint8Array, purpose: SealPurpose, now: number): Claims | null {

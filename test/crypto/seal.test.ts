@@ -1,4 +1,4 @@
-import { base64url, CompactEncrypt, EncryptJWT } from "jose";
+import { base64url, CompactEncrypt, compactDecrypt, EncryptJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { nowSeconds } from "../../src/clock.ts";
 import { generateKey, getKeyRing } from "../../src/crypto/key-ring.ts";
@@ -31,6 +31,23 @@ describe("sealed values", () => {
     const sealed = await seal({ hello: "world" }, "login", ring, 60);
     expect((await open(sealed, "login", ring))?.hello).toBe("world");
     expect(await open(sealed, "session", ring)).toBeNull();
+  });
+
+  it("holds each key imported once, as a non-extractable AES-256-GCM CryptoKey that opens raw-key JWEs", async () => {
+    const ring = await getKeyRing([keyB, keyA]);
+    expect(await getKeyRing([keyB, keyA])).toBe(ring);
+    for (const key of ring.byKid.values()) {
+      expect(key.key.extractable).toBe(false);
+      expect(key.key.algorithm).toMatchObject({ name: "AES-GCM", length: 256 });
+      expect([...key.key.usages].sort()).toEqual(["decrypt", "encrypt"]);
+    }
+    // Sealed with the raw bytes, as jose does for any holder of the key: the CryptoKey opens it.
+    const now = nowSeconds();
+    const claims = { n: 3, aud: "fedi-bff:app", iat: now, exp: now + 60 };
+    const sealed = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(claims)))
+      .setProtectedHeader({ alg: "dir", enc: "A256GCM", kid: ring.current.kid })
+      .encrypt(ring.current.secret);
+    expect((await open(sealed, "app", ring))?.n).toBe(3);
   });
 
   it("opens values sealed with an older key after rotation, and seals with the first key", async () => {
@@ -72,6 +89,59 @@ describe("sealed values", () => {
       })
       .encrypt(new TextEncoder().encode("password"));
     expect(await open(pbes2, "session", ring)).toBeNull();
+  });
+});
+
+/** jose's own verdict on a sealed value: decrypts as dir + A256GCM under the ring, and the claims hold. */
+async function joseOpens(sealed: string, ring: Awaited<ReturnType<typeof getKeyRing>>, purpose: string) {
+  try {
+    const { plaintext } = await compactDecrypt(
+      sealed,
+      (header) => ring.byKid.get(String(header.kid))?.secret ?? new Uint8Array(32),
+      { keyManagementAlgorithms: ["dir"], contentEncryptionAlgorithms: ["A256GCM"] },
+    );
+    const claims = JSON.parse(new TextDecoder().decode(plaintext));
+    return claims.aud === `fedi-bff:${purpose}` && claims.exp > nowSeconds() ? claims : null;
+  } catch {
+    return null;
+  }
+}
+
+describe("opening agrees with jose", () => {
+  it("opens nothing jose refuses: every one-character change of a sealed value", async () => {
+    const ring = await getKeyRing([keyA, keyB]);
+    const sealed = await seal({ n: 7, who: "alice" }, "session", ring, 600);
+    expect(await joseOpens(sealed, ring, "session")).not.toBeNull();
+    let opened = 0;
+    for (let i = 0; i < sealed.length; i++) {
+      const char = sealed[i] === "." ? "A" : sealed[i] === "A" ? "B" : "A";
+      const changed = sealed.slice(0, i) + char + sealed.slice(i + 1);
+      const ours = await open(changed, "session", ring);
+      if (ours !== null) {
+        opened++;
+        expect(await joseOpens(changed, ring, "session")).toEqual(ours);
+      }
+    }
+    // Only a change in a segment's unused low bits can leave the bytes, hence the value, intact.
+    expect(opened).toBeLessThanOrEqual(4);
+  });
+
+  it("refuses a header seal never writes, even one jose would accept (members reordered or added)", async () => {
+    const ring = await getKeyRing([keyA]);
+    const { kid, secret } = ring.current;
+    const now = nowSeconds();
+    const payload = new TextEncoder().encode(
+      JSON.stringify({ n: 1, aud: "fedi-bff:session", iat: now, exp: now + 60 }),
+    );
+    for (const header of [
+      { enc: "A256GCM", alg: "dir", kid },
+      { alg: "dir", enc: "A256GCM", kid, typ: "JWT" },
+      { alg: "dir", enc: "A256GCM", kid, cty: "JWT" },
+    ]) {
+      const sealed = await new CompactEncrypt(payload).setProtectedHeader(header).encrypt(secret);
+      expect(await joseOpens(sealed, ring, "session")).not.toBeNull();
+      expect(await open(sealed, "session", ring)).toBeNull();
+    }
   });
 });
 
