@@ -4,13 +4,23 @@
  * as a session or a stored registration. The claims are checked here (exp, iat, aud) instead of
  * with jose's JWT layer: the same checks, and a smaller bundle.
  *
- * jose writes every sealed value. Opening runs on every request that misses the session memo, so
- * it accepts only what `seal` writes — the protected header byte for byte as sealed under one of
- * the ring's keys — and then takes RFC 7516 §5.2's steps for that one header itself: AES-GCM with
- * the key, the 96-bit IV, the 128-bit tag and the header segment as additional data. No header is
- * parsed, so no algorithm, `zip`, `crit` or key-management path exists to be chosen by the sender.
+ * Both directions take RFC 7516's steps for the one header this module writes — `{"alg":"dir",
+ * "enc":"A256GCM","kid":…}` — with WebCrypto directly: AES-256-GCM under the ring's key (with
+ * `dir` the key is the content-encryption key), a fresh random 96-bit IV per value, the 128-bit
+ * tag, and the header segment's ASCII as additional data (§5.1 step 14, §5.2 step 14). jose's
+ * generic JWE code would carry every key-management algorithm into the bundle (about a third of
+ * the Worker's gzip size) for one path; jose keeps the base64url codec and is the tests' oracle:
+ * every value `seal` writes opens with jose's `compactDecrypt`, and `open` accepts nothing jose
+ * refuses (test/crypto/seal.test.ts).
+ *
+ * Opening accepts only what `seal` writes — the protected header byte for byte as sealed under
+ * one of the ring's keys. No header is parsed, so no algorithm, `zip`, `crit` or key-management
+ * path exists to be chosen by the sender.
+ *
+ * Random IVs under one key stay within NIST SP 800-38D §8.3's bound (2^32 encryptions) as long as
+ * keys are rotated well before four billion seals; docs/security.md says how to rotate.
  */
-import { base64url, CompactEncrypt } from "jose";
+import { base64url } from "jose";
 import { nowSeconds } from "../clock.ts";
 import type { KeyRing, SealKey } from "./key-ring.ts";
 
@@ -39,9 +49,19 @@ export async function seal(
   now: number = nowSeconds(),
 ): Promise<string> {
   const payload = JSON.stringify({ ...claims, aud: `fedi-bff:${purpose}`, iat: now, exp: now + ttlSeconds });
-  return new CompactEncrypt(encoder.encode(payload))
-    .setProtectedHeader(protectedHeader(ring.current.kid))
-    .encrypt(ring.current.key);
+  const { current } = ring;
+  const header = headerSegment(current.kid);
+  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+  // WebCrypto returns the ciphertext with the tag appended; compact JWE carries them apart.
+  const sealed = new Uint8Array(
+    await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv, additionalData: encoder.encode(header), tagLength: TAG_BYTES * 8 },
+      current.key,
+      encoder.encode(payload),
+    ),
+  );
+  const tagAt = sealed.length - TAG_BYTES;
+  return `${header}..${base64url.encode(iv)}.${base64url.encode(sealed.subarray(0, tagAt))}.${base64url.encode(sealed.subarray(tagAt))}`;
 }
 
 /**
@@ -81,9 +101,9 @@ export async function open(
   return checkClaims(new Uint8Array(plaintext), purpose, now);
 }
 
-/** The protected header `seal` writes for `kid` (jose serializes it as given, in this order). */
-function protectedHeader(kid: string): { alg: string; enc: string; kid: string } {
-  return { alg: ALG, enc: ENC, kid };
+/** The protected header segment `seal` writes for `kid`: BASE64URL(UTF8(header)), RFC 7516 §7.1. */
+function headerSegment(kid: string): string {
+  return base64url.encode(JSON.stringify({ alg: ALG, enc: ENC, kid }));
 }
 
 const headerIndex = new WeakMap<KeyRing, ReadonlyMap<string, SealKey>>();
@@ -93,7 +113,7 @@ function keysByHeader(ring: KeyRing): ReadonlyMap<string, SealKey> {
   let index = headerIndex.get(ring);
   if (index === undefined) {
     const entries = [...ring.byKid.values()].map(
-      (key) => [base64url.encode(JSON.stringify(protectedHeader(key.kid))), key] as const,
+      (key) => [headerSegment(key.kid), key] as const,
     );
     index = new Map(entries);
     headerIndex.set(ring, index);

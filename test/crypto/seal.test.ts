@@ -108,6 +108,22 @@ async function joseOpens(sealed: string, ring: Awaited<ReturnType<typeof getKeyR
 }
 
 describe("opening agrees with jose", () => {
+  it("writes standard compact JWE: jose opens every sealed value with its claims, each with a fresh IV", async () => {
+    const ring = await getKeyRing([keyB, keyA]);
+    const ivs = new Set<string>();
+    for (const purpose of ["session", "login", "app", "refresh"] as const) {
+      const sealed = await seal({ n: 5, who: "alice", nested: { é: "ü" } }, purpose, ring, 600);
+      const { protectedHeader } = await compactDecrypt(sealed, ring.current.secret, {
+        keyManagementAlgorithms: ["dir"],
+        contentEncryptionAlgorithms: ["A256GCM"],
+      });
+      expect(protectedHeader).toEqual({ alg: "dir", enc: "A256GCM", kid: ring.current.kid });
+      expect(await joseOpens(sealed, ring, purpose)).toMatchObject({ n: 5, who: "alice", nested: { é: "ü" } });
+      ivs.add(sealed.split(".")[2] as string);
+    }
+    expect(ivs.size).toBe(4);
+  });
+
   it("opens nothing jose refuses: every one-character change of a sealed value", async () => {
     const ring = await getKeyRing([keyA, keyB]);
     const sealed = await seal({ n: 7, who: "alice" }, "session", ring, 600);
