@@ -101,6 +101,14 @@ export async function open(
   return checkClaims(new Uint8Array(plaintext), purpose, now);
 }
 
+/**
+ * True when `sealed` was written under the ring's current key, as `seal` writes now: a stored
+ * value that is not can be sealed again before its key leaves the ring.
+ */
+export function sealedUnderCurrentKey(sealed: string, ring: KeyRing): boolean {
+  return sealed.startsWith(`${headerSegment(ring.current.kid)}.`);
+}
+
 /** The protected header segment `seal` writes for `kid`: BASE64URL(UTF8(header)), RFC 7516 §7.1. */
 function headerSegment(kid: string): string {
   return base64url.encode(JSON.stringify({ alg: ALG, enc: ENC, kid }));
@@ -112,9 +120,7 @@ const headerIndex = new WeakMap<KeyRing, ReadonlyMap<string, SealKey>>();
 function keysByHeader(ring: KeyRing): ReadonlyMap<string, SealKey> {
   let index = headerIndex.get(ring);
   if (index === undefined) {
-    const entries = [...ring.byKid.values()].map(
-      (key) => [headerSegment(key.kid), key] as const,
-    );
+    const entries = [...ring.byKid.values()].map((key) => [headerSegment(key.kid), key] as const);
     index = new Map(entries);
     headerIndex.set(ring, index);
   }

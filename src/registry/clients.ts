@@ -3,8 +3,8 @@
  * by client_id for as long as a session made with it may still revoke its token, pruned after.
  */
 import { nowSeconds } from "../clock.ts";
-import { open } from "../crypto/seal.ts";
-import { decodeRegistration } from "../oauth/registration.ts";
+import { open, seal, sealedUnderCurrentKey } from "../crypto/seal.ts";
+import { decodeRegistration, type Registration } from "../oauth/registration.ts";
 import { keepingOf, REGISTRATION_SEAL_TTL } from "./keeping.ts";
 import { type Current, keyRingOf, type RegistrarScope } from "./scope.ts";
 import {
@@ -30,13 +30,39 @@ const LOGIN_WINDOW = 3600;
 /** Client records deleted per storage call (the Durable Object storage limit per delete). */
 const DELETE_BATCH = 128;
 
-/** The current registration of `fp`, if it opens and belongs to `host`. */
+/**
+ * The current registration of `fp`, if it opens and belongs to `host`. One sealed under an older
+ * key of the ring is sealed again under the current one (same expiry) and stored: an operator who
+ * rotates SESSION_KEYS — new key first, the old one dropped after SESSION_TTL — keeps every
+ * registration a login used meanwhile (logins ask here at least once a day: KV_TRUST), instead of
+ * registering a new app on each instance and losing the old app's credentials for revocation.
+ */
 export async function readCurrent(scope: RegistrarScope, fp: string, host: string): Promise<Current | null> {
   const sealed = await scope.state.storage.get<string>(doCurrentKey(fp));
   if (sealed === undefined) return null;
-  const payload = await open(sealed, "app", await keyRingOf(scope));
+  const ring = await keyRingOf(scope);
+  const payload = await open(sealed, "app", ring);
   const registration = payload === null ? null : decodeRegistration(payload);
-  return registration?.host === host ? { registration, sealed } : null;
+  if (payload === null || registration?.host !== host) return null;
+  if (sealedUnderCurrentKey(sealed, ring)) return { registration, sealed };
+  const now = nowSeconds();
+  const resealed = await seal({ ...registration }, "app", ring, payload.exp - now, now);
+  await storeResealed(scope, fp, registration, resealed);
+  return { registration, sealed: resealed };
+}
+
+/** Replaces the current record and its client record with `resealed`; the client's lifetime stays. */
+async function storeResealed(
+  scope: RegistrarScope,
+  fp: string,
+  registration: Registration,
+  resealed: string,
+): Promise<void> {
+  const storage = scope.state.storage;
+  const entries: Record<string, unknown> = { [doCurrentKey(fp)]: resealed };
+  const client = await storage.get<StoredClient>(doClientKey(registration.clientId));
+  if (client !== undefined) entries[doClientKey(registration.clientId)] = { ...client, sealed: resealed };
+  await storage.put(entries);
 }
 
 /** Any registration of this host by client_id, including replaced ones (sealed), or null. */

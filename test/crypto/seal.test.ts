@@ -118,7 +118,11 @@ describe("opening agrees with jose", () => {
         contentEncryptionAlgorithms: ["A256GCM"],
       });
       expect(protectedHeader).toEqual({ alg: "dir", enc: "A256GCM", kid: ring.current.kid });
-      expect(await joseOpens(sealed, ring, purpose)).toMatchObject({ n: 5, who: "alice", nested: { é: "ü" } });
+      expect(await joseOpens(sealed, ring, purpose)).toMatchObject({
+        n: 5,
+        who: "alice",
+        nested: { é: "ü" },
+      });
       ivs.add(sealed.split(".")[2] as string);
     }
     expect(ivs.size).toBe(4);
