@@ -12,12 +12,12 @@ declare module "vitest" {
 
 /** Starts the fake Mastodon-API server on loopback for the whole test run. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const restoreOutput = holdBackRuntimeNoise();
+  const reportNoise = holdBackRuntimeNoise();
   const server = await startFakeServer({ port: 0 });
   project.provide("fakeInstancePort", server.port);
   // Never let a stuck connection keep the test run alive after the last test.
   return async () => {
     await Promise.race([server.close(), new Promise<void>((resolve) => setTimeout(resolve, 3000).unref())]);
-    restoreOutput();
+    reportNoise();
   };
 }
