@@ -1,30 +1,7 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Env } from "../../src/config/env.ts";
 import { expectError } from "../helpers/bff.ts";
 import { injectFault, revokeTokens, uniqueHost } from "../helpers/fake.ts";
-import { appWith, BFF, bffRequest, signedIn, TextStream } from "./support.ts";
-
-/** The env with every binding (KV, Durable Objects, rate limiter) wrapped to record each call. */
-function countedEnv(): { env: Env; calls: string[] } {
-  const calls: string[] = [];
-  const wrap = (name: string, binding: object): object =>
-    new Proxy(binding, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target);
-        if (typeof value !== "function") return value;
-        return (...args: unknown[]) => {
-          calls.push(`${name}.${String(prop)}`);
-          return value.apply(target, args);
-        };
-      },
-    });
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(env)) {
-    wrapped[name] = typeof value === "object" && value !== null ? wrap(name, value) : value;
-  }
-  return { env: wrapped as unknown as Env, calls };
-}
+import { appWith, BFF, bffRequest, countedEnv, signedIn, TextStream } from "./support.ts";
 
 describe("the hot path", () => {
   it("performs zero KV, Durable Object or rate-limiter operations per proxied call", async () => {
