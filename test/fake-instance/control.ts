@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { FAULT_KINDS } from "./faults.ts";
 import { flavourOf } from "./flavour.ts";
 import { type Body, readBody, str } from "./http.ts";
 import { mastodonVacuum, snacPurge } from "./lifecycle.ts";
 import { resetSite, type Site, siteFor, unexpectedHosts } from "./state.ts";
+import { FAULT_KINDS, type FaultKind } from "./types.ts";
 
 type Answer = [number, unknown];
 
@@ -64,11 +64,13 @@ function revokeTokens(s: Site, raw: string | undefined, apps = false): Answer {
   return [200, { revoked: count }];
 }
 
+const isFaultKind = (kind: string | undefined): kind is FaultKind =>
+  (FAULT_KINDS as readonly (string | undefined)[]).includes(kind);
+
 function addFault(s: Site, b: Body): Answer {
   const kind = str(b, "kind");
   const path = str(b, "path");
-  if (!kind || !(FAULT_KINDS as readonly string[]).includes(kind))
-    return [400, { error: `bad kind: ${kind}` }];
+  if (!isFaultKind(kind)) return [400, { error: `bad kind: ${kind}` }];
   if (!path?.startsWith("/")) return [400, { error: "path must start with /" }];
   const times = typeof b.times === "number" ? b.times : Number.POSITIVE_INFINITY;
   const headers =

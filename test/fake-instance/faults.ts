@@ -1,20 +1,6 @@
 import { type Ctx, redirect, send, sendHtml } from "./http.ts";
 import type { Fault, Site } from "./state.ts";
 
-/** The fault kinds a test can inject (POST control.fake/faults). */
-export const FAULT_KINDS = [
-  "hang",
-  "status",
-  "html200",
-  "truncated_json",
-  "huge_json",
-  "drop_field",
-  "rate_limit",
-  "redirect",
-  "reset",
-  "drop_once",
-] as const;
-
 const HUGE_BYTES = 10 * 1024 * 1024;
 const HTML = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>";
 

@@ -54,10 +54,27 @@ export interface StoredStatus {
   favouritedBy: Set<string>;
 }
 
+/** The fault kinds a test can inject (POST control.fake/faults). */
+export const FAULT_KINDS = [
+  "hang",
+  "status",
+  "html200",
+  "truncated_json",
+  "huge_json",
+  "drop_field",
+  "rate_limit",
+  "redirect",
+  "reset",
+  /** Closes the connection before reading or answering the request, once (a stale pooled connection). */
+  "drop_once",
+] as const;
+
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
 export interface Fault {
   method?: string;
   path: string;
-  kind: string;
+  kind: FaultKind;
   times: number;
   status?: number;
   body?: unknown;
@@ -66,10 +83,12 @@ export interface Fault {
   field?: string;
 }
 
+/** A request as the fake logged it. */
 export interface LoggedRequest {
   method: string;
   path: string;
   query: Record<string, string>;
+  /** Lower-case names; authorization is "Bearer <redacted>" or "present". */
   headers: Record<string, string>;
   at: number;
 }

@@ -3,35 +3,14 @@
  * Every call goes through the outbound router like the Worker's own fetches (host control.fake).
  */
 
-export type Flavour =
-  | "mastodon"
-  | "oldmasto"
-  | "gts"
-  | "akkoma"
-  | "snac"
-  | "hollo"
-  | "friendica"
-  | "misskey"
-  | "pixelfed"
-  | "mitra";
+import { CONTROL_HOST, type Flavour } from "../fake-instance/flavour.ts";
+import type { FaultKind, LoggedRequest, Upload } from "../fake-instance/types.ts";
 
-const CONTROL = "http://control.fake";
+export type { FaultKind, Flavour };
+export type FakeRequest = LoggedRequest;
+export type FakeUpload = Upload;
 
-export interface FakeRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  /** Lower-case names; authorization is "Bearer <redacted>" or "present". */
-  headers: Record<string, string>;
-  at: number;
-}
-
-export interface FakeUpload {
-  bytes: number;
-  startAt: number;
-  firstByteAt: number | null;
-  endAt: number | null;
-}
+const CONTROL = `http://${CONTROL_HOST}`;
 
 export interface FakeState {
   origin: string;
@@ -58,19 +37,6 @@ export interface FakeState {
   uploads: FakeUpload[];
   unexpectedHosts: string[];
 }
-
-export type FaultKind =
-  | "hang"
-  | "status"
-  | "html200"
-  | "truncated_json"
-  | "huge_json"
-  | "drop_field"
-  | "rate_limit"
-  | "redirect"
-  | "reset"
-  /** Closes the connection before reading or answering the request, once (a stale pooled connection). */
-  | "drop_once";
 
 export interface Fault {
   /** Exact path, or a prefix ending in `*`. */
