@@ -8,8 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -18,11 +17,11 @@ import { ERROR_MESSAGES } from "../../demo/src/messages.ts";
 import { type Site, siteFor } from "../fake-instance/state.ts";
 import { type AttackerSite, crossSiteAttempts, startAttackerSite } from "./attacker.ts";
 import { launchChromium } from "./chromium.ts";
-import { type Stack, startStack } from "./stack.ts";
+import { exitOnSignals, newContext, signInAtInstance, startStackWithState, watchCsp } from "./harness.ts";
+import type { Stack } from "./stack.ts";
 
 const SHOTS = fileURLToPath(new URL("../../e2e-screenshots/", import.meta.url));
-// Interrupted (Ctrl-C): exit normally, so the stack's exit hook stops wrangler and workerd.
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+exitOnSignals();
 
 let stack: Stack | undefined;
 let attacker: AttackerSite | undefined;
@@ -30,7 +29,6 @@ let browser: Browser | undefined;
 let context: BrowserContext;
 let page: Page;
 let fake: Site;
-let stateDir = "";
 /** Everything the browser received: URL, headers and body of every response, to search for tokens. */
 const received: Promise<string>[] = [];
 const cspViolations: string[] = [];
@@ -93,32 +91,21 @@ describe("demo frontend in Chromium", { timeout: 120_000 }, () => {
   before(async () => {
     await rm(SHOTS, { recursive: true, force: true });
     await mkdir(SHOTS, { recursive: true });
-    stateDir = await mkdtemp(join(tmpdir(), "fedi-bff-e2e-"));
-    stack = await startStack({
-      fakePort: 0,
-      bffPort: 0,
-      inspectorPort: 0,
-      persistTo: stateDir,
-      output: "buffer",
-    });
+    stack = await startStackWithState("fedi-bff-e2e-");
     fake = siteFor(stack.fakeUrl, "mastodon");
     attacker = await startAttackerSite();
     // launch() gives every run a fresh, temporary user-data dir.
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 900, height: 900 } });
-    context.setDefaultTimeout(15_000);
+    context = await newContext(browser, { viewport: { width: 900, height: 900 } });
     context.on("response", (res) => received.push(record(res)));
     page = await context.newPage();
-    page.on("console", (msg) => {
-      if (/content security policy/i.test(msg.text())) cspViolations.push(msg.text());
-    });
+    watchCsp(page, cspViolations);
   });
 
   after(async () => {
     await browser?.close().catch(() => {});
     await attacker?.close();
     await stack?.stop();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
 
   it("serves the demo's static files with their own CSP, without running the Worker", async () => {
@@ -187,9 +174,7 @@ describe("demo frontend in Chromium", { timeout: 120_000 }, () => {
     await startLogin(stack?.fakeHost ?? "");
     await page.locator("#username").waitFor();
     await screenshot("instance-sign-in");
-    await page.fill("#username", "alice");
-    await page.fill("#password", "password");
-    await page.click("#sign-in");
+    await signInAtInstance(page, "alice");
     await page.locator("#authorize").waitFor();
     await screenshot("instance-consent");
     await page.click("#deny");

@@ -18,6 +18,7 @@ import { build } from "esbuild";
 import type { Browser, Page, Request } from "playwright-core";
 import { type Site, siteFor } from "../fake-instance/state.ts";
 import { launchChromium } from "./chromium.ts";
+import { exitOnSignals, newContext, signInAtInstance } from "./harness.ts";
 // For its `window.mastoPage` declaration.
 import type {} from "./masto-page/page.ts";
 import { type Stack, startStack } from "./stack.ts";
@@ -26,8 +27,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PAGE_DIR = join(ROOT, "test/e2e/masto-page");
 /** Where `wrangler dev --assets` serves the bundled page. */
 const PAGE_PATH = "/masto/";
-// Interrupted (Ctrl-C): exit normally, so the stack's exit hook stops wrangler and workerd.
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+exitOnSignals();
 
 /** The ```ts blocks of docs/masto.md, in order. */
 async function readmeBlocks(): Promise<string[]> {
@@ -93,8 +93,7 @@ describe("masto.js in Chromium through fedi-bff", { timeout: 120_000 }, () => {
     });
     fake = siteFor(stack.fakeUrl, "mastodon");
     browser = await launchChromium();
-    const context = await browser.newContext();
-    context.setDefaultTimeout(15_000);
+    const context = await newContext(browser);
     context.on("request", (req) => {
       requests.push(req);
       received.push(record(req));
@@ -147,9 +146,7 @@ describe("masto.js in Chromium through fedi-bff", { timeout: 120_000 }, () => {
     await page.locator("#username").waitFor();
     assert.deepEqual(pageErrors, []);
     assert.equal(new URL(page.url()).origin, stack?.fakeUrl, "the sign-in page is the instance's");
-    await page.fill("#username", "alice");
-    await page.fill("#password", "password");
-    await page.click("#sign-in");
+    await signInAtInstance(page, "alice");
     await page.click("#authorize");
     await page.waitForURL(`${stack?.bffUrl}${PAGE_PATH}`);
     await page.locator("body[data-ready='1']").waitFor();

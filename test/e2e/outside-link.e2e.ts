@@ -7,30 +7,24 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContext, Page, Request } from "playwright-core";
 import { type Site, siteFor } from "../fake-instance/state.ts";
 import { launchChromium } from "./chromium.ts";
-import { type Stack, startStack } from "./stack.ts";
+import { exitOnSignals, newContext, signInAtInstance, startStackWithState, watchCsp } from "./harness.ts";
+import type { Stack } from "./stack.ts";
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+exitOnSignals();
 
 let stack: Stack;
 let browser: Browser | undefined;
 let context: BrowserContext;
 let page: Page;
 let fake: Site;
-let stateDir = "";
 const cspViolations: string[] = [];
 
 async function signIn(user: string): Promise<void> {
-  await page.locator("#username").waitFor();
-  await page.fill("#username", user);
-  await page.fill("#password", "password");
-  await page.click("#sign-in");
+  await signInAtInstance(page, user);
   await page.click("#authorize");
 }
 
@@ -53,22 +47,12 @@ async function sentHeaders(match: (url: string) => boolean, act: () => Promise<u
 
 describe("a login link opened from outside, in Chromium", { timeout: 120_000 }, () => {
   before(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), "fedi-bff-e2e-outside-"));
-    stack = await startStack({
-      fakePort: 0,
-      bffPort: 0,
-      inspectorPort: 0,
-      persistTo: stateDir,
-      output: "buffer",
-    });
+    stack = await startStackWithState("fedi-bff-e2e-outside-");
     fake = siteFor(stack.fakeUrl, "mastodon");
     browser = await launchChromium();
-    context = await browser.newContext();
-    context.setDefaultTimeout(15_000);
+    context = await newContext(browser);
     page = await context.newPage();
-    page.on("console", (msg) => {
-      if (/content security policy/i.test(msg.text())) cspViolations.push(msg.text());
-    });
+    watchCsp(page, cspViolations);
     // Alice signs in through the demo page, as a user would.
     await page.goto(`${stack.bffUrl}/`);
     await page.fill("#instance", stack.fakeHost);
@@ -80,7 +64,6 @@ describe("a login link opened from outside, in Chromium", { timeout: 120_000 }, 
   after(async () => {
     await browser?.close().catch(() => {});
     await stack?.stop();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
 
   it("shows the confirmation page and changes nothing until the button is pressed", async () => {

@@ -23,6 +23,7 @@ import { DEFAULT_ADMIN_PORT, readSettings } from "../../selfhost/settings.ts";
 import { startFakeServer } from "../fake-instance/server.ts";
 import { type Site, siteFor } from "../fake-instance/state.ts";
 import { CookieJar } from "../helpers/cookie-jar.ts";
+import { exitOnSignals } from "./harness.ts";
 import { freePort } from "./stack.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -33,8 +34,8 @@ const WEBSITE = "https://bff.example.org/about";
 const PUBLIC_SOCKET =
   'http = (injectRequestHeaders = [ (name = "x-fedi-bff-listener", value = "public") ]), service = "fedi-bff")';
 
-// Interrupted (Ctrl-C): exit normally, so the exit hook below stops the server.
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+// Interrupted: exit normally, so the exit hook below stops the server.
+exitOnSignals();
 
 /** The environment of a fresh shell: PATH and HOME, and what the test sets. */
 function environment(vars: Record<string, string>): Record<string, string> {

@@ -18,10 +18,7 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import {
@@ -31,16 +28,15 @@ import {
   SESSION_COOKIE,
 } from "../../src/session/cookies.ts";
 import { launchChromium } from "./chromium.ts";
-import { freePort, type Stack, startStack } from "./stack.ts";
+import { exitOnSignals, newContext, signInAtInstance, startStackWithState } from "./harness.ts";
+import { freePort, type Stack } from "./stack.ts";
 
 const PARENT = "fedi.localhost";
-// Interrupted (Ctrl-C): exit normally, so the stack's exit hook stops wrangler and workerd.
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+exitOnSignals();
 
 let stack: Stack | undefined;
 let sibling: Server | undefined;
 let browser: Browser | undefined;
-let stateDir = "";
 let bff = "";
 let evil = "";
 
@@ -63,11 +59,7 @@ async function logIn(page: Page, user: string): Promise<void> {
   const signIn = page.locator("#username");
   const consent = page.locator("#authorize");
   await Promise.race([signIn.waitFor(), consent.waitFor()]);
-  if (await signIn.isVisible()) {
-    await page.fill("#username", user);
-    await page.fill("#password", "password");
-    await page.click("#sign-in");
-  }
+  if (await signIn.isVisible()) await signInAtInstance(page, user);
   await page.click("#authorize");
   await page
     .waitForURL((url) => url.origin === bff && !url.pathname.startsWith("/auth/"))
@@ -95,22 +87,14 @@ function call(page: Page, path: string, init: { method?: string; headers?: Recor
 const whoAmI = (page: Page) =>
   call(page, "/api/v1/accounts/verify_credentials", { headers: { "X-CSRF": "1" } });
 
-async function newContext(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await (browser as Browser).newContext();
-  context.setDefaultTimeout(15_000);
+async function openPage(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await newContext(browser as Browser);
   return { context, page: await context.newPage() };
 }
 
 describe("cookies in Chromium: a sibling subdomain and parallel logins", { timeout: 180_000 }, () => {
   before(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), "fedi-bff-e2e-cookies-"));
-    stack = await startStack({
-      fakePort: 0,
-      bffPort: 0,
-      inspectorPort: 0,
-      persistTo: stateDir,
-      output: "buffer",
-    });
+    stack = await startStackWithState("fedi-bff-e2e-cookies-");
     const bffPort = new URL(stack.bffUrl).port;
     const siblingPort = await freePort();
     sibling = await startSibling(siblingPort);
@@ -126,17 +110,16 @@ describe("cookies in Chromium: a sibling subdomain and parallel logins", { timeo
     await new Promise<void>((resolve) => (sibling ? sibling.close(() => resolve()) : resolve()));
     sibling?.closeAllConnections();
     await stack?.stop();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
 
   it("never runs the API as the attacker whose session a sibling planted under a lookalike name", async () => {
-    const attacker = await newContext();
+    const attacker = await openPage();
     await logIn(attacker.page, "bob");
     const stolen = (await attacker.context.cookies(bff)).find((c) => c.name === SESSION_COOKIE)?.value ?? "";
     assert.ok(stolen.length > 0, "the attacker has a session of their own");
     await attacker.context.close();
 
-    const victim = await newContext();
+    const victim = await openPage();
     await logIn(victim.page, "alice");
     assert.equal((await whoAmI(victim.page)).body?.username, "alice");
 
@@ -162,7 +145,7 @@ describe("cookies in Chromium: a sibling subdomain and parallel logins", { timeo
   });
 
   it(`keeps at most ${MAX_LOGIN_COOKIES} login cookies after 15 parallel starts; the user stays signed in and can log in again`, async () => {
-    const { context, page } = await newContext();
+    const { context, page } = await openPage();
     await logIn(page, "alice");
     const returnTo = `/${"r".repeat(600)}`;
     const statuses = await page.evaluate(
