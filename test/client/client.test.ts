@@ -4,66 +4,20 @@
  * navigation goes to the fake instance's consent page. What a page built on it sees.
  */
 import { describe, expect, it } from "vitest";
-import {
-  type BrowserRequestInit,
-  createClient,
-  type FediBffClient,
-  FediBffError,
-  type Session,
-} from "../../src/client/index.ts";
-import type { Env } from "../../src/config/env.ts";
-import { BFF, bff, CookieJar } from "../helpers/bff.ts";
-import { approve, fakeState, uniqueHost } from "../helpers/fake.ts";
-
-interface Browser {
-  readonly client: FediBffClient;
-  readonly jar: CookieJar;
-  /** Every request the client sent: URL and init. */
-  readonly sent: { url: string; init: BrowserRequestInit }[];
-  /** Where the client navigated the page. */
-  readonly visited: string[];
-}
-
-/** A page on fedi-bff's origin: the client's requests reach the Worker with the jar's cookies. */
-function browser(jar = new CookieJar(), env: Partial<Env> = {}): Browser {
-  const sent: Browser["sent"] = [];
-  const visited: string[] = [];
-  const client = createClient({
-    baseUrl: BFF,
-    fetch: (url, init) => {
-      sent.push({ url, init });
-      // workerd's Request has no `credentials`; the jar plays the browser sending the cookie.
-      const { credentials: _, ...rest } = init;
-      return bff(url, { ...rest, jar, env });
-    },
-    navigate: (url) => visited.push(url),
-  });
-  return { client, jar, sent, visited };
-}
-
-/** Plays the user at the instance, then the browser following the callback back to fedi-bff. */
-async function comeBack(page: Browser, user = "alice"): Promise<Response> {
-  const authorize = page.visited.at(-1) ?? "";
-  const back = await approve(authorize, { user });
-  return bff(back.pathname + back.search, { jar: page.jar });
-}
+import { createClient, FediBffError, type Session } from "../../src/client/index.ts";
+import { BFF } from "../helpers/bff.ts";
+import { fakeState, uniqueHost } from "../helpers/fake.ts";
+import { rejectionOf } from "../helpers/rejection.ts";
+import { type Browser, browser, comeBack, logIn } from "./support.ts";
 
 async function signedIn(host = uniqueHost("mastodon")): Promise<Browser & { host: string }> {
   const page = browser();
-  await page.client.login({ instance: host }, { returnTo: "/home" });
-  expect((await comeBack(page)).status).toBe(302);
+  await logIn(page, host, "/home");
   return { ...page, host };
 }
 
 /** Rejects with the FediBffError the promise fails with. */
-async function failure(promise: Promise<unknown>): Promise<FediBffError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FediBffError);
-  return error as FediBffError;
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, FediBffError);
 
 describe("browser client: login and session", () => {
   it("is signed out before a login: session() is null", async () => {
@@ -258,11 +212,11 @@ describe("browser client: API calls", () => {
     const second = uniqueHost("mastodon");
     await first.client.login({ instance: second });
     await comeBack(first, "bob");
-    const listed = browser(first.jar, { INSTANCE_DENYLIST: second });
+    const listed = browser({ jar: first.jar, env: { INSTANCE_DENYLIST: second } });
     const left = (await listed.client.session()) as Session;
     expect(left.accounts.map((a) => a.instance)).toEqual([first.host]);
     expect(listed.sent.map((r) => new URL(r.url).pathname)).toEqual(["/auth/session", "/auth/session"]);
-    const none = browser(first.jar, { INSTANCE_DENYLIST: `${first.host},${second}` });
+    const none = browser({ jar: first.jar, env: { INSTANCE_DENYLIST: `${first.host},${second}` } });
     expect(await none.client.session()).toBeNull();
   });
 });

@@ -5,39 +5,21 @@
  * `onSignInEnded`, so an app can send the user to sign in again.
  */
 import { describe, expect, it } from "vitest";
-import { createClient, FediBffError } from "../../src/client/index.ts";
-import { BFF, bff, CookieJar } from "../helpers/bff.ts";
-import { approve, injectFault, revokeTokens, uniqueHost } from "../helpers/fake.ts";
+import { FediBffError } from "../../src/client/index.ts";
+import { injectFault, revokeTokens, uniqueHost } from "../helpers/fake.ts";
+import { rejectionOf } from "../helpers/rejection.ts";
+import { browser, logIn } from "./support.ts";
 
 async function signedInPage() {
-  const jar = new CookieJar();
-  const visited: string[] = [];
   const ended: FediBffError[] = [];
-  const client = createClient({
-    baseUrl: BFF,
-    fetch: (url, init) => {
-      const { credentials: _, ...rest } = init;
-      return bff(url, { ...rest, jar });
-    },
-    navigate: (url) => visited.push(url),
-    onSignInEnded: (error) => ended.push(error),
-  });
+  const page = browser({ onSignInEnded: (error) => ended.push(error) });
   const host = uniqueHost("mastodon");
-  await client.login({ instance: host }, { returnTo: "/" });
-  const back = await approve(visited.at(-1) ?? "");
-  expect((await bff(back.pathname + back.search, { jar })).status).toBe(302);
-  const session = await client.session();
-  return { client, host, ended, key: session?.active ?? "" };
+  await logIn(page, host, "/");
+  const session = await page.client.session();
+  return { client: page.client, host, ended, key: session?.active ?? "" };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<FediBffError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FediBffError);
-  return error as FediBffError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, FediBffError);
 
 describe("browser client: whose error it is", () => {
   it.each([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BffError } from "../../src/errors.ts";
 import { type AppRegistrationInput, registerApp } from "../../src/oauth/register.ts";
+import { rejectionOf } from "../helpers/rejection.ts";
 import { empty, json, scripted } from "./support.ts";
 
 const INPUT: AppRegistrationInput = {
@@ -12,14 +13,7 @@ const INPUT: AppRegistrationInput = {
   appWebsite: null,
 };
 
-async function failure(promise: Promise<unknown>): Promise<BffError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BffError);
-  return error as BffError;
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, BffError);
 
 describe("registerApp", () => {
   it("posts one redirect_uris string as a form and returns the credentials", async () => {

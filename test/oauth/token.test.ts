@@ -1,16 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { BffError } from "../../src/errors.ts";
 import { exchangeCode, isDeadClient } from "../../src/oauth/token.ts";
+import { rejectionOf } from "../helpers/rejection.ts";
 import { empty, json, REGISTRATION, scripted } from "./support.ts";
 
-async function failure(promise: Promise<unknown>): Promise<BffError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BffError);
-  return error as BffError;
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, BffError);
 
 describe("exchangeCode", () => {
   it("posts the code, verifier and client credentials as a form and returns the bearer token", async () => {
