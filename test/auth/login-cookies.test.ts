@@ -25,7 +25,7 @@ import {
   MAX_LOGIN_COOKIES,
   SESSION_COOKIE,
 } from "../../src/session/cookies.ts";
-import { bff, CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
+import { bff, CookieJar, finishTogether, fullLogin, startLogin } from "../helpers/bff.ts";
 import { approve, fakeState, uniqueHost } from "../helpers/fake.ts";
 
 const ring = () => getKeyRing(loadConfig(env as Env).sessionKeys);
@@ -140,22 +140,16 @@ describe("two tabs finishing a login for the same account at the same moment", (
     const host = uniqueHost("gts");
     // Two tabs: the second starts after the first (their login cookies take two slots).
     const browser = new CookieJar();
-    const startA = await bff(`/auth/login?instance=${host}`, { jar: browser });
-    const startB = await bff(`/auth/login?instance=${host}`, { jar: browser });
+    const startA = await startLogin(host, browser);
+    const startB = await startLogin(host, browser);
     expect(loginCookies(browser)).toHaveLength(2);
     // The second start found the first one unfinished and checked the app (its token revoked).
     const before = await revokedTokens(host, 1);
-    const backA = await approve(startA.headers.get("location") ?? "");
-    const backB = await approve(startB.headers.get("location") ?? "");
+    const backA = await approve(startA.href);
+    const backB = await approve(startB.href);
     // Both callbacks leave with the same cookies: each builds its session from the same old one.
-    const header = browser.header();
-    const [doneA, doneB] = await Promise.all([
-      bff(backA.pathname + backA.search, { headers: { cookie: header } }),
-      bff(backB.pathname + backB.search, { headers: { cookie: header } }),
-    ]);
+    const [doneA, doneB] = await finishTogether(browser, backA, backB);
     expect([doneA.status, doneB.status]).toEqual([302, 302]);
-    browser.store(doneA);
-    browser.store(doneB); // the browser keeps the last session it was given
     const info = await bff("/auth/session", { jar: browser });
     expect(info.status).toBe(200);
     expect(await revokedTokens(host, before + 1)).toBe(before + 1);
@@ -172,18 +166,11 @@ describe("two tabs finishing logins with two instances at the same moment", () =
   it("leaves no live token behind: the dropped account's token is revoked, and logout revokes the rest", async () => {
     const [first, second] = [uniqueHost("mastodon"), uniqueHost("gts")];
     const browser = new CookieJar();
-    const startA = await bff(`/auth/login?instance=${first}`, { jar: browser });
-    const startB = await bff(`/auth/login?instance=${second}`, { jar: browser });
-    const backA = await approve(startA.headers.get("location") ?? "");
-    const backB = await approve(startB.headers.get("location") ?? "", { user: "bob" });
-    const header = browser.header();
-    const [doneA, doneB] = await Promise.all([
-      bff(backA.pathname + backA.search, { headers: { cookie: header } }),
-      bff(backB.pathname + backB.search, { headers: { cookie: header } }),
-    ]);
+    const backA = await approve((await startLogin(first, browser)).href);
+    const backB = await approve((await startLogin(second, browser)).href, { user: "bob" });
+    // The browser keeps the last session: the first instance's account is gone.
+    const [doneA, doneB] = await finishTogether(browser, backA, backB);
     expect([doneA.status, doneB.status]).toEqual([302, 302]);
-    browser.store(doneA);
-    browser.store(doneB); // the browser keeps the last session: the first instance's account is gone
     expect((await bff("/auth/session", { jar: browser })).status).toBe(200);
     const logout = await bff("/auth/logout?all=1", {
       method: "POST",

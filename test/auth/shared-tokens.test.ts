@@ -5,7 +5,7 @@
  * when no other session of this fedi-bff holds it — and then it does.
  */
 import { describe, expect, it } from "vitest";
-import { bff, CookieJar, fullLogin } from "../helpers/bff.ts";
+import { bff, CookieJar, finishTogether, fullLogin, startLogin } from "../helpers/bff.ts";
 import { approve, type Flavour, fakeState, uniqueHost } from "../helpers/fake.ts";
 
 const logout = async (jar: CookieJar) => {
@@ -76,17 +76,9 @@ describe("two tabs of one browser finishing logins at the same moment on Mastodo
   it("holds the reused token once: the logout revokes it, nothing stays live", async () => {
     const host = uniqueHost("mastodon");
     const browser = new CookieJar();
-    const startA = await bff(`/auth/login?instance=${host}`, { jar: browser });
-    const startB = await bff(`/auth/login?instance=${host}`, { jar: browser });
-    const backA = await approve(startA.headers.get("location") ?? "");
-    const backB = await approve(startB.headers.get("location") ?? "");
-    const header = browser.header();
-    const [doneA, doneB] = await Promise.all([
-      bff(backA.pathname + backA.search, { headers: { cookie: header } }),
-      bff(backB.pathname + backB.search, { headers: { cookie: header } }),
-    ]);
-    browser.store(doneA);
-    browser.store(doneB);
+    const backA = await approve((await startLogin(host, browser)).href);
+    const backB = await approve((await startLogin(host, browser)).href);
+    await finishTogether(browser, backA, backB);
     expect(await whoAmI(browser)).toBe("alice"); // this request settles the finished logins
     expect((await fakeState(host)).liveUserTokens).toBe(1);
     await logout(browser);

@@ -106,6 +106,19 @@ export async function fullLogin(instance: string, options: LoginOptions = {}) {
   return { jar, authorize, callback };
 }
 
+/**
+ * Two tabs of one browser finishing their logins at the same moment: both callbacks leave with the
+ * cookies the browser holds now, and the browser keeps the session it was given last (`second`'s).
+ */
+export async function finishTogether(jar: CookieJar, first: URL, second: URL): Promise<[Response, Response]> {
+  const cookie = jar.header();
+  const callback = (back: URL) => bff(back.pathname + back.search, { headers: { cookie } });
+  const done = await Promise.all([callback(first), callback(second)]);
+  jar.store(done[0]);
+  jar.store(done[1]);
+  return done;
+}
+
 export function randomIp(): string {
   const [a = 0, b = 0, c = 0] = crypto.getRandomValues(new Uint8Array(3));
   return `198.${a}.${b}.${c}`;
