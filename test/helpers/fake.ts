@@ -52,6 +52,18 @@ export interface Fault {
   field?: string;
 }
 
+/**
+ * The token endpoint calling the app unknown (401 `invalid_client`), as Mastodon answers for a
+ * deleted application; on every exchange unless `times` is added.
+ */
+export const UNKNOWN_CLIENT_AT_TOKEN: Fault = {
+  path: "/oauth/token",
+  method: "POST",
+  kind: "status",
+  status: 401,
+  body: { error: "invalid_client" },
+};
+
 export interface FakeConfig {
   streamingUrl?: string;
   webfinger?: { webOrigin?: string; redirectTo?: string; accountDomain?: string };

@@ -4,7 +4,14 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import { appKvPrefix } from "../../src/registry/storage-keys.ts";
 import { bff, CookieJar, expectError } from "../helpers/bff.ts";
-import { approve, type Fault, fakeState, injectFault, uniqueHost } from "../helpers/fake.ts";
+import {
+  approve,
+  type Fault,
+  fakeState,
+  injectFault,
+  UNKNOWN_CLIENT_AT_TOKEN,
+  uniqueHost,
+} from "../helpers/fake.ts";
 
 const APPS = "/api/v1/apps";
 
@@ -209,14 +216,7 @@ describe("faults at the token endpoint (POST /oauth/token)", () => {
   it("replaces a registration the instance calls invalid_client, once, and completes the login", async () => {
     const host = uniqueHost("mastodon");
     await registered(host);
-    await injectFault(host, {
-      path: "/oauth/token",
-      method: "POST",
-      kind: "status",
-      status: 401,
-      body: { error: "invalid_client" },
-      times: 1,
-    });
+    await injectFault(host, { ...UNKNOWN_CLIENT_AT_TOKEN, times: 1 });
     const { jar, authorize, callback } = await wholeLogin(host);
     const again = new URL(callback.headers.get("location") ?? "");
     expect(again.origin + again.pathname).toBe(`https://${host}/oauth/authorize`);
@@ -230,13 +230,7 @@ describe("faults at the token endpoint (POST /oauth/token)", () => {
 
   it("gives up with token_exchange_failed when the fresh registration is refused too (no loop)", async () => {
     const host = uniqueHost("mastodon");
-    await injectFault(host, {
-      path: "/oauth/token",
-      method: "POST",
-      kind: "status",
-      status: 401,
-      body: { error: "invalid_client" },
-    });
+    await injectFault(host, UNKNOWN_CLIENT_AT_TOKEN);
     const { jar, callback } = await wholeLogin(host);
     const back = await approve(callback.headers.get("location") ?? "");
     const done = await bff(back.pathname + back.search, { jar });

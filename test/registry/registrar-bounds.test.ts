@@ -11,7 +11,7 @@ import type { Env } from "../../src/config/env.ts";
 import { REPLACE_INTERVAL } from "../../src/registry/keeping.ts";
 import { DO_CLIENT_PREFIX } from "../../src/registry/storage-keys.ts";
 import { bff, CookieJar, startLogin } from "../helpers/bff.ts";
-import { approve, fakeState, injectFault, uniqueHost } from "../helpers/fake.ts";
+import { approve, fakeState, injectFault, UNKNOWN_CLIENT_AT_TOKEN, uniqueHost } from "../helpers/fake.ts";
 
 afterEach(() => vi.useRealTimers());
 
@@ -46,13 +46,7 @@ async function attempt(host: string): Promise<string> {
 describe("the registrar's bounds", () => {
   it("replaces an app the instance calls unknown at most once per interval, however many logins fail", async () => {
     const host = uniqueHost("mastodon");
-    await injectFault(host, {
-      path: "/oauth/token",
-      method: "POST",
-      kind: "status",
-      status: 401,
-      body: { error: "invalid_client" },
-    });
+    await injectFault(host, UNKNOWN_CLIENT_AT_TOKEN);
     for (let i = 0; i < 5; i++) expect(await attempt(host)).toBe("/?auth_error=token_exchange_failed");
     expect((await fakeState(host)).registrations).toBe(2);
     travel(REPLACE_INTERVAL + 1);
