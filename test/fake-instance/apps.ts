@@ -14,6 +14,12 @@ export function parseScopes(raw: string | undefined, fallback = "read"): string[
   return list.every((s) => KNOWN_SCOPES.test(s)) ? [...new Set(list)] : undefined;
 }
 
+/** The app a form body's `client_id` and `client_secret` authenticate, if they do. */
+export function authenticatedApp(ctx: Ctx, body: Body): App | undefined {
+  const app = ctx.site.apps.get(str(body, "client_id") ?? "");
+  return app && app.clientSecret === str(body, "client_secret") ? app : undefined;
+}
+
 function isAbsoluteUri(uri: string): boolean {
   if (uri === "urn:ietf:wg:oauth:2.0:oob") return true;
   try {

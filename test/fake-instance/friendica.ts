@@ -13,7 +13,8 @@
  * - An unknown token is 403 "Token is not authorized with a valid user or is missing a required
  *   scope" (BaseApi::checkAllowedScope).
  */
-import { type Body, type Ctx, readBody, sendJson, str } from "./http.ts";
+import { authenticatedApp } from "./apps.ts";
+import { type Ctx, readBody, sendJson, str } from "./http.ts";
 import { type App, issueToken, type Site, siteNow, type Token } from "./state.ts";
 
 /** Friendica's answer to a request without a usable token (ErrorFactory::Forbidden). */
@@ -33,11 +34,6 @@ export function friendicaRow(site: Site, app: App, scopes: string[], user?: stri
   return issueToken(site, app.clientId, scopes, user);
 }
 
-function client(ctx: Ctx, body: Body): App | undefined {
-  const app = ctx.site.apps.get(str(body, "client_id") ?? "");
-  return app && app.clientSecret === str(body, "client_secret") ? app : undefined;
-}
-
 const unprocessable = (ctx: Ctx) =>
   sendJson(ctx, 422, { error: "Unprocessable Entity", error_description: "" });
 const unauthorized = (ctx: Ctx) => sendJson(ctx, 401, { error: "Unauthorized", error_description: "" });
@@ -46,7 +42,7 @@ const unauthorized = (ctx: Ctx) => sendJson(ctx, 401, { error: "Unauthorized", e
 export async function friendicaToken(ctx: Ctx) {
   const body = await readBody(ctx.req);
   if (body === "invalid") return unprocessable(ctx);
-  const app = client(ctx, body);
+  const app = authenticatedApp(ctx, body);
   // OAuth::getApplication checks redirect_uri only when one is sent.
   const uri = str(body, "redirect_uri");
   if (!app || (uri && !app.redirectUris.includes(uri))) return unprocessable(ctx);
@@ -71,7 +67,7 @@ export async function friendicaToken(ctx: Ctx) {
 /** POST /oauth/revoke on Friendica: every token of the application goes. */
 export async function friendicaRevoke(ctx: Ctx) {
   const body = await readBody(ctx.req);
-  const app = body === "invalid" ? undefined : client(ctx, body);
+  const app = body === "invalid" ? undefined : authenticatedApp(ctx, body);
   const named = body === "invalid" ? undefined : ctx.site.tokens.get(str(body, "token") ?? "");
   if (!app || !named || named.clientId !== app.clientId) return unauthorized(ctx);
   for (const [raw, token] of ctx.site.tokens) {

@@ -4,18 +4,14 @@
  * who signed in through the app. A deleted or unknown client gets 401 with an empty body. Revoking
  * a token deletes the app itself.
  */
-import { type Body, type Ctx, readBody, send, sendJson, str } from "./http.ts";
-import { type App, issueToken } from "./state.ts";
-
-function client(ctx: Ctx, body: Body): App | undefined {
-  const app = ctx.site.apps.get(str(body, "client_id") ?? "");
-  return app && app.clientSecret === str(body, "client_secret") ? app : undefined;
-}
+import { authenticatedApp } from "./apps.ts";
+import { type Ctx, readBody, send, sendJson, str } from "./http.ts";
+import { issueToken } from "./state.ts";
 
 /** POST /oauth/token on snac. */
 export async function snacToken(ctx: Ctx) {
   const body = await readBody(ctx.req);
-  const app = body === "invalid" ? undefined : client(ctx, body);
+  const app = body === "invalid" ? undefined : authenticatedApp(ctx, body);
   if (body === "invalid" || !app) return send(ctx, 401, "", {});
   if (!app.redirectUris.includes(str(body, "redirect_uri") ?? "")) return sendJson(ctx, 400, {});
   // Nobody signed in through this app yet: no user to hand a token to (unverified answer).
@@ -32,7 +28,7 @@ export async function snacToken(ctx: Ctx) {
 /** POST /oauth/revoke on snac: the token goes, and the whole app with it. */
 export async function snacRevoke(ctx: Ctx) {
   const body = await readBody(ctx.req);
-  const app = body === "invalid" ? undefined : client(ctx, body);
+  const app = body === "invalid" ? undefined : authenticatedApp(ctx, body);
   const token = body === "invalid" ? undefined : ctx.site.tokens.get(str(body, "token") ?? "");
   if (!app || !token || token.revoked || token.clientId !== app.clientId) return sendJson(ctx, 403, {});
   token.revoked = true;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { parseScopes } from "./apps.ts";
+import { authenticatedApp, parseScopes } from "./apps.ts";
 import { reusesAccessTokens, userTokenCreatedAtMs } from "./flavour.ts";
 import { type Body, type Ctx, readBody, sendJson, str } from "./http.ts";
 import { expiresIn } from "./lifetimes.ts";
@@ -26,11 +26,6 @@ function fail(ctx: Ctx, kind: "client" | "grant" | "request", detail: string) {
   if (kind === "grant")
     return sendJson(ctx, 400, { error: "invalid_grant", error_description: INVALID_GRANT });
   sendJson(ctx, 400, { error: "invalid_request", error_description: detail });
-}
-
-function authenticateClient(ctx: Ctx, body: Body): App | undefined {
-  const app = ctx.site.apps.get(str(body, "client_id") ?? "");
-  return app && app.clientSecret === str(body, "client_secret") ? app : undefined;
 }
 
 function tokenJson(ctx: Ctx, token: Token): Record<string, unknown> {
@@ -123,7 +118,7 @@ export async function token(ctx: Ctx) {
       error_description: "The authorization grant type is not supported by the authorization server.",
     });
   }
-  const app = authenticateClient(ctx, body);
+  const app = authenticatedApp(ctx, body);
   if (!app) return fail(ctx, "client", "client authentication failed");
   if (grant === "authorization_code") return exchangeCode(ctx, body, app);
   if (refresh) {
@@ -136,7 +131,7 @@ export async function token(ctx: Ctx) {
 /** POST /oauth/revoke (RFC 7009: unknown tokens are not an error). */
 export async function revoke(ctx: Ctx) {
   const body = await readBody(ctx.req);
-  const app = body === "invalid" ? undefined : authenticateClient(ctx, body);
+  const app = body === "invalid" ? undefined : authenticatedApp(ctx, body);
   const unauthorized = {
     error: "unauthorized_client",
     error_description: "You are not authorized to revoke this token",
