@@ -16,6 +16,7 @@
 import { authenticatedApp } from "./apps.ts";
 import { type Ctx, readBody, sendJson, str } from "./http.ts";
 import { type App, issueToken, type Site, siteNow, type Token } from "./state.ts";
+import { tokenAnswer } from "./token.ts";
 
 /** Friendica's answer to a request without a usable token (ErrorFactory::Forbidden). */
 export const FRIENDICA_FORBIDDEN = {
@@ -56,12 +57,8 @@ export async function friendicaToken(ctx: Ctx) {
     token = fresh && code.token ? ctx.site.tokens.get(code.token) : undefined;
     if (!token) return unauthorized(ctx);
   } else return unprocessable(ctx);
-  sendJson(ctx, 200, {
-    access_token: token.token,
-    token_type: "Bearer",
-    scope: app.scopes.join(" "),
-    created_at: token.createdAt,
-  });
+  // The app's scopes: a client_credentials row holds none of its own.
+  sendJson(ctx, 200, tokenAnswer(token, app.scopes));
 }
 
 /** POST /oauth/revoke on Friendica: every token of the application goes. */

@@ -7,6 +7,7 @@
 import { authenticatedApp } from "./apps.ts";
 import { type Ctx, readBody, send, sendJson, str } from "./http.ts";
 import { issueToken } from "./state.ts";
+import { tokenAnswer } from "./token.ts";
 
 /** POST /oauth/token on snac. */
 export async function snacToken(ctx: Ctx) {
@@ -17,12 +18,8 @@ export async function snacToken(ctx: Ctx) {
   // Nobody signed in through this app yet: no user to hand a token to (unverified answer).
   if (!app.lastUser) return sendJson(ctx, 400, {});
   const token = issueToken(ctx.site, app.clientId, app.scopes, app.lastUser);
-  sendJson(ctx, 200, {
-    access_token: token.token,
-    token_type: "Bearer",
-    scope: token.scopes.join(" "),
-    created_at: token.createdAt,
-  });
+  // snac sends no expires_in and no refresh token.
+  sendJson(ctx, 200, tokenAnswer(token));
 }
 
 /** POST /oauth/revoke on snac: the token goes, and the whole app with it. */

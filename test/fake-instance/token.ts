@@ -28,14 +28,19 @@ function fail(ctx: Ctx, kind: "client" | "grant" | "request", detail: string) {
   sendJson(ctx, 400, { error: "invalid_request", error_description: detail });
 }
 
-function tokenJson(ctx: Ctx, token: Token): Record<string, unknown> {
-  const json: Record<string, unknown> = {
+/** What every server's token answer holds: RFC 6749 §5.1's fields and Mastodon's `created_at`. */
+export function tokenAnswer(token: Token, scopes: readonly string[] = token.scopes): Record<string, unknown> {
+  return {
     access_token: token.token,
     token_type: "Bearer",
-    scope: token.scopes.join(" "),
-    created_at:
-      token.user && userTokenCreatedAtMs(ctx.site.flavour) ? token.createdAt * 1000 : token.createdAt,
+    scope: scopes.join(" "),
+    created_at: token.createdAt,
   };
+}
+
+function tokenJson(ctx: Ctx, token: Token): Record<string, unknown> {
+  const json = tokenAnswer(token);
+  if (token.user && userTokenCreatedAtMs(ctx.site.flavour)) json.created_at = token.createdAt * 1000;
   const lifetime = expiresIn(ctx.site.flavour, token, siteNow(ctx.site));
   if (lifetime !== undefined) json.expires_in = lifetime;
   if (token.refresh) json.refresh_token = token.refresh.token;
