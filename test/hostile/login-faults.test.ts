@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import { appKvPrefix } from "../../src/registry/storage-keys.ts";
 import { bff, CookieJar, expectError } from "../helpers/bff.ts";
+import { travel } from "../helpers/clock.ts";
 import {
   approve,
   type Fault,
@@ -57,11 +58,6 @@ async function wholeLogin(host: string, envOverrides: Partial<Env> = {}) {
   const back = await approve(authorize.href);
   const callback = await bff(back.pathname + back.search, { jar, env: envOverrides });
   return { jar, authorize, callback };
-}
-
-function travel(seconds: number): void {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(Date.now() + seconds * 1000);
 }
 
 const OTHER = uniqueHost("mastodon");

@@ -10,6 +10,7 @@ import type { Env } from "../../src/config/env.ts";
 import { REFRESH_MEMO } from "../../src/registry/refresh.ts";
 import { MAX_TOKEN_LIFETIME, REFRESH_MARGIN } from "../../src/session/token-life.ts";
 import { bff, CookieJar, startLogin } from "../helpers/bff.ts";
+import { travel as travelBy } from "../helpers/clock.ts";
 import { advanceClock, approve, type Flavour, fakeState, uniqueHost } from "../helpers/fake.ts";
 import { api, sessionKeys } from "./support.ts";
 
@@ -25,8 +26,7 @@ afterEach(() => vi.useRealTimers());
 
 /** Moves fedi-bff's clock (the Worker and its Durable Objects share the test's isolate) and the instance's. */
 async function travel(origins: readonly string[], seconds: number): Promise<void> {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(Date.now() + seconds * 1000);
+  travelBy(seconds);
   for (const origin of origins) await advanceClock(origin, seconds);
 }
 

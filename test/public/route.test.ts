@@ -4,6 +4,7 @@ import type { Env } from "../../src/config/env.ts";
 import { LOGIN_LIMIT as LOGIN_LIMIT_SETTING } from "../../src/http/rate-limit.ts";
 import { APP_TOKEN_RENEW_INTERVAL } from "../../src/registry/keeping.ts";
 import { BFF, send } from "../helpers/bff.ts";
+import { travel } from "../helpers/clock.ts";
 import { fakeState, injectFault, revokeAppTokens, uniqueHost } from "../helpers/fake.ts";
 
 const publicEnv = { ...env, PUBLIC_PROXY: "true" } as Env;
@@ -11,12 +12,6 @@ const publicEnv = { ...env, PUBLIC_PROXY: "true" } as Env;
 const LOGIN_LIMIT = LOGIN_LIMIT_SETTING.limit;
 
 afterEach(() => vi.useRealTimers());
-
-/** Moves the clock of the Worker and its Durable Objects (one isolate in tests) forward. */
-function travel(seconds: number): void {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(Date.now() + seconds * 1000);
-}
 
 function call(path: string, init: RequestInit = {}, testEnv: Env = publicEnv): Promise<Response> {
   const headers = new Headers(init.headers);

@@ -6,15 +6,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CHECK_INTERVAL, REPLACE_INTERVAL } from "../../src/registry/keeping.ts";
 import { bff, CookieJar, fullLogin, startLogin } from "../helpers/bff.ts";
+import { travel } from "../helpers/clock.ts";
 import { approve, deleteApp, type Flavour, fakeState, resetOrigin, uniqueHost } from "../helpers/fake.ts";
 
 afterEach(() => vi.useRealTimers());
-
-/** Moves the clock of the Worker and its Durable Objects (one isolate in tests) forward. */
-function travel(seconds: number): void {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(Date.now() + seconds * 1000);
-}
 
 /** Three forgettings within five minutes: at 0, 100 and 200 seconds. */
 const GAP = 100;

@@ -8,15 +8,10 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import { KV_TRUST } from "../../src/registry/keeping.ts";
 import { bff, CookieJar, expectError } from "../helpers/bff.ts";
+import { travel } from "../helpers/clock.ts";
 import { approve, fakeState, uniqueHost } from "../helpers/fake.ts";
 
 afterEach(() => vi.useRealTimers());
-
-/** Moves the clock of the Worker and its Durable Objects (one isolate in tests) forward. */
-function travel(seconds: number): void {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(Date.now() + seconds * 1000);
-}
 
 /** Two 256-bit keys (base64url) other than the Worker's own. */
 const OLD_KEY = "b2xkLWtleS1mb3ItdGhlLXJvdGF0aW9uLXRlc3QtMDA";

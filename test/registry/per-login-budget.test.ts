@@ -6,15 +6,10 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { LOGIN_TTL } from "../../src/auth/login/transaction.ts";
 import { PENDING_TTL, PER_LOGIN_LIMIT, PER_LOGIN_SHARE } from "../../src/registry/keeping.ts";
 import { bff, CookieJar, expectError, fullLogin } from "../helpers/bff.ts";
+import { travel } from "../helpers/clock.ts";
 import { approve, type Flavour, fakeState, uniqueHost } from "../helpers/fake.ts";
 
 afterEach(() => vi.useRealTimers());
-
-/** Moves the clock of the Worker and its Durable Objects (one isolate in tests) forward. */
-function travel(seconds: number): void {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(Date.now() + seconds * 1000);
-}
 
 /** A login start from `ip` that nobody finishes; its status. */
 async function abandonedStart(host: string, ip: string): Promise<Response> {

@@ -11,15 +11,10 @@ import type { Env } from "../../src/config/env.ts";
 import { REPLACE_INTERVAL } from "../../src/registry/keeping.ts";
 import { DO_CLIENT_PREFIX } from "../../src/registry/storage-keys.ts";
 import { bff, CookieJar, startLogin } from "../helpers/bff.ts";
+import { travel } from "../helpers/clock.ts";
 import { approve, fakeState, injectFault, UNKNOWN_CLIENT_AT_TOKEN, uniqueHost } from "../helpers/fake.ts";
 
 afterEach(() => vi.useRealTimers());
-
-/** Moves the clock of the Worker and its Durable Objects (one isolate in tests) forward. */
-function travel(seconds: number): void {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(Date.now() + seconds * 1000);
-}
 
 async function clientRecords(host: string): Promise<number> {
   const stub = env.REGISTRAR.get(env.REGISTRAR.idFromName(host));
