@@ -58,10 +58,11 @@ type Field = string | number | boolean | undefined;
 
 const MAX_FIELD = 300;
 
-/** Writes one JSON line; string fields are cut at 300 characters. */
+/** Writes one JSON line; string fields are cut at 300 characters; no field replaces `level` or `event`. */
 export function log(level: Level, event: LogEvent, fields: Record<string, Field> = {}): void {
   const line: Record<string, Field> = { level, event };
   for (const [name, value] of Object.entries(fields)) {
+    if (name === "level" || name === "event") continue;
     line[name] = typeof value === "string" ? value.slice(0, MAX_FIELD) : value;
   }
   const text = JSON.stringify(line);

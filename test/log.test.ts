@@ -3,7 +3,7 @@
  * a client secret, a code or a cookie, whatever fails along the way.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { EVENT_NAMES, LOG_EVENTS } from "../src/log.ts";
+import { EVENT_NAMES, LOG_EVENTS, log } from "../src/log.ts";
 import { bff, CookieJar, fullLogin, startLogin } from "./helpers/bff.ts";
 import { deleteApp, injectFault, uniqueHost } from "./helpers/fake.ts";
 
@@ -59,5 +59,13 @@ describe("the log", () => {
     const unreached: readonly string[] = ["registration_failed", "instance_throttled", "admin_action"];
     const reached = EVENT_NAMES.filter((e) => !unreached.includes(e));
     expect([...events]).toEqual(expect.arrayContaining(["request_failed", ...reached]));
+  });
+
+  it("keeps the line's own level and event whatever the fields are named", () => {
+    const lines = captureLogs();
+    log("warn", "kv_write_failed", { level: "info", event: "login_completed", host: "example.org" });
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      { level: "warn", event: "kv_write_failed", host: "example.org" },
+    ]);
   });
 });
