@@ -120,7 +120,7 @@ function protectedHeader(kid: string): { alg: string; enc: string; kid: string }
 /** A ring key with the additional data of every value sealed under it: its header segment's ASCII. */
 interface OpeningKey {
   readonly key: CryptoKey;
-  readonly aad: Uint8Array;
+  readonly aad: Uint8Array<ArrayBuffer>;
 }
 
 const headerIndex = new WeakMap<KeyRing, ReadonlyMap<string, OpeningKey>>();
@@ -131,7 +131,9 @@ function keysByHeader(ring: KeyRing): ReadonlyMap<string, OpeningKey> {
   if (index === undefined) {
     const entries = [...ring.byKid.values()].map((key) => {
       const header = base64url.encode(JSON.stringify(protectedHeader(key.kid)));
-      return [header, { key: key.key, aad: encoder.encode(header) }] as const;
+      // A fresh buffer of its own (never shared memory), as WebCrypto's BufferSource requires.
+      const aad = encoder.encode(header) as Uint8Array<ArrayBuffer>;
+      return [header, { key: key.key, aad }] as const;
     });
     index = new Map(entries);
     headerIndex.set(ring, index);
