@@ -1,17 +1,9 @@
 /**
  * Reads and writes the session cookie. Opened sessions are memoized per isolate (a bounded map
  * keyed by the sealed value, expiry re-checked on every hit): the proxy then pays for AES-GCM only
- * on the first requests of a session in an isolate. The map lives in memory only. Each entry
+ * on the first request of a session in an isolate. The map lives in memory only. Each entry
  * remembers the key ring that opened it: a handler with other keys in the same isolate (two
  * `createFediBff` in one Worker) opens the cookie itself, and fails where its keys do.
- *
- * A session enters the memo when it is opened a second time while still fresh in a small table of
- * recently opened sessions (a "doorkeeper", as in TinyLFU caches). A browser's calls come in bursts,
- * so its session is memoized from its second call on; but when more sessions arrive than the memo
- * holds (a busy isolate, each session seen once in a long while), an entry would be evicted before
- * it is ever hit, and each one — the cookie and the opened session, a few KB — would live long
- * enough to be copied and promoted by the garbage collector for nothing. The table holds numbers
- * only: no allocation per request.
  */
 
 import { nowSeconds } from "../clock.ts";
@@ -23,9 +15,6 @@ import { sessionLifetime } from "./token-life.ts";
 
 const MEMO_LIMIT = 1000;
 const memo = new Map<string, { readonly ring: KeyRing; readonly session: Session }>();
-/** Slots of the doorkeeper (a power of two): each holds the fingerprint of one recently opened session. */
-const DOORKEEPER_SLOTS = 4096;
-const recentlyOpened = new Int32Array(DOORKEEPER_SLOTS);
 
 /** The session carried by this Cookie header, or null ("not logged in") for any problem. */
 export async function readSession(cookieHeader: string | null, ring: KeyRing): Promise<Session | null> {
@@ -40,24 +29,8 @@ export async function readSession(cookieHeader: string | null, ring: KeyRing): P
   }
   const payload = await open(sealed, "session", ring, now);
   const session = payload === null ? null : decodeSession(payload);
-  if (session !== null && openedBefore(sealed)) remember(sealed, { ring, session });
+  if (session !== null) remember(sealed, { ring, session });
   return session;
-}
-
-/**
- * True when this sealed value was opened recently (its fingerprint is in its slot); else records it.
- * Only admission depends on it: a memo hit still needs the whole sealed value and the same ring.
- */
-function openedBefore(sealed: string): boolean {
-  // The last characters are the AES-GCM tag: different for every sealed value.
-  let print = 0;
-  for (let i = Math.max(0, sealed.length - 8); i < sealed.length; i++) {
-    print = (Math.imul(print, 31) + sealed.charCodeAt(i)) | 0;
-  }
-  const slot = (print ^ (print >>> 13)) & (DOORKEEPER_SLOTS - 1);
-  if (recentlyOpened[slot] === print) return true;
-  recentlyOpened[slot] = print;
-  return false;
 }
 
 function remember(sealed: string, entry: { ring: KeyRing; session: Session }): void {
