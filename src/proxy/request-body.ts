@@ -12,8 +12,9 @@
  *   nothing is copied. JavaScript cannot tell such a stream from one built in code, so only the
  *   caller can say so (`fromRuntime`: the standalone Worker's entry, which receives the runtime's
  *   requests; a host app mounting fedi-bff may have replaced the body);
- * - otherwise a small one (a status, a form: up to SMALL_BODY_BYTES) is read whole and sent as bytes — one
- *   copy of a few KiB costs the isolate less than setting up a pipe, and its size is bounded;
+ * - otherwise a small one (a status, a form: up to SMALL_BODY_BYTES) is read whole and sent as
+ *   bytes — one copy of a few KiB costs the isolate less than setting up a pipe, and its size is
+ *   bounded;
  * - a larger one (media) is piped through a `FixedLengthStream` of the announced length (Cloudflare
  *   Workers' identity stream with a known length): never buffered, every chunk flows on as it
  *   arrives.
