@@ -66,15 +66,19 @@ export function createFediBff(options: FediBffHandlerOptions = {}): FediBff {
 
 /**
  * The handler for settings from the env alone: the standalone Worker's, whose bundle then holds no
- * options code. `envFor` gives the env fedi-bff reads for the Worker's env.
+ * options code. `envFor` gives the env fedi-bff reads for the Worker's env. `fromRuntime`: every
+ * request this handler gets is the one the runtime handed to the Worker, body untouched (the
+ * standalone Worker's entry); the proxy then passes a body on as the runtime's own stream, whose
+ * length the runtime knows (proxy/request-body.ts). A library handler may get requests a host app
+ * rebuilt, so it never assumes that.
  */
-export function fediBffHandler(envFor: (env: Env) => Env = (env) => env): FediBff {
+export function fediBffHandler(envFor: (env: Env) => Env = (env) => env, fromRuntime = false): FediBff {
   countEvents();
-  const app = router();
+  const app = router(fromRuntime);
   const fetch = (request: Request, env: Env, ctx: ExecutionContext) => {
     const effective = envFor(env);
     return isApiRequest(request.url)
-      ? serveApi(request, effective, renewToken)
+      ? serveApi(request, effective, renewToken, fromRuntime)
       : app.fetch(request, effective, ctx);
   };
   return {
@@ -112,11 +116,11 @@ function pathOf(url: string): string {
 /** The operator's routes (src/admin/): health, instance status and repairs, metrics. */
 const OPS = "/_fedi-bff";
 
-function router(): Hono<AppEnv> {
+function router(fromRuntime: boolean): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   // The API proxy applies its own deps, CORS, security headers and errors (proxy/entry.ts); as the
   // first route it ends the chain, so the `*` middlewares below never run for it.
-  app.all("/api/*", (c) => serveApi(c.req.raw, c.env, renewToken));
+  app.all("/api/*", (c) => serveApi(c.req.raw, c.env, renewToken, fromRuntime));
   app.use("*", async function requestStart(c, next) {
     trackRequest(c.req.raw, c.env.METRICS);
     await next();

@@ -4,6 +4,10 @@ import { fediBffHandler } from "./fedi-bff.ts";
 
 export { Registrar } from "./registry/registrar.ts";
 
-const bff = fediBffHandler();
+/**
+ * The runtime hands every request straight to this Worker (self-hosted too: the front module
+ * passes the same Request object), so a request body is the runtime's own.
+ */
+const bff = fediBffHandler(undefined, true);
 
 export default { fetch: bff.fetch } satisfies ExportedHandler<Env>;

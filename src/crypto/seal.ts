@@ -22,7 +22,7 @@
  */
 import { base64url } from "jose";
 import { nowSeconds } from "../clock.ts";
-import type { KeyRing, SealKey } from "./key-ring.ts";
+import type { KeyRing } from "./key-ring.ts";
 
 export type SealPurpose = "session" | "login" | "app" | "refresh";
 export type Claims = Record<string, unknown> & { readonly exp: number; readonly iat: number };
@@ -37,6 +37,8 @@ const COMPACT_DIR = /^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0
 /** A256GCM's IV and tag sizes (RFC 7518 §5.3): 96 and 128 bits. */
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+const IV_CHARS = 16;
+const TAG_CHARS = 22;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -76,22 +78,27 @@ export async function open(
   now: number = nowSeconds(),
 ): Promise<Claims | null> {
   if (sealed.length === 0 || sealed.length > MAX_SEALED_LENGTH || !COMPACT_DIR.test(sealed)) return null;
-  const [header, , iv, ciphertext, tag] = sealed.split(".") as [string, string, string, string, string];
-  const key = keysByHeader(ring).get(header);
+  // The shape is proven: header, an empty segment, IV, ciphertext, tag; no other dot.
+  const headerEnd = sealed.indexOf(".");
+  const key = keysByHeader(ring).get(sealed.slice(0, headerEnd));
   if (key === undefined) return null;
+  const ivStart = headerEnd + 2;
+  const cipherStart = sealed.indexOf(".", ivStart) + 1;
+  const tagStart = sealed.lastIndexOf(".") + 1;
+  // Unpadded base64url spells 12 and 16 bytes in exactly 16 and 22 characters.
+  if (cipherStart - 1 - ivStart !== IV_CHARS || sealed.length - tagStart !== TAG_CHARS) return null;
+  const cipherBytes = Math.floor(((tagStart - 1 - cipherStart) * 3) / 4);
+  // WebCrypto takes the tag appended to the ciphertext: both are decoded into one buffer of their
+  // own (never shared memory, as its BufferSource requires).
+  const iv = new Uint8Array(IV_BYTES);
+  const data = new Uint8Array(cipherBytes + TAG_BYTES);
   let plaintext: ArrayBuffer;
   try {
-    // A fresh buffer of its own (never shared memory), as WebCrypto's BufferSource requires.
-    const ivBytes = base64url.decode(iv) as Uint8Array<ArrayBuffer>;
-    const tagBytes = base64url.decode(tag);
-    if (ivBytes.length !== IV_BYTES || tagBytes.length !== TAG_BYTES) return null;
-    const cipherBytes = base64url.decode(ciphertext);
-    // WebCrypto takes the tag appended to the ciphertext; the AAD is the header segment's ASCII.
-    const data = new Uint8Array(cipherBytes.length + TAG_BYTES);
-    data.set(cipherBytes);
-    data.set(tagBytes, cipherBytes.length);
+    decodeInto(iv, sealed.slice(ivStart, cipherStart - 1));
+    decodeInto(data.subarray(0, cipherBytes), sealed.slice(cipherStart, tagStart - 1));
+    decodeInto(data.subarray(cipherBytes), sealed.slice(tagStart));
     plaintext = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: ivBytes, additionalData: encoder.encode(header), tagLength: TAG_BYTES * 8 },
+      { name: "AES-GCM", iv, additionalData: key.aad, tagLength: TAG_BYTES * 8 },
       key.key,
       data,
     );
@@ -109,18 +116,53 @@ export function sealedUnderCurrentKey(sealed: string, ring: KeyRing): boolean {
   return sealed.startsWith(`${headerSegment(ring.current.kid)}.`);
 }
 
+/** `Uint8Array.prototype.setFromBase64` (TC39 base64), native in workerd; not yet in TypeScript's lib. */
+type Base64Target = Uint8Array & {
+  setFromBase64?: (text: string, options: { alphabet: "base64url" }) => { read: number; written: number };
+};
+const BASE64URL = { alphabet: "base64url" } as const;
+
+/**
+ * Decodes base64url `text` into all of `target`, with no buffer in between; throws unless `text`
+ * is exactly that many bytes. (The characters were checked by the caller: no padding, no space.)
+ */
+function decodeInto(target: Base64Target, text: string): void {
+  if (target.setFromBase64 !== undefined) {
+    const { read, written } = target.setFromBase64(text, BASE64URL);
+    if (read === text.length && written === target.length) return;
+  } else {
+    const bytes = base64url.decode(text);
+    if (bytes.length === target.length) {
+      target.set(bytes);
+      return;
+    }
+  }
+  throw new TypeError("a sealed value's segment has the wrong length");
+}
+
 /** The protected header segment `seal` writes for `kid`: BASE64URL(UTF8(header)), RFC 7516 §7.1. */
 function headerSegment(kid: string): string {
   return base64url.encode(JSON.stringify({ alg: ALG, enc: ENC, kid }));
 }
 
-const headerIndex = new WeakMap<KeyRing, ReadonlyMap<string, SealKey>>();
+/** A ring key with the additional data of every value sealed under it: its header segment's ASCII. */
+interface OpeningKey {
+  readonly key: CryptoKey;
+  readonly aad: Uint8Array<ArrayBuffer>;
+}
+
+const headerIndex = new WeakMap<KeyRing, ReadonlyMap<string, OpeningKey>>();
 
 /** The ring's keys by the exact header segment a value sealed under each carries (built once per ring). */
-function keysByHeader(ring: KeyRing): ReadonlyMap<string, SealKey> {
+function keysByHeader(ring: KeyRing): ReadonlyMap<string, OpeningKey> {
   let index = headerIndex.get(ring);
   if (index === undefined) {
-    const entries = [...ring.byKid.values()].map((key) => [headerSegment(key.kid), key] as const);
+    const entries = [...ring.byKid.values()].map((key) => {
+      const header = headerSegment(key.kid);
+      // A fresh buffer of its own (never shared memory), as WebCrypto's BufferSource requires.
+      const aad = encoder.encode(header) as Uint8Array<ArrayBuffer>;
+      return [header, { key: key.key, aad }] as const;
+    });
     index = new Map(entries);
     headerIndex.set(ring, index);
   }

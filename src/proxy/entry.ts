@@ -32,8 +32,14 @@ export function isApiRequest(url: string): boolean {
 /**
  * Answers one `/api/*` request: every failure becomes a JSON error here, nothing is thrown.
  * `renew` renews tokens that end (proxy/renewal.ts); the app injects it (it reaches storage).
+ * `fromRuntime`: the request is the runtime's own, as the Worker received it (request-body.ts).
  */
-export async function serveApi(request: Request, env: Env, renew?: RenewToken): Promise<Response> {
+export async function serveApi(
+  request: Request,
+  env: Env,
+  renew?: RenewToken,
+  fromRuntime = false,
+): Promise<Response> {
   let deps: ProxyDeps;
   try {
     deps = await getProxyDeps(env, request.url);
@@ -44,7 +50,7 @@ export async function serveApi(request: Request, env: Env, renew?: RenewToken): 
   if (isPreflight(request.method, request.headers)) return finish(request, preflightResponse(origin));
   try {
     // The proxy's own answers carry the security headers and the CORS grant already.
-    return await proxy(request, deps, origin === null ? null : corsGrant(origin), env, renew);
+    return await proxy(request, deps, origin === null ? null : corsGrant(origin), env, renew, fromRuntime);
   } catch (error) {
     const res = failure(error, request);
     if (origin !== null) applyCorsHeaders(res.headers, origin);

@@ -29,7 +29,8 @@ import { assertStreamOrigin, failedUpgrade, streamKind, websocketUpstreamUrl } f
 
 /**
  * Proxies one `/api/*` request. `cors` is the CORS grant for a listed frontend (or null), added to
- * every answer; errors are thrown, and answered by the caller (entry.ts).
+ * every answer; errors are thrown, and answered by the caller (entry.ts). `fromRuntime`: the
+ * request is the one the runtime handed to the Worker, body untouched (request-body.ts).
  */
 export async function proxy(
   request: Request,
@@ -37,6 +38,7 @@ export async function proxy(
   cors: HeaderRecord | null,
   env?: Env,
   renew?: RenewToken,
+  fromRuntime = false,
 ): Promise<Response> {
   const { headers, method } = request;
   const target = parseProxyTarget(request.url, deps.config.proxyPrefixes);
@@ -76,7 +78,7 @@ export async function proxy(
   } else {
     url = `${account.origin}${target.path}${target.query}`;
     const safe = method === "GET" || method === "HEAD";
-    const body = safe ? null : await forwardedBody(request);
+    const body = safe ? null : await forwardedBody(request, fromRuntime);
     upstream = await fetchWithHeadTimeout(head, url, { method, headers: upstreamHeaders, body }, safe);
   }
   const status = upstream.status;

@@ -6,8 +6,15 @@
  * known length, and snac never answers a chunked request body. So a body of announced length goes
  * out with it:
  *
- * - a small one (a status, a form: up to SMALL_BODY_BYTES) is read whole and sent as bytes — one
- *   copy of a few KiB costs the isolate less than setting up a pipe, and its size is bounded;
+ * - the runtime's own body of a request as the runtime handed it to the Worker is passed on as it
+ *   is: the runtime framed it by its `Content-Length`, knows that length and sends it with it (no
+ *   more and no fewer bytes arrive; a client that stops short fails the upstream request), and
+ *   nothing is copied. JavaScript cannot tell such a stream from one built in code, so only the
+ *   caller can say so (`fromRuntime`: the standalone Worker's entry, which receives the runtime's
+ *   requests; a host app mounting fedi-bff may have replaced the body);
+ * - otherwise a small one (a status, a form: up to SMALL_BODY_BYTES) is read whole and sent as
+ *   bytes — one copy of a few KiB costs the isolate less than setting up a pipe, and its size is
+ *   bounded;
  * - a larger one (media) is piped through a `FixedLengthStream` of the announced length (Cloudflare
  *   Workers' identity stream with a known length): never buffered, every chunk flows on as it
  *   arrives.
@@ -24,9 +31,10 @@ export const SMALL_BODY_BYTES = 64 * 1024;
 
 export async function forwardedBody(
   request: Request,
+  fromRuntime = false,
 ): Promise<ArrayBuffer | ReadableStream<Uint8Array> | null> {
   const body = request.body;
-  if (body === null) return null;
+  if (body === null || fromRuntime) return body;
   const declared = request.headers.get("content-length");
   if (declared === null || !DECLARED_LENGTH.test(declared)) return body;
   const length = Number(declared);

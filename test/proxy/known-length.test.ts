@@ -2,18 +2,21 @@
  * snac never answers a request whose body is chunked. A browser announces the length of every
  * form, JSON and file body; the proxy must pass it on as Content-Length while still streaming,
  * even though the body reaches the Worker as a stream (workerd sends a plain stream chunked).
+ * The standalone Worker gets the runtime's own body, whose length the runtime knows; a library
+ * handler may get a body a host app built in code, a stream with no known length.
  */
 import { describe, expect, it } from "vitest";
+import { createFediBff } from "../../src/fedi-bff.ts";
 import { SMALL_BODY_BYTES } from "../../src/proxy/request-body.ts";
 import { expectError } from "../helpers/bff.ts";
 import { type FakeRequest, fakeState } from "../helpers/fake.ts";
-import { appWith, bffRequest, type SignedIn, signedIn } from "./support.ts";
+import { apiFromRuntime, bffRequest, handlerWith, type SignedIn, signedIn } from "./support.ts";
 
 const MIB = 1024 * 1024;
 const BOUNDARY = "----fedi-bff-known-length";
 const encoder = new TextEncoder();
 // A snac that never answers would otherwise hold the test for the default 10 s.
-const proxied = appWith({ UPSTREAM_TIMEOUT: "3" });
+const proxied = handlerWith(createFediBff(), { UPSTREAM_TIMEOUT: "3" });
 
 /** `bytes` as a stream of 64 KiB chunks, the way a runtime hands over a request body. */
 function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
@@ -51,7 +54,43 @@ async function lastRequest(host: string, path: string): Promise<FakeRequest | un
   return (await fakeState(host)).requests.filter((r) => r.path === path && r.method === "POST").at(-1);
 }
 
-describe("bodies of known length on snac (which never answers a chunked body)", () => {
+describe("the standalone Worker passes the runtime's own body on with its length", () => {
+  it("posts a status as a form and as JSON, and uploads a 3 MiB media file, none chunked", async () => {
+    const who = await signedIn("snac");
+    const form = encoder.encode("status=Hello+from+a+form");
+    const type = { "content-type": "application/x-www-form-urlencoded" };
+    const asForm = await apiFromRuntime("/api/v1/statuses", who.jar, {
+      method: "POST",
+      headers: type,
+      body: form,
+    });
+    expect(asForm.status).toBe(200);
+    const json = encoder.encode(JSON.stringify({ status: "Hello from JSON" }));
+    const asJson = await apiFromRuntime("/api/v1/statuses", who.jar, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: json,
+    });
+    expect(asJson.status).toBe(200);
+    expect(((await asJson.json()) as { content: string }).content).toContain("Hello from JSON");
+    const seenJson = await lastRequest(who.host, "/api/v1/statuses");
+    expect(seenJson?.headers["content-length"]).toBe(String(json.byteLength));
+    expect(seenJson?.headers["transfer-encoding"]).toBeUndefined();
+    const media = multipart(3 * MIB);
+    const upload = await apiFromRuntime("/api/v2/media", who.jar, {
+      method: "POST",
+      headers: { "content-type": `multipart/form-data; boundary=${BOUNDARY}` },
+      body: media,
+    });
+    expect(upload.status).toBe(202);
+    const seenMedia = await lastRequest(who.host, "/api/v2/media");
+    expect(seenMedia?.headers["content-length"]).toBe(String(media.byteLength));
+    expect(seenMedia?.headers["transfer-encoding"]).toBeUndefined();
+    expect((await fakeState(who.host)).uploads[0]?.bytes).toBe(media.byteLength);
+  });
+});
+
+describe("a library handler keeps a body's announced length on snac (which never answers a chunked body)", () => {
   it("posts a status as a form and as JSON", async () => {
     const who = await signedIn("snac");
     const form = encoder.encode("status=Hello+from+a+form");

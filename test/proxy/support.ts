@@ -1,3 +1,4 @@
+import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { Env } from "../../src/config/env.ts";
@@ -48,6 +49,26 @@ export async function sessionKeys(jar: CookieJar): Promise<{ active: string; key
 export function appWith(overrides: Partial<Env>, base: Env = env as Env) {
   const modified = { ...base, ...overrides } as Env;
   return (request: Request): Promise<Response> => send(request, { env: modified, settle: false });
+}
+
+/** A library handler (`handler`) with env overrides: requests built in code go straight to it. */
+export function handlerWith(handler: Handler, overrides: Partial<Env>, base: Env = env as Env) {
+  const modified = { ...base, ...overrides } as Env;
+  return (request: Request): Promise<Response> => send(request, { env: modified, handler, settle: false });
+}
+
+type Handler = { fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> };
+
+/**
+ * An API call sent through the runtime to the standalone Worker (its own `fetch` entry, as a
+ * browser's request reaches it): the Worker gets the runtime's own Request, whose body the runtime
+ * framed and knows the length of. A body is bytes, or a stream of known length (FixedLengthStream).
+ */
+export function apiFromRuntime(path: string, jar: CookieJar, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("x-csrf")) headers.set("x-csrf", "1");
+  headers.set("cookie", jar.header());
+  return SELF.fetch(new URL(path, BFF), { ...init, headers, redirect: "manual" });
 }
 
 /** Builds a BFF request with the jar's cookie. */
