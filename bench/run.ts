@@ -11,6 +11,8 @@
  * durations, marks every figure indicative, prints no verdict, writes bench/out/results-quick.json
  * and exits 0 unless something is broken (exit 2, in both modes: a process that does not start, or
  * an answer with an unexpected status — the code under test answered wrongly).
+ * --summary prints no progress and, unless something is broken, one closing line instead of the
+ * table (CI); the files are written as always.
  * --inject-timeout makes the stub hold a few answers past the load generator's timeout (1 s), to
  * show that such a run completes and reports them.
  *
@@ -60,10 +62,13 @@ const { values: args } = parseArgs({
     connections: { type: "string" },
     "bundle-report": { type: "boolean", default: false },
     "inject-timeout": { type: "boolean", default: false },
+    summary: { type: "boolean", default: false },
     top: { type: "string", default: "20" },
   },
 });
 const quick = args.quick === true;
+/** --summary: no progress lines and, unless something is broken, one closing line instead of the table. */
+const summary = args.summary === true;
 const injectTimeout = args["inject-timeout"] === true;
 const settings = {
   mode: quick ? "quick" : "full",
@@ -81,8 +86,9 @@ const settings = {
 };
 
 const t0 = performance.now();
-const log = (line: string) =>
-  process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
+const log = (line: string) => {
+  if (!summary) process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
+};
 
 function machine() {
   const cpu =
@@ -464,6 +470,16 @@ async function main(): Promise<number> {
   };
   const path = resolve(ROOT, quick ? "bench/out/results-quick.json" : "bench/results.json");
   writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+  const judged = figures.filter((f) => f.pass !== undefined);
+  const missed = !quick && judged.some((f) => f.pass !== true);
+  if (summary && unexpected === 0) {
+    const seconds = ((performance.now() - t0) / 1000).toFixed(0);
+    const verdict = quick
+      ? "indicative, no verdict"
+      : `${judged.filter((f) => f.pass === true).length} of ${judged.length} budgets pass`;
+    console.log(`bench (${settings.mode}): ${figures.length} figures in ${seconds} s, nothing broken (${verdict}); ${path}`);
+    return missed ? 1 : 0;
+  }
   const m = results.machine;
   console.log(`\nfedi-bff benchmark, ${results.date} — ${m.nproc} × ${m.cpu}, Node ${m.node}, ${m.workerd}`);
   console.log(
@@ -483,8 +499,7 @@ async function main(): Promise<number> {
     console.log(`Broken: ${unexpected} answers with an unexpected status (see the per-target counts above).`);
     return 2;
   }
-  const judged = figures.filter((f) => f.pass !== undefined);
-  return !quick && judged.some((f) => f.pass !== true) ? 1 : 0;
+  return missed ? 1 : 0;
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
