@@ -87,7 +87,8 @@ const settings = {
 
 const t0 = performance.now();
 const log = (line: string) => {
-  if (!summary) process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
+  if (!summary)
+    process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
 };
 
 function machine() {
@@ -477,7 +478,9 @@ async function main(): Promise<number> {
     const verdict = quick
       ? "indicative, no verdict"
       : `${judged.filter((f) => f.pass === true).length} of ${judged.length} budgets pass`;
-    console.log(`bench (${settings.mode}): ${figures.length} figures in ${seconds} s, nothing broken (${verdict}); ${path}`);
+    console.log(
+      `bench (${settings.mode}): ${figures.length} figures in ${seconds} s, nothing broken (${verdict}); ${path}`,
+    );
     return missed ? 1 : 0;
   }
   const m = results.machine;
