@@ -540,3 +540,26 @@ describe("browser sign-in, WebFinger and the request log", () => {
     expect(logged?.headers.authorization).toBe("Bearer <redacted>");
   });
 });
+
+describe("snac's token endpoint", () => {
+  it("answers client_credentials before anyone signed in with a token of nobody, which opens no account", async () => {
+    const origin = uniqueOrigin("snac");
+    const app = await register(origin);
+    const res = await fetch(
+      `${origin}/oauth/token`,
+      form({
+        grant_type: "client_credentials",
+        client_id: app.client_id,
+        client_secret: app.client_secret,
+        redirect_uri: REDIRECT,
+      }),
+    );
+    expect(res.status).toBe(200);
+    const { access_token } = (await res.json()) as { access_token: string };
+    const me = await fetch(`${origin}/api/v1/accounts/verify_credentials`, {
+      headers: { ...UA, authorization: `Bearer ${access_token}` },
+    });
+    expect(me.status).toBe(422);
+    expect(await me.text()).toBe("");
+  });
+});

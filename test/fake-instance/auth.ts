@@ -17,7 +17,9 @@ export function authenticate(ctx: Ctx, scope: string, userOnly = true): Token | 
     return undefined;
   }
   if (userOnly && !token.user) {
-    sendJson(ctx, 422, { error: "This method requires an authenticated user" });
+    // snac opens the token's user and, finding none, answers as to a token it does not know.
+    if (ctx.site.flavour === "snac") refuseToken(ctx);
+    else sendJson(ctx, 422, { error: "This method requires an authenticated user" });
     return undefined;
   }
   return token;
