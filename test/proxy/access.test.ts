@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bff, CookieJar, expectError } from "../helpers/bff.ts";
 import { revokeTokens } from "../helpers/fake.ts";
-import { api, appWith, BFF, bffRequest, seen, sessionKeys, signedIn } from "./support.ts";
+import { api, appWith, BFF, bffRequest, seen, sessionKeys, signedIn, signedInTwice } from "./support.ts";
 
 describe("CSRF", () => {
   it("refuses an API call without X-CSRF: 1, before anything reaches the instance", async () => {
@@ -153,11 +153,7 @@ describe("sessions and accounts", () => {
   });
 
   it("removes only the revoked account when the session holds several", async () => {
-    const first = await signedIn();
-    const second = await signedIn("mastodon", first.jar, "bob");
-    const { keys } = await sessionKeys(first.jar);
-    const firstKey = keys.find((k) => k.endsWith(`@${first.host}`)) ?? "";
-    const secondKey = keys.find((k) => k.endsWith(`@${second.host}`)) ?? "";
+    const { first, firstKey, secondKey } = await signedInTwice();
     await revokeTokens(first.origin);
     const res = await api("/api/v1/timelines/home", first.jar, { headers: { "x-account": firstKey } });
     expect(res.status).toBe(401);

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { OWN_ERROR_HEADER } from "../../src/client/types.ts";
 import { bff } from "../helpers/bff.ts";
 import { type Flavour, injectFault, revokeTokens } from "../helpers/fake.ts";
-import { api, seen, sessionKeys, signedIn } from "./support.ts";
+import { api, seen, sessionKeys, signedIn, signedInTwice } from "./support.ts";
 
 const VERIFY = "/api/v1/accounts/verify_credentials";
 
@@ -68,11 +68,7 @@ describe("dead tokens, each server's way", () => {
   });
 
   it("removes only the dead account when the session holds several", async () => {
-    const first = await signedIn("akkoma");
-    const second = await signedIn("mastodon", first.jar, "bob");
-    const { keys } = await sessionKeys(first.jar);
-    const akkomaKey = keys.find((k) => k.endsWith(`@${first.host}`)) ?? "";
-    const mastodonKey = keys.find((k) => k.endsWith(`@${second.host}`)) ?? "";
+    const { first, firstKey: akkomaKey, secondKey: mastodonKey } = await signedInTwice("akkoma");
     await revokeTokens(first.origin);
     const res = await api("/api/v1/timelines/home", first.jar, { headers: { "x-account": akkomaKey } });
     expect(await ownError(res)).toEqual({

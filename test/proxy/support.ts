@@ -45,6 +45,18 @@ export async function sessionKeys(jar: CookieJar): Promise<{ active: string; key
   return { active: body.active, keys: body.accounts.map((a) => a.key) };
 }
 
+/**
+ * One jar signed in twice: alice on a new `flavour` instance, then bob on a new Mastodon one; with
+ * each account's key (`<id>@<instance>`, as X-Account names it).
+ */
+export async function signedInTwice(flavour: Flavour = "mastodon") {
+  const first = await signedIn(flavour);
+  const second = await signedIn("mastodon", first.jar, "bob");
+  const { keys } = await sessionKeys(first.jar);
+  const keyOf = (host: string) => keys.find((k) => k.endsWith(`@${host}`)) ?? "";
+  return { first, second, firstKey: keyOf(first.host), secondKey: keyOf(second.host) };
+}
+
 /** The app with env overrides: requests go straight to its fetch handler, like the Worker's. */
 export function appWith(overrides: Partial<Env>, base: Env = env as Env) {
   const modified = { ...base, ...overrides } as Env;
