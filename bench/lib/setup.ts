@@ -122,6 +122,7 @@ export async function buildClient(): Promise<ClientSize> {
   });
   const [output] = result.outputFiles;
   if (output === undefined) throw new Error("esbuild wrote no client bundle");
+  mkdirSync(OUT, { recursive: true });
   writeFileSync(resolve(OUT, "client.min.js"), output.contents);
   return { raw: output.contents.length, gzip: gzipSync(output.contents, { level: 9 }).length };
 }
