@@ -30,14 +30,20 @@ const LAYERS = [
   ],
   ["middleware", "origin/CSRF checks, CORS, security headers, errors into answers"],
   ["proxy", "the API proxy, the whole hot path, with its own narrow deps: no KV, no Durable Object"],
-  ["app", "per-request dependencies (everything a route may use), built once per isolate"],
+  [
+    "app",
+    "fedi-bff's own router (route table, the steps around the routes, the context a route gets) and the per-request dependencies, built once per isolate",
+  ],
   ["public", "the public proxy (PUBLIC_PROXY): app tokens from registry/, answers built by proxy/"],
   ["admin", "the operator's routes under /_fedi-bff/: health, instance status and repairs, metrics"],
   [
     "auth",
-    "the login flow as a wing: routes.ts (Hono's context stops there), request.ts (each request read once), login/ (start, confirmation page, slots, transaction cookies), callback/ (callback, finish, sign-in), session, logout",
+    "the login flow as a wing: routes.ts (the router's context stops there), request.ts (each request read once), login/ (start, confirmation page, slots, transaction cookies), callback/ (callback, finish, sign-in), session, logout",
   ],
-  ["fedi-bff.ts", "createFediBff: wiring only (routes, middleware, the /api/ fast path, options over env)"],
+  [
+    "fedi-bff.ts",
+    "createFediBff: wiring only (the route table, the /api/ fast path, the Hono middleware, options over env)",
+  ],
   ["lib.ts", "the package's entry: createFediBff, Registrar, the error codes"],
   ["index.ts", "the standalone Worker: the library's handler and the Durable Object export"],
   [

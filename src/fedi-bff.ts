@@ -1,27 +1,24 @@
 /**
- * The fedi-bff handler: its router (middleware, routes, errors) behind one `fetch`, for the
+ * The fedi-bff handler: its routes on its own router (app/) behind one `fetch`, for the
  * standalone Worker (src/index.ts) and for any Worker or Hono app that mounts it as a library.
  * fedi-bff answers only its own paths (`handles`); everything else is the host app's.
  */
+// Hono's type only: the middleware host apps mount; fedi-bff's own routing is app/router.ts.
 import type { MiddlewareHandler } from "hono";
-import { Hono } from "hono/tiny";
 import { live, ready } from "./admin/health.ts";
 import { actOnInstance, listInstances, showInstance } from "./admin/instances.ts";
 import { countEvents } from "./admin/metrics.ts";
 import { metrics } from "./admin/metrics-route.ts";
-import { buildDeps } from "./app/deps.ts";
+import { type AppFetch, appHandler } from "./app/handler.ts";
 import { renewToken } from "./app/renew.ts";
-import type { AppEnv } from "./app/types.ts";
+import { routeTable } from "./app/router.ts";
+import type { AppHandler, OpenHandler } from "./app/types.ts";
 import { authCallback, login, logout, session, switchTo } from "./auth/routes.ts";
 import { configProblems } from "./config/config.ts";
 import type { Env } from "./config/env.ts";
 import { envWithOptions, type FediBffOptions, optionVars } from "./config/options.ts";
-import { BffError, errorResponse } from "./errors.ts";
-import { addEventSink, type BffEvent, trackRequest } from "./events.ts";
-import { cors } from "./middleware/cors.ts";
-import { errorToResponse } from "./middleware/errors.ts";
-import { securityHeaders } from "./middleware/security-headers.ts";
-import { isFediBffPath } from "./paths.ts";
+import { addEventSink, type BffEvent } from "./events.ts";
+import { isFediBffPath, rawPath } from "./paths.ts";
 import { isApiRequest, serveApi } from "./proxy/entry.ts";
 import { publicProxy } from "./public/route.ts";
 import { loginStartFailed } from "./session/login-events.ts";
@@ -79,7 +76,7 @@ export function fediBffHandler(envFor: (env: Env) => Env = (env) => env, fromRun
     const effective = envFor(env);
     return isApiRequest(request.url)
       ? serveApi(request, effective, renewToken, fromRuntime)
-      : app.fetch(request, effective, ctx);
+      : app(request, effective, ctx);
   };
   return {
     fetch,
@@ -95,66 +92,39 @@ export function fediBffHandler(envFor: (env: Env) => Env = (env) => env, fromRun
 
 function handles(request: Request | URL | string): boolean {
   const url = typeof request === "string" ? request : request instanceof URL ? request.href : request.url;
-  const path = pathOf(url);
-  return isFediBffPath(path);
-}
-
-/**
- * The raw path of an absolute URL or of a path (as the router sees it, before any decoding): it
- * ends at `?` or `#`, so `https://app.example?next=/auth/login` is the app's root, not fedi-bff's.
- */
-function pathOf(url: string): string {
-  const scheme = url.indexOf("://");
-  const rest = scheme < 0 ? url : url.slice(scheme + 3);
-  const end = rest.search(/[?#]/);
-  const upToQuery = end < 0 ? rest : rest.slice(0, end);
-  if (scheme < 0) return upToQuery;
-  const start = upToQuery.indexOf("/");
-  return start < 0 ? "/" : upToQuery.slice(start);
+  return isFediBffPath(rawPath(url));
 }
 
 /** The operator's routes (src/admin/): health, instance status and repairs, metrics. */
 const OPS = "/_fedi-bff";
 
-function router(fromRuntime: boolean): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  // The API proxy applies its own deps, CORS, security headers and errors (proxy/entry.ts); as the
-  // first route it ends the chain, so the `*` middlewares below never run for it.
-  app.all("/api/*", (c) => serveApi(c.req.raw, c.env, renewToken, fromRuntime));
-  app.use("*", async function requestStart(c, next) {
-    trackRequest(c.req.raw, c.env.METRICS);
-    await next();
-  });
-  // deps are missing only when building them failed (misconfigured): HTTPS is then assumed.
-  app.use(
-    "*",
-    securityHeaders<AppEnv>((c) => c.get("deps")?.config.development !== true),
+/** fedi-bff's routes, in app/handler.ts's order of steps; the first route that matches answers. */
+function router(fromRuntime: boolean): AppFetch {
+  return appHandler(
+    {
+      // Health answers even when the settings are broken: before the deps, which need valid ones.
+      open: routeTable<OpenHandler>([
+        ["GET", `${OPS}/live`, live],
+        ["GET", `${OPS}/ready`, (c) => ready(c.request, c.env)],
+      ]),
+      routes: routeTable<AppHandler>([
+        ["GET", "/auth/login", login],
+        ["POST", "/auth/login", login],
+        // One callback per instance; the bare path only finishes logins started before it existed.
+        ["GET", "/auth/callback/:host", authCallback],
+        ["GET", "/auth/callback", authCallback],
+        ["GET", "/auth/session", session],
+        ["POST", "/auth/logout", logout],
+        ["POST", "/auth/switch", switchTo],
+        ["ALL", "/instances/:host/api/*", publicProxy],
+        ["GET", `${OPS}/instances`, listInstances],
+        ["GET", `${OPS}/instances/:host`, showInstance],
+        ["POST", `${OPS}/instances/:host/:action`, actOnInstance],
+        ["GET", `${OPS}/metrics`, metrics],
+      ]),
+      onError: (error, request, pattern) =>
+        pattern === "/auth/login" ? loginStartFailed(request, error) : undefined,
+    },
+    fromRuntime,
   );
-  // Health answers even when the settings are broken: before the deps, which need valid ones.
-  app.get(`${OPS}/live`, live);
-  app.get(`${OPS}/ready`, (c) => ready(c.req.raw, c.env));
-  app.use("*", async function depsHandler(c, next) {
-    c.set("deps", await buildDeps(c.env, c.req.url));
-    await next();
-  });
-  app.use("*", cors());
-  app.get("/auth/login", login);
-  app.post("/auth/login", login);
-  // One callback per instance; the bare path only finishes logins started before it existed.
-  app.get("/auth/callback/:host", authCallback);
-  app.get("/auth/callback", authCallback);
-  app.get("/auth/session", session);
-  app.post("/auth/logout", logout);
-  app.post("/auth/switch", switchTo);
-  app.all("/instances/:host/api/*", publicProxy);
-  app.get(`${OPS}/instances`, listInstances);
-  app.get(`${OPS}/instances/:host`, showInstance);
-  app.post(`${OPS}/instances/:host/:action`, actOnInstance);
-  app.get(`${OPS}/metrics`, metrics);
-  app.notFound(() => errorResponse(new BffError("not_found", "No such route.")));
-  app.onError(async (error, c) => {
-    if (c.req.path === "/auth/login") await loginStartFailed(c.req.raw, error);
-    return errorToResponse(error, c.req.path);
-  });
-  return app;
 }

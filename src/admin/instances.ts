@@ -21,8 +21,8 @@ const LIST_LIMIT = 1000;
 const KV_PREFIX = "app:v2:";
 
 export async function listInstances(c: AppContext): Promise<Response> {
-  const { deps } = c.var;
-  await assertOperator(c.req.raw, deps.config);
+  const { deps } = c;
+  await assertOperator(c.request, deps.config);
   const hosts = new Set<string>();
   const index = deps.registry.registrar;
   for (const host of await registrar(() => index.get(index.idFromName(REGISTRAR_INDEX)).indexedHosts())) {
@@ -40,16 +40,16 @@ export async function listInstances(c: AppContext): Promise<Response> {
 }
 
 export async function showInstance(c: AppContext): Promise<Response> {
-  const { deps } = c.var;
-  await assertOperator(c.req.raw, deps.config);
+  const { deps } = c;
+  await assertOperator(c.request, deps.config);
   const { stub, req } = target(c);
   return answer(await registrar(() => stub.status(req, deps.registry.settings)));
 }
 
 export async function actOnInstance(c: AppContext): Promise<Response> {
-  const { deps } = c.var;
-  await assertOperator(c.req.raw, deps.config);
-  const action = c.req.param("action") ?? "";
+  const { deps } = c;
+  await assertOperator(c.request, deps.config);
+  const action = c.params.action ?? "";
   if (!(ADMIN_ACTIONS as readonly string[]).includes(action)) {
     throw new BffError("not_found", `No such action; one of ${ADMIN_ACTIONS.join(", ")}.`);
   }
@@ -59,8 +59,8 @@ export async function actOnInstance(c: AppContext): Promise<Response> {
 
 /** The instance named in the path (canonical, like a login's) and its Registrar. */
 function target(c: AppContext) {
-  const { deps } = c.var;
-  const instance = parseInstance(c.req.param("host") ?? "", { insecureHosts: deps.config.insecureHosts });
+  const { deps } = c;
+  const instance = parseInstance(c.params.host ?? "", { insecureHosts: deps.config.insecureHosts });
   const registrarNs = deps.registry.registrar;
   return {
     stub: registrarNs.get(registrarNs.idFromName(instance.host)),

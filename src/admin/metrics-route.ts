@@ -10,8 +10,8 @@ import { assertOperator, onAdminListener } from "./guard.ts";
 import { prometheusText } from "./metrics.ts";
 
 export async function metrics(c: AppContext): Promise<Response> {
-  if (!onAdminListener(c.req.raw)) throw new BffError("not_found", "No such route.");
-  await assertOperator(c.req.raw, c.var.deps.config);
+  if (!onAdminListener(c.request)) throw new BffError("not_found", "No such route.");
+  await assertOperator(c.request, c.deps.config);
   return new Response(prometheusText(), {
     headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" },
   });

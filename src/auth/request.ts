@@ -1,7 +1,7 @@
 /**
  * One /auth request, read once: its URL, method and headers, the Cookie header, and the browser's
  * cookies opened at most once each (the session and the login slots, on first use). The login
- * flow's functions take this value and never Hono's context (routes.ts is the only file that does).
+ * flow's functions take this value and never the router's context (routes.ts is the only file that does).
  */
 import type { Deps } from "../app/deps.ts";
 import type { Session } from "../session/session.ts";

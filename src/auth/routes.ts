@@ -1,9 +1,8 @@
 /**
- * The login flow's routes: the one place Hono's context meets the wing. Each /auth request is read
- * once into an AuthRequest (request.ts) and handed to the flow.
+ * The login flow's routes: the one place the router's context meets the wing. Each /auth request
+ * is read once into an AuthRequest (request.ts) and handed to the flow.
  */
-import type { Handler } from "hono";
-import type { AppEnv } from "../app/types.ts";
+import type { AppHandler } from "../app/types.ts";
 import { callback } from "./callback/callback.ts";
 import { startLogin } from "./login/start.ts";
 import { logout as logoutFlow, switchAccount } from "./logout.ts";
@@ -11,8 +10,8 @@ import { type AuthRequest, authRequest } from "./request.ts";
 import { sessionInfo } from "./session.ts";
 
 /** A route handler for a step of the flow. */
-function route(step: (req: AuthRequest) => Promise<Response>): Handler<AppEnv> {
-  return (c) => step(authRequest(c.req.raw, c.var.deps, (p) => c.executionCtx.waitUntil(p)));
+function route(step: (req: AuthRequest) => Promise<Response>): AppHandler {
+  return (c) => step(authRequest(c.request, c.deps, (p) => c.ctx.waitUntil(p)));
 }
 
 /** `GET|POST /auth/login` */

@@ -3,7 +3,6 @@
  * answered here and never forwarded; only listed origins get CORS headers, with credentials.
  * The proxy's fast path (proxy/entry.ts) applies the same rules through the exported functions.
  */
-import type { MiddlewareHandler } from "hono";
 import { REVOKE_HEADER } from "../client/types.ts";
 import type { Config } from "../config/config.ts";
 import { BffError, errorResponse, OWN_ERROR_HEADER } from "../errors.ts";
@@ -76,17 +75,18 @@ export function applyCorsHeaders(headers: Headers, origin: string): void {
   headers.append("vary", "origin");
 }
 
-/** What the middleware reads from the context: the config set by the app's deps middleware. */
-interface CorsEnv {
-  Variables: { deps: { readonly config: Pick<Config, "frontendOrigins"> } };
-}
-
-export function cors(): MiddlewareHandler<CorsEnv> {
-  return async function corsHandler(c, next) {
-    const request = c.req.raw;
-    const origin = corsOrigin(request.headers, c.var.deps.config);
-    if (isPreflight(request.method, request.headers)) return preflightResponse(origin);
-    await next();
-    if (origin !== null) applyCorsHeaders(c.res.headers, origin);
-  };
+/**
+ * CORS around `next` (the routes): a preflight is answered here and goes no further; a listed
+ * origin gets the grant on whatever `next` answers, errors and 404s included.
+ */
+export async function withCors(
+  request: Request,
+  config: Pick<Config, "frontendOrigins">,
+  next: () => Promise<Response>,
+): Promise<Response> {
+  const origin = corsOrigin(request.headers, config);
+  if (isPreflight(request.method, request.headers)) return preflightResponse(origin);
+  const res = await next();
+  if (origin !== null) applyCorsHeaders(res.headers, origin);
+  return res;
 }

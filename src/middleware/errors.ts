@@ -1,7 +1,7 @@
 /**
  * What every failure becomes (habit 1): a BffError its JSON answer, anything else a generic 500
- * with the detail in the log only (never a stack to the client). Hono's onError and the proxy's
- * fast path (proxy/entry.ts) both answer through here.
+ * with the detail in the log only (never a stack to the client). The router (app/handler.ts) and
+ * the proxy's fast path (proxy/entry.ts) both answer through here.
  */
 import { BffError, errorResponse, isBffError, logError } from "../errors.ts";
 import { log } from "../log.ts";

@@ -4,7 +4,6 @@
  * redirects, errors), HSTS outside development, and `Cache-Control: no-store` on /auth (per-user
  * answers must never sit in a shared cache).
  */
-import type { Context, Env, MiddlewareHandler } from "hono";
 
 /** `SECURITY_HEADERS` as a fresh record, for building a Response head in one go (a literal: V8 makes it fast). */
 export function securityHeaderRecord(): Record<string, string> {
@@ -30,12 +29,12 @@ export function applySecurityHeaders(res: Response, hsts = false): void {
   if (hsts) res.headers.set("strict-transport-security", HSTS);
 }
 
-/** The middleware; `hsts(c)` says whether this deployment is served over HTTPS (not development). */
-export function securityHeaders<E extends Env>(hsts: (c: Context<E>) => boolean): MiddlewareHandler<E> {
-  return async function securityHeadersHandler(c, next) {
-    await next();
-    applySecurityHeaders(c.res, hsts(c));
-    if (c.res.status !== 101 && c.req.path.startsWith("/auth/"))
-      c.res.headers.set("cache-control", "no-store");
-  };
+/**
+ * The router's last step on each of its answers (`path`: the raw request path): the headers, and
+ * `no-store` on /auth. `hsts`: this deployment is served over HTTPS (not development).
+ */
+export function secureAnswer(res: Response, path: string, hsts: boolean): Response {
+  applySecurityHeaders(res, hsts);
+  if (res.status !== 101 && path.startsWith("/auth/")) res.headers.set("cache-control", "no-store");
+  return res;
 }

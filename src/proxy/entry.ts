@@ -3,8 +3,8 @@
  * and the generic middleware chain and does their work here, in one place and in the same order:
  * the proxy's own narrow deps (proxy/deps.ts, a per-isolate map lookup), the CORS preflight and grant for FRONTEND_ORIGINS
  * (middleware/cors.ts), the proxy, errors as JSON (middleware/errors.ts), and the security headers
- * (middleware/security-headers.ts) on every answer, errors included. Hono's `/api/*` route calls
- * this too, for paths it routes there only after decoding.
+ * (middleware/security-headers.ts) on every answer, errors included. The router (app/handler.ts)
+ * calls this too, for `/api` itself.
  */
 import type { Env } from "../config/env.ts";
 import {
@@ -22,7 +22,7 @@ import type { RenewToken } from "./renewal.ts";
 
 const API_ROOT = "/api/";
 
-/** True when the raw request target is under `/api/` (what Hono's `/api/*` route would match). */
+/** True when the raw request target is under `/api/` (the router sends `/api` itself here too). */
 export function isApiRequest(url: string): boolean {
   const scheme = url.indexOf("://");
   const start = url.indexOf("/", scheme < 0 ? 0 : scheme + 3);
@@ -58,13 +58,12 @@ export async function serveApi(
   }
 }
 
-/** As Hono's onError: an Error becomes a JSON answer; anything else propagates to the runtime. */
+/** Any failure becomes a JSON answer (middleware/errors.ts): nothing reaches the runtime. */
 function failure(error: unknown, request: Request): Response {
-  if (!(error instanceof Error)) throw error;
   return errorToResponse(error, pathOf(request.url));
 }
 
-/** Security headers on an answer the proxy did not build; HEAD answered without a body, as Hono does. */
+/** Security headers on an answer the proxy did not build; HEAD answered without a body (RFC 9110 §9.3.2). */
 function finish(request: Request, res: Response): Response {
   applySecurityHeaders(res);
   return request.method === "HEAD" && res.body !== null ? new Response(null, res) : res;

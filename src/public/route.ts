@@ -44,9 +44,8 @@ const PUBLIC_ENDPOINTS = new RegExp(
 const PREFIXES = ["/api/v1/", "/api/v2/"];
 
 export async function publicProxy(c: AppContext): Promise<Response> {
-  const { deps } = c.var;
+  const { deps, request } = c;
   if (!deps.config.publicProxy) throw new BffError("not_found", "No such route.");
-  const request = c.req.raw;
   if (request.method !== "GET" && request.method !== "HEAD") {
     throw new BffError("method_not_allowed", "Public endpoints are read-only (GET).");
   }
