@@ -3,7 +3,9 @@
  * also cut the body — a long server-sent-events stream or a slow download — so the fetch races a
  * timer instead, and the body is never tied to it. There is no AbortController on purpose: it and
  * its signal are two runtime objects per request on the hot path (bench: `npm run bench`), and a
- * fetch left behind by a timeout is cancelled by the runtime when the 504 ends the request.
+ * fetch left behind by a timeout is cancelled by the runtime when the 504 ends the request. The
+ * timer is a `setTimeout` cleared as soon as the race is decided: `scheduler.wait` cannot be
+ * cleared, so each of its timers stayed armed until its request ended, and cost more.
  * Network failures become `instance_unreachable` (502), the timeout `instance_timeout` (504).
  * Redirects are never followed: the request carries the account's token.
  *
@@ -41,12 +43,19 @@ export async function fetchWithHeadTimeout(
   let head: Response | typeof TIMED_OUT;
   const attempt = ctx.fetch(url, request);
   const answer = repeatable ? attempt.catch(() => ctx.fetch(url, request)) : attempt;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, ctx.timeoutMs, TIMED_OUT);
+  });
   try {
-    head = await Promise.race([answer, headDeadline(ctx.timeoutMs)]);
+    head = await Promise.race([answer, deadline]);
   } catch (error) {
     throw new BffError("instance_unreachable", `The instance ${ctx.host} could not be reached.`, {
       internal: `proxy: ${error instanceof Error ? error.message : String(error)}`,
     });
+  } finally {
+    // Cleared as soon as the race is decided: no timer outlives the head.
+    clearTimeout(timer);
   }
   if (head === TIMED_OUT) {
     throw new BffError("instance_timeout", `The instance ${ctx.host} did not answer in time.`, {
@@ -54,9 +63,4 @@ export async function fetchWithHeadTimeout(
     });
   }
   return head;
-}
-
-/** workerd's native timer: one promise, no handle to clear, no Node-style Timeout object. */
-function headDeadline(ms: number): Promise<typeof TIMED_OUT> {
-  return scheduler.wait(ms).then(() => TIMED_OUT);
 }
