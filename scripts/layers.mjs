@@ -78,6 +78,13 @@ for (const file of files(SRC)) {
     edges.set(key, (edges.get(key) ?? 0) + 1);
   }
 }
+// Hono is the host app's framework: fedi-bff's own code routes without it (a smaller Worker) and
+// names Hono's types only for the middleware it hands a host app. `import type` leaves no code.
+const honoAtRunTime = files(SRC).flatMap((file) =>
+  [...readFileSync(file, "utf8").matchAll(/^import\s+(?!type\s)[^;]*?from\s*["']hono(?:\/[^"']*)?["']/gm)].map(
+    () => file,
+  ),
+);
 const rank = (room) => LAYERS.findIndex(([name]) => name === room);
 const arrows = [...edges].sort().map(([key, count]) => {
   const [from, to] = key.split(" → ");
@@ -116,6 +123,9 @@ if (process.argv.includes("--write")) writeFileSync(DOC, expected);
 if (process.argv.includes("--print") || upward > 0) console.log(arrowsText);
 const problems = [];
 if (upward > 0) problems.push(`${upward} arrow(s) run up or sideways.`);
+if (honoAtRunTime.length > 0) {
+  problems.push(`Hono imported for its code (use \`import type\`): ${honoAtRunTime.join(", ")}`);
+}
 if (unlisted.length > 0) problems.push(`rooms missing from LAYERS: ${unlisted.join(", ")}`);
 if (!process.argv.includes("--write") && expected !== doc) {
   problems.push(`${DOC} does not show today's rooms and arrows: run \`node scripts/layers.mjs --write\`.`);
