@@ -41,6 +41,10 @@ const LAYERS = [
     "the login flow as a wing: routes.ts (the router's context stops there), request.ts (each request read once), login/ (start, confirmation page, slots, transaction cookies), callback/ (callback, finish, sign-in), session, logout",
   ],
   [
+    "wrap.ts",
+    "bff.wrap(app): the Worker's entry, fedi-bff's paths answered before the host app sees the request",
+  ],
+  [
     "fedi-bff.ts",
     "createFediBff: wiring only (the route table, the /api/ fast path, the Hono middleware, options over env)",
   ],

@@ -22,9 +22,11 @@ import { isFediBffPath, rawPath } from "./paths.ts";
 import { isApiRequest, serveApi } from "./proxy/entry.ts";
 import { publicProxy } from "./public/route.ts";
 import { loginStartFailed } from "./session/login-events.ts";
+import { type FediBffWorker, type WorkerApp, wrapApp } from "./wrap.ts";
 
 export type { BffEvent } from "./events.ts";
 export { FEDI_BFF_PATHS } from "./paths.ts";
+export type { FediBffWorker, WorkerApp } from "./wrap.ts";
 
 /** The handler's options: fedi-bff's settings (config/options.ts) and the events hook. */
 export interface FediBffHandlerOptions extends FediBffOptions {
@@ -40,7 +42,19 @@ export interface FediBff {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response>;
   /** True when the request (or URL) is on one of fedi-bff's paths. */
   handles(request: Request | URL | string): boolean;
-  /** Hono middleware: fedi-bff answers its own paths and passes every other request on. */
+  /**
+   * The Worker's default export with fedi-bff in front of `app` (a Hono app, or any object with
+   * a Worker's `fetch`): fedi-bff answers its own paths before the app sees the request, the app
+   * everything else, unchanged; the app's other handlers (`scheduled`, `queue`…) are passed on.
+   * `export default bff.wrap(app)`. Being the Worker's entry, it passes the runtime's own request
+   * body on untouched; a request built in code and handed to it is sent safely but unchecked
+   * (wrap.ts): send those to `fetch`.
+   */
+  wrap<AppEnv = Env>(app: WorkerApp<AppEnv>): FediBffWorker<AppEnv & Env>;
+  /**
+   * Hono middleware: fedi-bff answers its own paths and passes every other request on. Each of
+   * fedi-bff's requests runs the app's router first: `wrap` is faster.
+   */
   readonly middleware: MiddlewareHandler;
   /** Every problem with the settings this env and the options give (empty when fedi-bff would serve). */
   check(env: Env): string[];
@@ -66,27 +80,35 @@ export function createFediBff(options: FediBffHandlerOptions = {}): FediBff {
  * options code. `envFor` gives the env fedi-bff reads for the Worker's env. `fromRuntime`: every
  * request this handler gets is the one the runtime handed to the Worker, body untouched (the
  * standalone Worker's entry); the proxy then passes a body on as the runtime's own stream, whose
- * length the runtime knows (proxy/request-body.ts). A library handler may get requests a host app
- * rebuilt, so it never assumes that.
+ * length the runtime knows (proxy/request-body.ts). A library handler's `fetch` and `middleware`
+ * may get requests a host app rebuilt, so they never assume that; its `wrap` is the Worker's entry,
+ * whose requests are the runtime's (wrap.ts).
  */
 export function fediBffHandler(envFor: (env: Env) => Env = (env) => env, fromRuntime = false): FediBff {
   countEvents();
-  const app = router(fromRuntime);
-  const fetch = (request: Request, env: Env, ctx: ExecutionContext) => {
-    const effective = envFor(env);
-    return isApiRequest(request.url)
-      ? serveApi(request, effective, renewToken, fromRuntime)
-      : app(request, effective, ctx);
-  };
+  const fetch = serve(envFor, fromRuntime);
   return {
     fetch,
     handles,
     check: (env) => configProblems(envFor(env)),
+    // The wrapper is the Worker's entry: its requests are the runtime's own (wrap.ts).
+    wrap: (app) => wrapApp(app, handles, fromRuntime ? fetch : serve(envFor, true)),
     middleware: async function fediBff(c, next) {
       if (!handles(c.req.raw)) return next();
       // Hono types its context narrower than the runtime's; on Workers it is the same object.
       return fetch(c.req.raw, c.env, c.executionCtx as ExecutionContext);
     },
+  };
+}
+
+/** fedi-bff's `fetch`: the API's fast path, or the router. */
+function serve(envFor: (env: Env) => Env, fromRuntime: boolean): FediBff["fetch"] {
+  const app = router(fromRuntime);
+  return (request, env, ctx) => {
+    const effective = envFor(env);
+    return isApiRequest(request.url)
+      ? serveApi(request, effective, renewToken, fromRuntime)
+      : app(request, effective, ctx);
   };
 }
 

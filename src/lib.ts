@@ -4,7 +4,7 @@
  *     import { createFediBff, Registrar } from "fedi-bff";
  *     export { Registrar };   // the Durable Object class your wrangler config names
  *     const bff = createFediBff({ appName: "My client" });
- *     export default { fetch: (req, env, ctx) => bff.handles(req) ? bff.fetch(req, env, ctx) : app(req) };
+ *     export default bff.wrap(app);   // fedi-bff's paths first, then your app (a Hono app, or { fetch })
  */
 export type { Env as FediBffEnv } from "./config/env.ts";
 export type { FediBffOptions } from "./config/options.ts";
@@ -16,5 +16,7 @@ export {
   FEDI_BFF_PATHS,
   type FediBff,
   type FediBffHandlerOptions,
+  type FediBffWorker,
+  type WorkerApp,
 } from "./fedi-bff.ts";
 export { Registrar } from "./registry/registrar.ts";
