@@ -55,7 +55,7 @@ export async function fetchWithHeadTimeout(
     });
   } finally {
     // Cleared as soon as the race is decided: no timer outlives the head.
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
   if (head === TIMED_OUT) {
     throw new BffError("instance_timeout", `The instance ${ctx.host} did not answer in time.`, {
