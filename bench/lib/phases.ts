@@ -8,7 +8,7 @@ import type { Setup } from "./setup.ts";
 import { type UploadTiming, upload } from "./upload.ts";
 
 /**
- * `mounted` is fedi-bff as a library in a Hono app; `self` is fedi-bff as `npm run self-host` runs
+ * `mounted` is fedi-bff as a library in front of a Hono app (`bff.wrap`); `self` is fedi-bff as `npm run self-host` runs
  * it: the same bundle, no KV, the Registrar on disk.
  */
 export const TARGETS = ["direct", "pass", "newHead", "bff", "mounted", "self"] as const;

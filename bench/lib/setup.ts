@@ -34,7 +34,7 @@ const OUT = resolve(ROOT, "bench/out");
  */
 export const MANY_SESSIONS = 10_000;
 
-/** The library mounted in a Hono app, built by wrangler with the production settings of wrangler.toml. */
+/** The library in front of a Hono app (`bff.wrap`), built by wrangler with the production settings of wrangler.toml. */
 const MOUNTED = { script: "bench/workers/mounted.ts", name: "mounted" } as const;
 const APP_ALONE = { script: "bench/workers/hono-app.ts", name: "hono-app" } as const;
 
@@ -52,7 +52,7 @@ export interface Setup {
   readonly bundle: BundleSize;
   /** The browser client, minified (src/client/). */
   readonly client: ClientSize;
-  /** fedi-bff mounted as a library in a Hono app (bench/workers/mounted.ts). */
+  /** fedi-bff as a library in front of a Hono app (bench/workers/mounted.ts). */
   readonly mountedBundle: BundleSize;
   /** The same Hono app without fedi-bff (bench/workers/hono-app.ts). */
   readonly appBundle: BundleSize;

@@ -6,7 +6,8 @@
  *   new-head    the pass-through plus a new, allow-listed response head (the floor for any proxy
  *               that filters the head)
  *   bff         fedi-bff as deployed: ENVIRONMENT=production, all of its bindings
- *   mounted     fedi-bff as a library mounted in a Hono app (bench/workers/mounted.ts), as deployed
+ *   mounted     fedi-bff as a library in front of a Hono app (bench/workers/mounted.ts: bff.wrap),
+ *               as deployed
  *   bff-nokv    the same bundle with no KV binding at all: the proxy must still serve
  *   bff-login   fedi-bff in development mode, so that the stub on http://127.0.0.1 is an allowed
  *               instance (ALLOW_INSECURE_INSTANCES) for the login-start figure

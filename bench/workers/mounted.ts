@@ -1,6 +1,8 @@
 /**
- * fedi-bff mounted as a library in a Hono app of its own (docs/library.md):
- * the bench measures what the app's router and fedi-bff's middleware add in front of the proxy.
+ * fedi-bff as a library in front of a Hono app of its own, the way docs/library.md recommends
+ * (`bff.wrap(app)`): the bench measures what the library adds over the standalone Worker when
+ * fedi-bff's paths are answered before the app's router. (`app.use(bff.middleware)` would run
+ * the app's router first on each of them.)
  */
 import { Hono } from "hono";
 import { createFediBff, type FediBffEnv, Registrar } from "../../src/lib.ts";
@@ -9,7 +11,6 @@ export { Registrar };
 
 const bff = createFediBff();
 const app = new Hono<{ Bindings: FediBffEnv }>();
-app.use(bff.middleware);
 app.get("/", (c) => c.text("the app's own page"));
 
-export default app;
+export default bff.wrap(app) satisfies ExportedHandler<FediBffEnv>;

@@ -2,14 +2,24 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { createFediBff, type FediBffEnv } from "fedi-bff";
 import { createClient, FediBffError } from "fedi-bff/client";
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import app from "../src/index";
+import worker from "../src/index";
 
 const ORIGIN = "https://client.example.com";
 
-async function call(path: string, init?: RequestInit, bindings: FediBffEnv = env): Promise<Response> {
+type Handler = {
+  fetch(request: Request, env: FediBffEnv, ctx: ExecutionContext): Response | Promise<Response>;
+};
+
+async function call(
+  path: string,
+  init?: RequestInit,
+  bindings: FediBffEnv = env,
+  handler: Handler = worker,
+): Promise<Response> {
   const ctx = createExecutionContext();
-  const res = await app.fetch(new Request(`${ORIGIN}${path}`, init), bindings, ctx);
+  const res = await handler.fetch(new Request(`${ORIGIN}${path}`, init), bindings, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }
@@ -37,9 +47,14 @@ describe("the app's own routes", () => {
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).not.toMatch(/json/);
   });
+
+  it("gets its home page when the query names one of fedi-bff's paths", async () => {
+    const res = await call("/?next=/auth/login");
+    expect(await res.text()).toContain("My fediverse client");
+  });
 });
 
-describe("fedi-bff mounted in the app", () => {
+describe("fedi-bff in front of the app", () => {
   it("answers a proxied call without a session with its JSON 401", async () => {
     const res = await call("/api/v1/timelines/home", { headers: { "x-csrf": "1" } });
     await expectError(res, 401, "not_authenticated");
@@ -66,6 +81,23 @@ describe("fedi-bff mounted in the app", () => {
   it("fails closed with 500 misconfigured when a setting is wrong", async () => {
     const res = await call("/auth/session", undefined, { ...env, SESSION_KEYS: "too-short" });
     await expectError(res, 500, "misconfigured");
+  });
+});
+
+describe("fedi-bff mounted as Hono middleware (the other way, through the app's router)", () => {
+  const bff = createFediBff();
+  const app = new Hono<{ Bindings: FediBffEnv }>();
+  app.use(bff.middleware);
+  app.get("/", (c) => c.text("the app"));
+
+  it("answers fedi-bff's paths and leaves the rest to the app", async () => {
+    await expectError(await call("/auth/session", undefined, env, app), 401, "not_authenticated");
+    await expectError(
+      await call("/api/v1/timelines/home", { headers: { "x-csrf": "1" } }, env, app),
+      401,
+      "not_authenticated",
+    );
+    expect(await (await call("/", undefined, env, app)).text()).toBe("the app");
   });
 });
 

@@ -1,7 +1,8 @@
 /**
- * The Worker: fedi-bff mounted in a Hono app. fedi-bff answers /auth/*, /api/* and /instances/*;
- * your routes answer the rest that reaches the Worker (list them in wrangler.toml's
- * run_worker_first); the static files in public/ are served before any of this runs.
+ * The Worker: fedi-bff in front of a Hono app. fedi-bff answers /auth/*, /api/* and /instances/*
+ * before the app's router sees them; your routes answer the rest that reaches the Worker (list
+ * them in wrangler.toml's run_worker_first); the static files in public/ are served before any of
+ * this runs.
  */
 import { createFediBff, type FediBffEnv, Registrar } from "fedi-bff";
 import { Hono } from "hono";
@@ -13,7 +14,6 @@ export { Registrar };
 const bff = createFediBff({ appName: "My fedi app" });
 
 const app = new Hono<{ Bindings: FediBffEnv }>();
-app.use(bff.middleware);
 app.get("/hello", (c) => c.json({ hello: "from your own route" }));
 
-export default app;
+export default bff.wrap(app) satisfies ExportedHandler<FediBffEnv>;
