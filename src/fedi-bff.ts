@@ -70,9 +70,14 @@ export function createFediBff(options: FediBffHandlerOptions = {}): FediBff {
   if (onEvent !== undefined && typeof onEvent !== "function") {
     throw new TypeError("fedi-bff options: onEvent: must be a function");
   }
-  const handler = fediBffHandler(envWithOptions(optionVars(settings)));
+  const envFor = envWithOptions(optionVars(settings));
+  const handler = fediBffHandler(envFor);
   if (onEvent !== undefined) addEventSink(onEvent);
-  return handler;
+  return {
+    ...handler,
+    // The wrapper is the Worker's entry: its requests are the runtime's own (wrap.ts).
+    wrap: (app) => wrapApp(app, handles, serve(envFor, true)),
+  };
 }
 
 /**
@@ -81,18 +86,19 @@ export function createFediBff(options: FediBffHandlerOptions = {}): FediBff {
  * request this handler gets is the one the runtime handed to the Worker, body untouched (the
  * standalone Worker's entry); the proxy then passes a body on as the runtime's own stream, whose
  * length the runtime knows (proxy/request-body.ts). A library handler's `fetch` and `middleware`
- * may get requests a host app rebuilt, so they never assume that; its `wrap` is the Worker's entry,
- * whose requests are the runtime's (wrap.ts).
+ * may get requests a host app rebuilt, so they never assume that; `createFediBff` adds `wrap`, the
+ * Worker's entry, whose requests are the runtime's (wrap.ts) — the standalone Worker never wraps.
  */
-export function fediBffHandler(envFor: (env: Env) => Env = (env) => env, fromRuntime = false): FediBff {
+export function fediBffHandler(
+  envFor: (env: Env) => Env = (env) => env,
+  fromRuntime = false,
+): Omit<FediBff, "wrap"> {
   countEvents();
   const fetch = serve(envFor, fromRuntime);
   return {
     fetch,
     handles,
     check: (env) => configProblems(envFor(env)),
-    // The wrapper is the Worker's entry: its requests are the runtime's own (wrap.ts).
-    wrap: (app) => wrapApp(app, handles, fromRuntime ? fetch : serve(envFor, true)),
     middleware: async function fediBff(c, next) {
       if (!handles(c.req.raw)) return next();
       // Hono types its context narrower than the runtime's; on Workers it is the same object.
