@@ -85,9 +85,9 @@ for (const file of files(SRC)) {
 // Hono is the host app's framework: fedi-bff's own code routes without it (a smaller Worker) and
 // names Hono's types only for the middleware it hands a host app. `import type` leaves no code.
 const honoAtRunTime = files(SRC).flatMap((file) =>
-  [...readFileSync(file, "utf8").matchAll(/^import\s+(?!type\s)[^;]*?from\s*["']hono(?:\/[^"']*)?["']/gm)].map(
-    () => file,
-  ),
+  [
+    ...readFileSync(file, "utf8").matchAll(/^import\s+(?!type\s)[^;]*?from\s*["']hono(?:\/[^"']*)?["']/gm),
+  ].map(() => file),
 );
 const rank = (room) => LAYERS.findIndex(([name]) => name === room);
 const arrows = [...edges].sort().map(([key, count]) => {
