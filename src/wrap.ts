@@ -8,11 +8,11 @@
  * and sends upstream with it (proxy/request-body.ts), so fedi-bff need not read or re-frame it.
  *
  * A request built in code and handed to the wrapper's `fetch` (a test, another Worker's handler)
- * still cannot make fedi-bff send an instance a body of the wrong length, nor read one past a
- * limit: workerd frames every body it sends by the body itself — a stream of known length (bytes,
+ * still cannot make fedi-bff send an instance a body of the wrong length, nor read a body past any
+ * bound: workerd frames every body it sends by the body itself — a stream of known length (bytes,
  * a string, the runtime's body; a FixedLengthStream that falls short or runs over fails the
  * upstream request) with that length, any other stream chunked — and the Content-Length header
- * fedi-bff forwards never replaces that framing; nothing is read into memory on the way. What such
+ * fedi-bff forwards never replaces that framing; the body is streamed, never read into memory. What such
  * a request loses against `bff.fetch`, which takes every request as possibly rebuilt: a declared
  * Content-Length that its body does not match is not refused (400 `invalid_request`), the body
  * goes with its real length; and a stream built in code goes chunked, which snac never answers.

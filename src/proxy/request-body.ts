@@ -10,8 +10,9 @@
  *   is: the runtime framed it by its `Content-Length`, knows that length and sends it with it (no
  *   more and no fewer bytes arrive; a client that stops short fails the upstream request), and
  *   nothing is copied. JavaScript cannot tell such a stream from one built in code, so only the
- *   caller can say so (`fromRuntime`: the standalone Worker's entry, which receives the runtime's
- *   requests; a host app mounting fedi-bff may have replaced the body);
+ *   caller can say so (`fromRuntime`: the standalone Worker's entry and a library's `bff.wrap`,
+ *   which receive the runtime's requests; a host app mounting fedi-bff by its `fetch` or
+ *   middleware may have replaced the body);
  * - otherwise a small one (a status, a form: up to SMALL_BODY_BYTES) is read whole and sent as
  *   bytes — one copy of a few KiB costs the isolate less than setting up a pipe, and its size is
  *   bounded;
