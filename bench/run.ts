@@ -25,20 +25,21 @@ import os from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { compositionTable } from "./lib/bundle.ts";
-import { manySessionsFigures, NAMES, problemFigure, spreadOf, throughputFigures } from "./lib/figures.ts";
+import { manySessionsFigures, throughputFigures } from "./lib/figures.ts";
+import { FIXED_LOAD_SHARE, NAMES, problemFigure, spreadOf } from "./lib/judging.ts";
 import { median, type RunResult, type Workload } from "./lib/load.ts";
+import { loginStart } from "./lib/login.ts";
 import { opsPerSecond } from "./lib/micro.ts";
 import {
   kvOps,
   kvTotal,
-  loginStart,
   manySessionsTimeline,
   med,
   onlyComplete,
   type Rounds,
   type Target,
+  type Throughput,
   throughput,
-  uploadThrough,
   workloads,
 } from "./lib/phases.ts";
 import { killAllNow, stopAll } from "./lib/processes.ts";
@@ -53,6 +54,7 @@ import {
   type Setup,
   setUp,
 } from "./lib/setup.ts";
+import { uploadThrough } from "./lib/upload.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -79,6 +81,13 @@ const settings = {
   injectTimeout,
   rounds: Number(args.rounds ?? (quick ? 1 : 7)),
   warmupSeconds: quick ? 0 : 2,
+  // The latency budget's runs, at one fixed offered rate after the saturated runs of a round: the
+  // first 5 rounds (1 in a quick run), 2 s each.
+  fixedLoad: {
+    rounds: Math.min(Number(args.rounds ?? (quick ? 1 : 7)), 5),
+    durationSeconds: quick ? 1 : Math.min(Number(args.duration ?? 5), 2),
+    share: FIXED_LOAD_SHARE,
+  },
   // The full 64 MiB in quick mode too: it takes a fraction of a second, and a smaller body is sent
   // too fast for "first byte before half" to mean anything on a busy machine.
   uploadBytes: 64 * 1024 * 1024,
@@ -176,6 +185,14 @@ const INJECTED = { count: 5, holdMs: 2500, timeoutSeconds: 1 } as const;
 const unexpectedIn = (rounds: Rounds) =>
   Object.values(rounds).reduce((n, runs) => n + runs.reduce((m, r) => m + r.unexpected, 0), 0);
 
+/** The same over a workload's saturated and fixed-load runs. */
+const unexpectedOf = (measured: Throughput) =>
+  unexpectedIn(measured.saturated) + (measured.fixed === undefined ? 0 : unexpectedIn(measured.fixed.rounds));
+
+/** Requests fedi-bff (as on Cloudflare) answered in a workload's runs: the KV figure's denominator. */
+const proxiedBy = (measured: Throughput) =>
+  [...measured.saturated.bff, ...(measured.fixed?.rounds.bff ?? [])].reduce((sum, r) => sum + r.requests, 0);
+
 async function measure(
   setup: Setup,
 ): Promise<{ figures: Figure[]; raw: Record<string, unknown>; unexpected: number }> {
@@ -188,6 +205,7 @@ async function measure(
     durationSeconds: settings.durationSeconds,
     rounds: settings.rounds,
     warmupSeconds: settings.warmupSeconds,
+    fixed: settings.fixedLoad,
     ...(settings.injectTimeout ? { timeoutSeconds: INJECTED.timeoutSeconds } : {}),
   };
 
@@ -197,53 +215,52 @@ async function measure(
   const oneSession: Rounds[] = [];
   for (const [index, workload] of all.entries()) {
     await phase(figures, label(workload), async () => {
-      log(
-        `throughput: ${workload.name}, c=${load.connections}, ${load.durationSeconds} s × ${load.rounds} rounds`,
-      );
+      log(`throughput: ${workload.name}, ${loadLine(load)}`);
       const inject = settings.injectTimeout && index === 0;
-      const rounds = await throughput(
+      const measured = await throughput(
         setup,
         workload,
         { ...load, ...(inject ? { beforeRun: holdAnswers(setup) } : {}) },
         log,
       );
-      proxied += rounds.bff.reduce((sum, r) => sum + r.requests, 0);
-      unexpected += unexpectedIn(rounds);
-      raw[workload.name] = rounds;
-      oneSession.push(rounds);
-      figures.push(...throughputFigures(label(workload), rounds, true));
+      proxied += proxiedBy(measured);
+      unexpected += unexpectedOf(measured);
+      raw[workload.name] = measured;
+      oneSession.push(measured.saturated);
+      figures.push(...throughputFigures(label(workload), measured, true));
     });
   }
 
   // The headline: a busy deployment, where nearly every request opens its cookie.
   const many = manySessionsTimeline(setup);
   await phase(headline, `timeline, ${fmt.int(setup.manySessions.length)} sessions`, async () => {
-    log(
-      `throughput: ${many.name}, round-robin, c=${load.connections}, ${load.durationSeconds} s × ${load.rounds} rounds`,
-    );
-    const targets = ["pass", "newHead", "bff", "mounted", "self"] as const;
-    const manyRounds = await throughput(setup, many, { ...load, targets }, log);
-    proxied += manyRounds.bff.reduce((sum, r) => sum + r.requests, 0);
-    unexpected += unexpectedIn(manyRounds);
-    raw[many.name] = manyRounds;
+    log(`throughput: ${many.name}, round-robin, ${loadLine(load)}`);
+    // new-head-open, the floor for a proxy that opens an encrypted cookie per request, only here:
+    // elsewhere it would be new-head plus a decrypt nothing else measures.
+    const targets = ["pass", "newHead", "newHeadOpen", "bff", "mounted", "self"] as const;
+    const manyMeasured = await throughput(setup, many, { ...load, targets }, log);
+    proxied += proxiedBy(manyMeasured);
+    unexpected += unexpectedOf(manyMeasured);
+    raw[many.name] = manyMeasured;
     const count = fmt.int(setup.manySessions.length);
-    headline.push(...throughputFigures(`timeline, ${count} sessions`, manyRounds, true));
+    headline.push(...throughputFigures(`timeline, ${count} sessions`, manyMeasured, true));
     const [timelineRounds] = oneSession;
     if (timelineRounds !== undefined)
-      headline.push(...manySessionsFigures("timeline", timelineRounds, manyRounds, count));
+      headline.push(...manySessionsFigures("timeline", timelineRounds, manyMeasured.saturated, count));
   });
 
   const [timeline] = all;
   if (timeline !== undefined) {
     await phase(figures, "timeline, 1 connection", async () => {
+      const { fixed: _, ...saturatedOnly } = load;
       const single = {
-        ...load,
+        ...saturatedOnly,
         connections: 1,
         durationSeconds: Math.min(load.durationSeconds, 2),
         targets: ["direct", "pass", "bff"] as const,
       };
       log(`latency, one connection: ${timeline.name}, ${single.durationSeconds} s × ${single.rounds} rounds`);
-      const all = await throughput(setup, timeline, single, log);
+      const { saturated: all } = await throughput(setup, timeline, single, log);
       raw.singleConnection = all;
       unexpected += unexpectedIn(all);
       proxied += all.bff.reduce((sum, r) => sum + r.requests, 0);
@@ -361,7 +378,16 @@ async function measure(
   return { figures: [...headline, ...figures], raw, unexpected };
 }
 
-/** The stub holds a few answers of round 1's fedi-bff run past the load generator's timeout. */
+/** The load settings of a workload, for the progress log. */
+const loadLine = (load: { connections: number; durationSeconds: number; rounds: number }) => {
+  const f = settings.fixedLoad;
+  return `c=${load.connections}, ${load.durationSeconds} s × ${load.rounds} rounds; then at a fixed load (${f.share * 100} % of the slowest saturated) ${f.durationSeconds} s × ${f.rounds} rounds`;
+};
+
+/**
+ * The stub holds a few answers of round 1's fedi-bff runs (saturated and at a fixed load) past the
+ * load generator's timeout.
+ */
 function holdAnswers(setup: Setup): (target: Target, round: number) => Promise<void> {
   return async (target, round) => {
     if (target !== "bff" || round !== 1) return;
@@ -486,7 +512,7 @@ async function main(): Promise<number> {
   const m = results.machine;
   console.log(`\nfedi-bff benchmark, ${results.date} — ${m.nproc} × ${m.cpu}, Node ${m.node}, ${m.workerd}`);
   console.log(
-    `c=${settings.connections}, ${settings.durationSeconds} s per run, ${settings.rounds} alternating rounds (direct, pass-through, new-head, fedi-bff, fedi-bff mounted, self-hosted)\n`,
+    `c=${settings.connections}, ${settings.durationSeconds} s per run, ${settings.rounds} alternating rounds (direct, pass-through, new-head, new-head-open with 10,000 sessions, fedi-bff, fedi-bff mounted, self-hosted); added p50 at a fixed load of ${settings.fixedLoad.share * 100} % of the slowest saturated rate, ${settings.fixedLoad.durationSeconds} s × ${settings.fixedLoad.rounds} rounds\n`,
   );
   console.log(table(figures, quick));
   if (quick) {

@@ -1,22 +1,32 @@
 /**
  * The measured phases of a run. Throughput alternates the targets (A B C A B C …) with the same
- * connections and duration for each, so drift on this shared machine hits them all equally.
+ * connections and duration for each, so drift on this shared machine hits them all equally; after
+ * the saturated runs of a round, the latency targets run again at one fixed offered rate.
  */
-import { type LoadOptions, median, type RunResult, runLoad, type Workload } from "./load.ts";
-import { cpuMicros, currentRss, peakRss, resetPeakRss } from "./processes.ts";
+import { brokenRun, type LoadOptions, median, type RunResult, runLoad, type Workload } from "./load.ts";
+import { type PacedOptions, runPaced } from "./paced.ts";
+import { cpuMicros } from "./processes.ts";
 import type { Setup } from "./setup.ts";
-import { type UploadTiming, upload } from "./upload.ts";
 
 /**
- * `mounted` is fedi-bff as a library in front of a Hono app (`bff.wrap`); `self` is fedi-bff as `npm run self-host` runs
- * it: the same bundle, no KV, the Registrar on disk.
+ * `newHeadOpen` is new-head plus one open of the session cookie per request (the floor of the
+ * 10,000-session workload); `mounted` is fedi-bff as a library in front of a Hono app (`bff.wrap`);
+ * `self` is fedi-bff as `npm run self-host` runs it: the same bundle, no KV, the Registrar on disk.
  */
-export const TARGETS = ["direct", "pass", "newHead", "bff", "mounted", "self"] as const;
+export const TARGETS = ["direct", "pass", "newHead", "newHeadOpen", "bff", "mounted", "self"] as const;
 export type Target = (typeof TARGETS)[number];
+
+/** A workload's targets unless it names its own: new-head-open runs only with 10,000 sessions. */
+export const DEFAULT_TARGETS = TARGETS.filter((target) => target !== "newHeadOpen");
+
+/** The targets run again at a fixed offered rate: pass-through and every fedi-bff configuration. */
+export const FIXED_LOAD_TARGETS = ["pass", "bff", "mounted", "self"] as const;
 
 /** A load run with the workerd CPU it cost (0 for `direct`, which workerd does not serve). */
 export interface TargetRun extends RunResult {
   readonly workerdUsPerRequest: number;
+  /** At a fixed load: the rate the run was offered (requests started per second). */
+  readonly offeredRps?: number;
 }
 
 export interface KvOps {
@@ -69,6 +79,25 @@ export function targetUrl(setup: Setup, target: Target): string {
 
 export type Rounds = Record<Target, TargetRun[]>;
 
+export const noRounds = (): Rounds =>
+  Object.fromEntries(TARGETS.map((target) => [target, [] as TargetRun[]])) as Rounds;
+
+/**
+ * The latency runs of a workload: per round, the targets of FIXED_LOAD_TARGETS at one offered
+ * rate, a share of the slowest of their saturated rates in that round.
+ */
+export interface FixedLoad {
+  /** The offered rate of each round (NaN where the round had no saturated rate to take it from). */
+  readonly rates: number[];
+  readonly rounds: Rounds;
+}
+
+/** Both measurements of a workload: closed-loop at saturation, and at a fixed offered rate. */
+export interface Throughput {
+  readonly saturated: Rounds;
+  readonly fixed?: FixedLoad;
+}
+
 /**
  * After the load generator stops, requests still in flight finish in workerd: waiting this long
  * before the second CPU reading charges them to the target that received them, not to the next.
@@ -84,6 +113,11 @@ async function measuredRun(setup: Setup, target: Target, workload: Workload, opt
   const before = cpuMicros(setup.workerd.pid);
   const result = await runLoad(targetUrl(setup, target), workload, options);
   await new Promise((done) => setTimeout(done, SETTLE_MS));
+  return charged(setup, target, result, before);
+}
+
+/** A run with the workerd CPU time since `before` charged to its answered requests. */
+function charged<T extends RunResult>(setup: Setup, target: Target, result: T, before: number) {
   const used = cpuMicros(setup.workerd.pid) - before;
   const workerdUsPerRequest = target === "direct" ? 0 : used / Math.max(result.requests, 1);
   return { ...result, workerdUsPerRequest };
@@ -109,14 +143,7 @@ export function completeRounds(rounds: Rounds, targets: readonly Target[] = TARG
 export function onlyComplete(rounds: Rounds): Rounds {
   const keep = completeRounds(rounds);
   const pick = (runs: TargetRun[]) => runs.filter((_, i) => keep[i] === true);
-  return {
-    direct: pick(rounds.direct),
-    pass: pick(rounds.pass),
-    newHead: pick(rounds.newHead),
-    bff: pick(rounds.bff),
-    mounted: pick(rounds.mounted),
-    self: pick(rounds.self),
-  };
+  return Object.fromEntries(TARGETS.map((target) => [target, pick(rounds[target])])) as Rounds;
 }
 
 /** "" for a complete run, else what went wrong in it (for the progress log). */
@@ -126,6 +153,14 @@ export function runProblems(run: RunResult): string {
   return `  incomplete: ${run.timeouts} timeouts, ${run.errors} errors, ${run.unexpected} unexpected statuses ${JSON.stringify(run.statuses)}`;
 }
 
+/** The latency runs' settings: how many of the rounds, how long, and what share of the saturated rate. */
+export interface FixedLoadOptions {
+  readonly rounds: number;
+  readonly durationSeconds: number;
+  /** The offered rate as a share of the slowest FIXED_LOAD_TARGETS' saturated req/s in the round. */
+  readonly share: number;
+}
+
 export async function throughput(
   setup: Setup,
   workload: Workload,
@@ -133,112 +168,77 @@ export async function throughput(
     rounds: number;
     warmupSeconds: number;
     targets?: readonly Target[];
+    fixed?: FixedLoadOptions;
     /** Called before each measured run (the timeout injection uses it). */
     beforeRun?: (target: Target, round: number) => Promise<void>;
   },
   log: (line: string) => void,
-): Promise<Rounds> {
-  for (const target of options.targets ?? TARGETS) {
+): Promise<Throughput> {
+  const targets = options.targets ?? DEFAULT_TARGETS;
+  for (const target of targets) {
     if (options.warmupSeconds <= 0) break;
     await runLoad(targetUrl(setup, target), workload, { ...options, durationSeconds: options.warmupSeconds });
   }
-  const rounds: Rounds = { direct: [], pass: [], newHead: [], bff: [], mounted: [], self: [] };
+  const saturated = noRounds();
+  const fixed: FixedLoad = { rates: [], rounds: noRounds() };
   for (let round = 1; round <= options.rounds; round++) {
-    for (const target of options.targets ?? TARGETS) {
+    for (const target of targets) {
       await options.beforeRun?.(target, round);
       const result = await measuredRun(setup, target, workload, options);
-      rounds[target].push(result);
-      log(
-        `  round ${round} ${target.padEnd(7)} ${Math.round(result.rps)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  workerd ${result.workerdUsPerRequest.toFixed(0)} µs/req${runProblems(result)}`,
-      );
+      saturated[target].push(result);
+      log(`  round ${round} ${target.padEnd(11)} ${progress(result)}`);
+    }
+    if (options.fixed !== undefined && round <= options.fixed.rounds) {
+      const rate = options.fixed.share * Math.min(...FIXED_LOAD_TARGETS.map((t) => last(saturated[t])));
+      fixed.rates.push(rate);
+      const paced = { ...options, ...options.fixed, ratePerSecond: rate };
+      // The load generator's paced HTTP client is another code path than the saturated runs'.
+      if (round === 1) await warmUpPaced(setup, workload, paced);
+      for (const target of FIXED_LOAD_TARGETS) {
+        await options.beforeRun?.(target, round);
+        const result = await fixedRun(setup, target, workload, paced);
+        fixed.rounds[target].push(result);
+        log(
+          `  round ${round} ${target.padEnd(11)} at ${Math.round(rate)} req/s offered: ${progress(result)}`,
+        );
+      }
     }
   }
-  return rounds;
+  return options.fixed === undefined ? { saturated } : { saturated, fixed };
 }
 
-export interface LoginFigures {
-  readonly runs: RunResult[];
-  readonly kvReadsPerLogin: number;
-  readonly kvOpsPerLogin: number;
+const progress = (r: TargetRun) =>
+  `${Math.round(r.rps)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  workerd ${r.workerdUsPerRequest.toFixed(0)} µs/req${runProblems(r)}`;
+
+/** The saturated req/s of a target's latest run (NaN if it produced none, or the target did not run). */
+const last = (runs: readonly TargetRun[]) => runs.at(-1)?.rps ?? Number.NaN;
+
+const usableRate = (rate: number) => Number.isFinite(rate) && rate > 0;
+
+/** A quarter of a run of each fixed-load target at the round's rate, before the first measured run. */
+async function warmUpPaced(setup: Setup, workload: Workload, options: PacedOptions): Promise<void> {
+  if (!usableRate(options.ratePerSecond)) return;
+  const durationSeconds = options.durationSeconds / 4;
+  for (const target of FIXED_LOAD_TARGETS)
+    await runPaced(targetUrl(setup, target), workload, { ...options, durationSeconds });
 }
 
-/** Login starts on an instance whose registration is already in KV (the first login put it there). */
-export async function loginStart(
+/** One run at a fixed offered rate, with the workerd CPU it cost. */
+async function fixedRun(
   setup: Setup,
-  options: LoadOptions & { rounds: number; warmupSeconds: number; sequentialLogins: number },
-): Promise<LoginFigures> {
-  const instance = new URL(setup.urls.direct).host;
-  const workload: Workload = {
-    name: "GET /auth/login",
-    path: `/auth/login?instance=${encodeURIComponent(instance)}&return_to=%2F`,
-    method: "GET",
-    // A start as the app makes it (a link would get the confirmation page instead).
-    headers: { "sec-fetch-site": "same-origin", "x-csrf": "1" },
-    expectStatus: 302,
-  };
-  const first = await fetch(setup.urls.bffLogin + workload.path, {
-    redirect: "manual",
-    headers: workload.headers,
-  });
-  await first.arrayBuffer();
-  if (first.status !== 302) throw new Error(`first login start answered ${first.status}`);
-  if (options.warmupSeconds > 0) {
-    await runLoad(setup.urls.bffLogin, workload, { ...options, durationSeconds: options.warmupSeconds });
-  }
-  const runs: RunResult[] = [];
-  for (let round = 0; round < options.rounds; round++) {
-    runs.push(await runLoad(setup.urls.bffLogin, workload, options));
-  }
-  // KV reads are counted on sequential requests: under load, requests still in flight when the
-  // load generator stops reach KV without being counted as answered; let them finish first.
-  await new Promise((done) => setTimeout(done, 300));
-  const before = await kvOps(setup);
-  for (let i = 0; i < options.sequentialLogins; i++) {
-    const res = await fetch(setup.urls.bffLogin + workload.path, {
-      redirect: "manual",
-      headers: workload.headers,
-    });
-    await res.arrayBuffer();
-    if (res.status !== 302) throw new Error(`login start answered ${res.status}`);
-  }
-  const after = await kvOps(setup);
-  const requests = options.sequentialLogins;
-  return {
-    runs,
-    kvReadsPerLogin: (after.get - before.get) / requests,
-    kvOpsPerLogin: (kvTotal(after) - kvTotal(before)) / requests,
-  };
-}
-
-export interface UploadFigures {
-  readonly timing: UploadTiming;
-  readonly rssBefore: number;
-  readonly peakRss: number;
-  readonly peakMeasured: boolean;
-}
-
-/** The targets a large upload goes through: every fedi-bff configuration, and the pass-through. */
-export type UploadTarget = "pass" | "bff" | "mounted" | "self";
-
-export async function uploadThrough(
-  setup: Setup,
-  target: UploadTarget,
-  bytes: number,
-  chunked = false,
-): Promise<UploadFigures> {
-  const pid = setup.workerd.pid;
-  const peakMeasured = resetPeakRss(pid);
-  const rssBefore = currentRss(pid);
-  const headers: Record<string, string> =
-    target === "pass" ? {} : { cookie: setup.session.cookie, "x-csrf": "1" };
-  const timing = await upload(
-    `${targetUrl(setup, target)}/api/v2/media`,
-    bytes,
-    headers,
-    setup.urls.stubStats,
-    chunked,
-  );
-  return { timing, rssBefore, peakRss: peakRss(pid), peakMeasured };
+  target: Target,
+  workload: Workload,
+  options: PacedOptions,
+): Promise<TargetRun> {
+  if (!usableRate(options.ratePerSecond))
+    return {
+      ...brokenRun("no saturated rate in this round to take the fixed rate from"),
+      workerdUsPerRequest: 0,
+    };
+  const before = cpuMicros(setup.workerd.pid);
+  // The paced run returns once every request is answered or timed out: nothing is left in flight.
+  const result = await runPaced(targetUrl(setup, target), workload, options);
+  return charged(setup, target, result, before);
 }
 
 /** The median of one numeric figure over runs. */

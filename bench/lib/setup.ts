@@ -63,6 +63,8 @@ export interface Setup {
     readonly direct: string;
     readonly pass: string;
     readonly newHead: string;
+    /** new-head plus one open of the session cookie per request (bench/workers/new-head-open.js). */
+    readonly newHeadOpen: string;
     readonly bff: string;
     readonly mounted: string;
     readonly bffNoKv: string;
@@ -195,6 +197,7 @@ export async function setUp({
     sealModule: rel(sealModule),
     passModule: rel(resolve(ROOT, "bench/workers/pass-through.js")),
     newHeadModule: rel(resolve(ROOT, "bench/workers/new-head.js")),
+    newHeadOpenModule: rel(resolve(ROOT, "bench/workers/new-head-open.js")),
     ratelimitModule: rel(resolve(ROOT, "bench/workers/ratelimit.js")),
     compatibilityDate: compat.date,
     compatibilityFlags: compat.flags,
@@ -227,6 +230,7 @@ export async function setUp({
       direct: upstreamOrigin,
       pass: port("pass"),
       newHead: port("new-head"),
+      newHeadOpen: port("new-head-open"),
       bff: port("bff"),
       mounted: port("mounted"),
       bffNoKv: port("bff-nokv"),

@@ -7,6 +7,9 @@
  * (Transfer-Encoding: chunked), as a client that streams a body of unknown length does.
  */
 import { request } from "node:http";
+import { targetUrl } from "./phases.ts";
+import { currentRss, peakRss, resetPeakRss } from "./processes.ts";
+import type { Setup } from "./setup.ts";
 
 const now = () => performance.timeOrigin + performance.now();
 const CHUNK = 256 * 1024;
@@ -86,4 +89,35 @@ export async function upload(
     upstreamLastByteMs: seen.lastByteAt - start,
     responseMs: at - start,
   };
+}
+
+export interface UploadFigures {
+  readonly timing: UploadTiming;
+  readonly rssBefore: number;
+  readonly peakRss: number;
+  readonly peakMeasured: boolean;
+}
+
+/** The targets a large upload goes through: every fedi-bff configuration, and the pass-through. */
+export type UploadTarget = "pass" | "bff" | "mounted" | "self";
+
+export async function uploadThrough(
+  setup: Setup,
+  target: UploadTarget,
+  bytes: number,
+  chunked = false,
+): Promise<UploadFigures> {
+  const pid = setup.workerd.pid;
+  const peakMeasured = resetPeakRss(pid);
+  const rssBefore = currentRss(pid);
+  const headers: Record<string, string> =
+    target === "pass" ? {} : { cookie: setup.session.cookie, "x-csrf": "1" };
+  const timing = await upload(
+    `${targetUrl(setup, target)}/api/v2/media`,
+    bytes,
+    headers,
+    setup.urls.stubStats,
+    chunked,
+  );
+  return { timing, rssBefore, peakRss: peakRss(pid), peakMeasured };
 }

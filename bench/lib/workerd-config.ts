@@ -5,6 +5,8 @@
  *   pass        the bare pass-through Worker (the runtime's limit)
  *   new-head    the pass-through plus a new, allow-listed response head (the floor for any proxy
  *               that filters the head)
+ *   new-head-open  new-head plus one open of the session cookie per request (the floor for a proxy
+ *               whose session is an encrypted cookie it cannot answer from memory)
  *   bff         fedi-bff as deployed: ENVIRONMENT=production, all of its bindings
  *   mounted     fedi-bff as a library in front of a Hono app (bench/workers/mounted.ts: bff.wrap),
  *               as deployed
@@ -36,6 +38,7 @@ export interface ConfigInput {
   readonly sealModule: string;
   readonly passModule: string;
   readonly newHeadModule: string;
+  readonly newHeadOpenModule: string;
   readonly ratelimitModule: string;
   readonly compatibilityDate: string;
   readonly compatibilityFlags: readonly string[];
@@ -89,13 +92,18 @@ function cloudflareLike(
   });
 }
 
-/** A reference Worker: one module, the upstream stub's origin, fedi-bff's compatibility settings. */
-function referenceWorker(name: string, module: string, input: ConfigInput): string {
+/**
+ * A reference Worker: one module, the upstream stub's origin, fedi-bff's compatibility settings;
+ * `withKeys` adds fedi-bff's SESSION_KEYS (the key the bench mints its cookies with).
+ */
+function referenceWorker(name: string, module: string, input: ConfigInput, withKeys = false): string {
+  const bindings = [text("UPSTREAM", input.upstreamOrigin)];
+  if (withKeys) bindings.push(text("SESSION_KEYS", input.sessionKey));
   return `(name = ${str(name)}, worker = (
     modules = [ (name = ${str(`${name}.js`)}, esModule = embed ${str(module)}) ],
     compatibilityDate = ${str(input.compatibilityDate)},
     compatibilityFlags = [ ${input.compatibilityFlags.map(str).join(", ")} ],
-    bindings = [ ${text("UPSTREAM", input.upstreamOrigin)} ],
+    bindings = [ ${bindings.join(", ")} ],
     globalOutbound = "internet",
   ))`;
 }
@@ -104,6 +112,7 @@ function referenceWorker(name: string, module: string, input: ConfigInput): stri
 export const SOCKETS = [
   "pass",
   "new-head",
+  "new-head-open",
   "bff",
   "mounted",
   "bff-nokv",
@@ -133,6 +142,7 @@ export function workerdConfig(input: ConfigInput): string {
   const services = [
     referenceWorker("pass", input.passModule, input),
     referenceWorker("new-head", input.newHeadModule, input),
+    referenceWorker("new-head-open", input.newHeadOpenModule, input, true),
     `(name = "bff", worker = ${cloudflareLike(input, production, true)})`,
     `(name = "mounted", worker = ${cloudflareLike(input, production, true, input.mountedModule)})`,
     `(name = "bff-nokv", worker = ${cloudflareLike(input, production, false)})`,
