@@ -88,7 +88,8 @@ export function runPaced(baseUrl: string, workload: Workload, options: PacedOpti
             latencies.push(performance.now() - began);
           }),
         );
-        response.on("error", () => once(() => counts.errors++));
+        // A connection lost mid-body: "close" with no "end" before it.
+        response.on("close", () => once(() => counts.errors++));
       });
       request.setTimeout(timeoutMs, () => {
         once(() => counts.timeouts++);

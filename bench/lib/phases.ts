@@ -161,6 +161,10 @@ export interface FixedLoadOptions {
   readonly share: number;
 }
 
+/**
+ * Alternating rounds of saturated runs; after each of the first `fixed.rounds` of them, the
+ * FIXED_LOAD_TARGETS again at one offered rate taken from that round's saturated runs.
+ */
 export async function throughput(
   setup: Setup,
   workload: Workload,
@@ -181,6 +185,7 @@ export async function throughput(
   }
   const saturated = noRounds();
   const fixed: FixedLoad = { rates: [], rounds: noRounds() };
+  let warm = false;
   for (let round = 1; round <= options.rounds; round++) {
     for (const target of targets) {
       await options.beforeRun?.(target, round);
@@ -193,7 +198,7 @@ export async function throughput(
       fixed.rates.push(rate);
       const paced = { ...options, ...options.fixed, ratePerSecond: rate };
       // The load generator's paced HTTP client is another code path than the saturated runs'.
-      if (round === 1) await warmUpPaced(setup, workload, paced);
+      if (!warm) warm = await warmUpPaced(setup, workload, paced);
       for (const target of FIXED_LOAD_TARGETS) {
         await options.beforeRun?.(target, round);
         const result = await fixedRun(setup, target, workload, paced);
@@ -215,12 +220,16 @@ const last = (runs: readonly TargetRun[]) => runs.at(-1)?.rps ?? Number.NaN;
 
 const usableRate = (rate: number) => Number.isFinite(rate) && rate > 0;
 
-/** A quarter of a run of each fixed-load target at the round's rate, before the first measured run. */
-async function warmUpPaced(setup: Setup, workload: Workload, options: PacedOptions): Promise<void> {
-  if (!usableRate(options.ratePerSecond)) return;
+/**
+ * A quarter of a run of each fixed-load target at the round's rate, before the first measured run;
+ * false when the round has no rate to warm up at.
+ */
+async function warmUpPaced(setup: Setup, workload: Workload, options: PacedOptions): Promise<boolean> {
+  if (!usableRate(options.ratePerSecond)) return false;
   const durationSeconds = options.durationSeconds / 4;
   for (const target of FIXED_LOAD_TARGETS)
     await runPaced(targetUrl(setup, target), workload, { ...options, durationSeconds });
+  return true;
 }
 
 /** One run at a fixed offered rate, with the workerd CPU it cost. */
