@@ -13,9 +13,9 @@
  *   caller can say so (`fromRuntime`: the standalone Worker's entry and a library's `bff.wrap`,
  *   which receive the runtime's requests; a host app mounting fedi-bff by its `fetch` or
  *   middleware may have replaced the body);
- * - otherwise a small one (a status, a form: up to SMALL_BODY_BYTES) is read whole and sent as
- *   bytes — one copy of a few KiB costs the isolate less than setting up a pipe, and its size is
- *   bounded;
+ * - otherwise a small one (a status, a form: up to SMALL_BODY_BYTES) is read whole, never past
+ *   its announced length, and sent as bytes — one copy of a few KiB costs the isolate less than
+ *   setting up a pipe;
  * - a larger one (media) is piped through a `FixedLengthStream` of the announced length (Cloudflare
  *   Workers' identity stream with a known length): never buffered, every chunk flows on as it
  *   arrives.
@@ -23,6 +23,7 @@
  * A body whose length nobody announced stays a chunked stream.
  */
 import { BffError } from "../errors.ts";
+import { readAtMost } from "../http/read-at-most.ts";
 
 /** Up to 15 digits: far beyond any body a Worker accepts, and safe as a JavaScript number. */
 const DECLARED_LENGTH = /^\d{1,15}$/;
@@ -33,20 +34,21 @@ export const SMALL_BODY_BYTES = 64 * 1024;
 export async function forwardedBody(
   request: Request,
   fromRuntime = false,
-): Promise<ArrayBuffer | ReadableStream<Uint8Array> | null> {
+): Promise<Uint8Array | ReadableStream<Uint8Array> | null> {
   const body = request.body;
   if (body === null || fromRuntime) return body;
   const declared = request.headers.get("content-length");
   if (declared === null || !DECLARED_LENGTH.test(declared)) return body;
   const length = Number(declared);
   if (length <= SMALL_BODY_BYTES) {
-    // Read natively in one go. Bounded: the runtime frames a request body by its Content-Length,
-    // so at most `length` bytes arrive (a body built in code that says otherwise is refused).
-    const bytes = await request.arrayBuffer();
+    // Read up to the announced length and not a byte more: the runtime frames its own bodies by
+    // their Content-Length, but a body a host app built in code may run on past what it announces,
+    // and is then refused after `length` + 1 bytes, never read to its end.
+    const bytes = await readAtMost(body, length);
     // The instance never sees a body that does not match its Content-Length.
-    if (bytes.byteLength !== length) {
+    if (bytes === null || bytes.byteLength !== length) {
       throw new BffError("invalid_request", "The request body does not match its Content-Length.", {
-        internal: `declared ${length}, ${bytes.byteLength} bytes sent`,
+        internal: `declared ${length}, ${bytes === null ? "more" : bytes.byteLength} bytes sent`,
       });
     }
     return bytes;

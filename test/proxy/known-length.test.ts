@@ -137,6 +137,28 @@ describe("a library handler keeps a body's announced length on snac (which never
     expect(await home.text()).not.toContain("annou");
   });
 
+  it("reads a body built in code no further than its announced length", async () => {
+    const who = await signedIn("snac");
+    let pulled = 0;
+    // 64 MiB on offer behind a Content-Length of 12 bytes.
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= 64 * MIB) return controller.close();
+        pulled += 4096;
+        controller.enqueue(new Uint8Array(4096).fill(0x61));
+      },
+    });
+    const headers = {
+      "x-csrf": "1",
+      "content-type": "application/x-www-form-urlencoded",
+      "content-length": "12",
+    };
+    const init = { method: "POST", headers, body: endless, duplex: "half" } as RequestInit;
+    await expectError(await proxied(bffRequest("/api/v1/statuses", who.jar, init)), 400, "invalid_request");
+    // The first chunk already runs past 12 bytes (the stream may have been asked for one more).
+    expect(pulled).toBeLessThanOrEqual(2 * 4096);
+  });
+
   it("never lets a streamed body run past or short of its announced length: 502, and no status is posted", async () => {
     const who = await signedIn("snac");
     // Past the size read whole: these bodies are piped with their announced length.
