@@ -10,9 +10,9 @@ import { createFediBff } from "../src/fedi-bff.ts";
 import { OTHER_HANDLERS } from "../src/wrap.ts";
 import { bff, CookieJar, expectError, send } from "./helpers/bff.ts";
 import { approve, fakeState, uniqueHost } from "./helpers/fake.ts";
+import { MULTIPART_TYPE, multipart } from "./helpers/multipart.ts";
 
 const encoder = new TextEncoder();
-const BOUNDARY = "----fedi-bff-wrap";
 const MIB = 1024 * 1024;
 
 const fedi = createFediBff();
@@ -51,19 +51,6 @@ function api(path: string, jar: CookieJar, init: RequestInit = {}) {
 async function lastPost(host: string, path: string) {
   const requests = (await fakeState(host)).requests;
   return requests.filter((r) => r.method === "POST" && r.path === path).at(-1);
-}
-
-function multipart(fileBytes: number): Uint8Array {
-  const head = encoder.encode(
-    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="description"\r\n\r\nwrapped\r\n` +
-      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`,
-  );
-  const tail = encoder.encode(`\r\n--${BOUNDARY}--\r\n`);
-  const body = new Uint8Array(head.byteLength + fileBytes + tail.byteLength);
-  body.set(head, 0);
-  body.fill(0x61, head.byteLength, head.byteLength + fileBytes);
-  body.set(tail, head.byteLength + fileBytes);
-  return body;
 }
 
 /** A stream built in code: workerd knows no length for it. */
@@ -197,10 +184,10 @@ describe("a body posted through /api/ reaches the instance intact", () => {
 
   it("as a 3 MiB upload to snac (which never answers a chunked body), with its length", async () => {
     const { host, jar } = await signedIn("snac");
-    const media = multipart(3 * MIB);
+    const media = multipart(3 * MIB, "wrapped");
     const res = await api("/api/v2/media", jar, {
       method: "POST",
-      headers: { "content-type": `multipart/form-data; boundary=${BOUNDARY}` },
+      headers: { "content-type": MULTIPART_TYPE },
       body: media,
     });
     expect(res.status).toBe(202);
@@ -210,10 +197,10 @@ describe("a body posted through /api/ reaches the instance intact", () => {
 
   it("chunked, when the body has no length", async () => {
     const { host, jar } = await signedIn();
-    const media = multipart(MIB);
+    const media = multipart(MIB, "wrapped");
     const res = await api("/api/v2/media", jar, {
       method: "POST",
-      headers: { "content-type": `multipart/form-data; boundary=${BOUNDARY}` },
+      headers: { "content-type": MULTIPART_TYPE },
       body: streamOf(media),
       duplex: "half",
     } as RequestInit);

@@ -10,10 +10,10 @@ import { createFediBff } from "../../src/fedi-bff.ts";
 import { SMALL_BODY_BYTES } from "../../src/proxy/request-body.ts";
 import { expectError } from "../helpers/bff.ts";
 import { type FakeRequest, fakeState } from "../helpers/fake.ts";
+import { MULTIPART_TYPE, multipart } from "../helpers/multipart.ts";
 import { apiFromRuntime, bffRequest, handlerWith, type SignedIn, signedIn } from "./support.ts";
 
 const MIB = 1024 * 1024;
-const BOUNDARY = "----fedi-bff-known-length";
 const encoder = new TextEncoder();
 // A snac that never answers would otherwise hold the test for the default 10 s.
 const proxied = handlerWith(createFediBff(), { UPSTREAM_TIMEOUT: "3" });
@@ -35,19 +35,6 @@ function post(who: SignedIn, path: string, type: string, bytes: Uint8Array): Pro
   const headers = { "x-csrf": "1", "content-type": type, "content-length": String(bytes.byteLength) };
   const init = { method: "POST", headers, body: streamOf(bytes), duplex: "half" } as RequestInit;
   return proxied(bffRequest(path, who.jar, init));
-}
-
-function multipart(fileBytes: number): Uint8Array {
-  const head = encoder.encode(
-    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="description"\r\n\r\nsnac\r\n` +
-      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`,
-  );
-  const tail = encoder.encode(`\r\n--${BOUNDARY}--\r\n`);
-  const body = new Uint8Array(head.byteLength + fileBytes + tail.byteLength);
-  body.set(head, 0);
-  body.fill(0x61, head.byteLength, head.byteLength + fileBytes);
-  body.set(tail, head.byteLength + fileBytes);
-  return body;
 }
 
 async function lastRequest(host: string, path: string): Promise<FakeRequest | undefined> {
@@ -76,10 +63,10 @@ describe("the standalone Worker passes the runtime's own body on with its length
     const seenJson = await lastRequest(who.host, "/api/v1/statuses");
     expect(seenJson?.headers["content-length"]).toBe(String(json.byteLength));
     expect(seenJson?.headers["transfer-encoding"]).toBeUndefined();
-    const media = multipart(3 * MIB);
+    const media = multipart(3 * MIB, "snac");
     const upload = await apiFromRuntime("/api/v2/media", who.jar, {
       method: "POST",
-      headers: { "content-type": `multipart/form-data; boundary=${BOUNDARY}` },
+      headers: { "content-type": MULTIPART_TYPE },
       body: media,
     });
     expect(upload.status).toBe(202);
@@ -107,8 +94,8 @@ describe("a library handler keeps a body's announced length on snac (which never
 
   it("uploads a 3 MiB media file", async () => {
     const who = await signedIn("snac");
-    const body = multipart(3 * MIB);
-    const res = await post(who, "/api/v2/media", `multipart/form-data; boundary=${BOUNDARY}`, body);
+    const body = multipart(3 * MIB, "snac");
+    const res = await post(who, "/api/v2/media", MULTIPART_TYPE, body);
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ type: "image", description: "snac" });
     const seen = await lastRequest(who.host, "/api/v2/media");
