@@ -41,9 +41,10 @@ export type AppFetch = (request: Request, env: Env, ctx: ExecutionContext) => Pr
 export function appHandler(app: AppRoutes, fromRuntime: boolean): AppFetch {
   return async function fediBffApp(request, env, ctx) {
     const path = rawPath(request.url);
-    // `/api` itself is the API proxy's too (which refuses it): the fast path takes only `/api/…`.
+    // `/api` itself is the API proxy's too (which refuses it); `/api/…` never gets here: the
+    // fast path (fedi-bff.ts) takes it first.
     const res =
-      path === "/api" || path.startsWith("/api/")
+      path === "/api"
         ? await serveApi(request, env, renewToken, fromRuntime)
         : await answer(app, request, env, ctx, path).catch((error: unknown) =>
             secureAnswer(errorToResponse(error, path), path, true),

@@ -16,6 +16,7 @@ import {
 } from "../middleware/cors.ts";
 import { errorToResponse } from "../middleware/errors.ts";
 import { applySecurityHeaders } from "../middleware/security-headers.ts";
+import { rawPath } from "../paths.ts";
 import { getProxyDeps, type ProxyDeps } from "./deps.ts";
 import { proxy } from "./proxy.ts";
 import type { RenewToken } from "./renewal.ts";
@@ -60,18 +61,11 @@ export async function serveApi(
 
 /** Any failure becomes a JSON answer (middleware/errors.ts): nothing reaches the runtime. */
 function failure(error: unknown, request: Request): Response {
-  return errorToResponse(error, pathOf(request.url));
+  return errorToResponse(error, rawPath(request.url));
 }
 
 /** Security headers on an answer the proxy did not build; HEAD answered without a body (RFC 9110 §9.3.2). */
 function finish(request: Request, res: Response): Response {
   applySecurityHeaders(res);
   return request.method === "HEAD" && res.body !== null ? new Response(null, res) : res;
-}
-
-/** For logs: the request path without the query (which may hold private values). */
-function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("://") + 3);
-  const mark = url.indexOf("?", start);
-  return url.slice(start, mark < 0 ? undefined : mark);
 }
